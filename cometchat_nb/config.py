@@ -1,0 +1,113 @@
+"""How a session connects: to a real app, the embedded emulator, or a served emulator."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .protocol import DEFAULT_REGION, Hosts
+from .secret import Secret
+from .store import FileStore, SessionStore
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+#: Where an in-process emulator "lives": a name that never resolves, so nothing leaks out.
+IN_PROCESS_HOST = "http://emulator.invalid"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything a session needs to reach an app; keys are `Secret`s."""
+
+    app_id: str
+    region: str
+    auth_key: Secret | None
+    rest_api_key: Secret | None
+    hosts: Hosts
+    overridden: bool  # explicit hosts win over the settings a login returns
+    store: SessionStore
+    emulator: Emulator | None = None
+    emulator_url: str | None = None  # set when the emulator is reached over HTTP
+    in_process: bool = False
+
+    def transport(self) -> httpx.BaseTransport | None:
+        return self.emulator.transport() if self.in_process and self.emulator else None
+
+    def async_transport(self) -> httpx.AsyncBaseTransport | None:
+        return self.emulator.async_transport() if self.in_process and self.emulator else None
+
+
+def _secret(value: str | Secret | None, env: str) -> Secret | None:
+    if value is None:
+        value = os.environ.get(env) or None
+    return None if value is None else Secret(value)
+
+
+def connect(
+    app_id: str | None,
+    region: str | None,
+    auth_key: str | Secret | None,
+    rest_api_key: str | Secret | None,
+    *,
+    client_host: str | None,
+    admin_host: str | None,
+    store: SessionStore | None,
+    emulator: Any,
+) -> Connection:
+    """Resolve `Session(...)` arguments, then `COMETCHAT_*` variables, then the emulator."""
+    if emulator is not None:
+        return _to_emulator(emulator, app_id, region, auth_key, rest_api_key, store)
+    app_id = app_id or os.environ.get("COMETCHAT_APP_ID") or None
+    if app_id is None:
+        from .emulator import embedded
+
+        return _to_emulator(embedded(), None, region, auth_key, rest_api_key, store)
+    region = (region or os.environ.get("COMETCHAT_REGION") or DEFAULT_REGION).lower()
+    client_host = client_host or os.environ.get("COMETCHAT_CLIENT_HOST") or None
+    admin_host = admin_host or os.environ.get("COMETCHAT_ADMIN_HOST") or None
+    return Connection(
+        app_id=app_id,
+        region=region,
+        auth_key=_secret(auth_key, "COMETCHAT_AUTH_KEY"),
+        rest_api_key=_secret(rest_api_key, "COMETCHAT_REST_API_KEY"),
+        hosts=Hosts.for_app(app_id, region, client_host=client_host, admin_host=admin_host),
+        overridden=bool(client_host or admin_host),
+        store=store if store is not None else FileStore(),
+    )
+
+
+def _to_emulator(
+    target: Any,
+    app_id: str | None,
+    region: str | None,
+    auth_key: str | Secret | None,
+    rest_api_key: str | Secret | None,
+    store: SessionStore | None,
+) -> Connection:
+    from .emulator import Emulator
+
+    served_url: str | None = getattr(target, "url", None)
+    emulator = getattr(target, "emulator", target)
+    if not isinstance(emulator, Emulator):
+        raise TypeError(f"emulator= takes an Emulator or its server, not {type(target).__name__}")
+    for name, given, actual in (("app_id", app_id, emulator.app_id),
+                                ("region", region, emulator.region)):
+        if given is not None and given != actual:
+            raise ValueError(f"{name}={given!r} does not match the emulator's {actual!r}")
+    base = served_url.rstrip("/") if served_url else IN_PROCESS_HOST
+    return Connection(
+        app_id=emulator.app_id,
+        region=emulator.region,
+        auth_key=Secret(auth_key) if auth_key is not None else emulator.auth_key,
+        rest_api_key=Secret(rest_api_key) if rest_api_key is not None else emulator.rest_api_key,
+        hosts=Hosts(client=f"{base}/v3.0", admin=f"{base}/v3.0", rest=f"{base}/v3"),
+        overridden=True,
+        store=store if store is not None else emulator.session_store,
+        emulator=emulator,
+        emulator_url=served_url,
+        in_process=served_url is None,
+    )

@@ -1,0 +1,171 @@
+"""`LoginListener` and the `ListenerRegistry` that tells them, and subscribers, what happened."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import CometChatException
+from .models import Event, User
+
+logger = logging.getLogger("cometchat_nb")
+
+#: The four callbacks of CometChat's `LoginListener`, in Python spelling.
+LOGIN_CALLBACKS = ("login_success", "login_failure", "logout_success", "logout_failure")
+_KINDS = {
+    "login_success": "login",
+    "login_failure": "login",
+    "logout_success": "logout",
+    "logout_failure": "logout",
+    "user_created": "user",
+    "session_cleared": "session",
+    "listener_error": "listener",
+}
+
+
+@dataclass(frozen=True)
+class LoginListener:
+    """Callbacks for login and logout, as in the SDK's `CometChat.LoginListener`.
+
+    `login_success(user)`, `login_failure(exc)`, `logout_success()`,
+    `logout_failure(exc)`; any may be left out.
+    """
+
+    login_success: Callable[[User], Any] | None = None
+    login_failure: Callable[[CometChatException], Any] | None = None
+    logout_success: Callable[[], Any] | None = None
+    logout_failure: Callable[[CometChatException], Any] | None = None
+
+
+def describe(payload: Any) -> str:
+    """A short, secret-free text for an event's payload."""
+    if isinstance(payload, User):
+        return payload.uid
+    if isinstance(payload, CometChatException):
+        return f"{payload.code}: {payload.message}"
+    if isinstance(payload, BaseException):
+        return f"{type(payload).__name__}: {payload}"
+    return "" if payload is None else str(payload)
+
+
+class Subscription:
+    """A handle from `ListenerRegistry.subscribe`; call it (or `.unsubscribe()`) to stop."""
+
+    def __init__(self, registry: ListenerRegistry, callback: Callable[[Event], Any]) -> None:
+        self._registry = registry
+        self.callback = callback
+
+    def unsubscribe(self) -> None:
+        self._registry._unsubscribe(self)
+
+    __call__ = unsubscribe
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unsubscribe()
+
+
+class ListenerRegistry:
+    """Login listeners by id, plus subscribers that see every event.
+
+    Listeners run in registration order, before the call that caused the event
+    returns or raises. A listener that raises never breaks the call or the other
+    listeners: its failure becomes a `listener_error` event. `recent` keeps the
+    last few events for display.
+    """
+
+    def __init__(self, recent: int = 20) -> None:
+        self._listeners: dict[str, LoginListener] = {}
+        self._subscriptions: list[Subscription] = []
+        self._lock = threading.RLock()
+        self.recent: deque[Event] = deque(maxlen=recent)
+
+    def add(self, listener_id: str, listener: LoginListener) -> None:
+        """Register `listener`; an existing one with the same id is replaced and moved last."""
+        if not isinstance(listener, LoginListener):
+            raise TypeError(f"expected a LoginListener, got {type(listener).__name__}")
+        with self._lock:
+            self._listeners.pop(listener_id, None)
+            self._listeners[listener_id] = listener
+
+    def remove(self, listener_id: str) -> None:
+        """Unregister the listener with this id (no error if there is none)."""
+        with self._lock:
+            self._listeners.pop(listener_id, None)
+
+    @property
+    def ids(self) -> list[str]:
+        with self._lock:
+            return list(self._listeners)
+
+    def __len__(self) -> int:
+        return len(self._listeners)
+
+    def subscribe(self, callback: Callable[[Event], Any]) -> Subscription:
+        """Call `callback(event)` for every event from now on; returns the handle to stop."""
+        subscription = Subscription(self, callback)
+        with self._lock:
+            self._subscriptions.append(subscription)
+        return subscription
+
+    def _unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            if subscription in self._subscriptions:
+                self._subscriptions.remove(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscriptions)
+
+    def fire(self, name: str, payload: Any = None) -> Event:
+        """Tell the listeners with a `name` callback, then every subscriber."""
+        event = self._record(name, payload)
+        with self._lock:
+            listeners = list(self._listeners.items())
+        if name in LOGIN_CALLBACKS:
+            for listener_id, listener in listeners:
+                callback = getattr(listener, name)
+                if callback is None:
+                    continue
+                try:
+                    callback() if payload is None else callback(payload)
+                except Exception as exc:
+                    self._listener_failed(f"listener {listener_id!r}", name, exc)
+        self._publish(event)
+        return event
+
+    def _record(self, name: str, payload: Any, detail: str | None = None) -> Event:
+        event = Event(
+            time=datetime.now(UTC),
+            kind=_KINDS[name],
+            name=name,
+            detail=describe(payload) if detail is None else detail,
+            payload=payload,
+        )
+        with self._lock:
+            self.recent.append(event)
+        return event
+
+    def _publish(self, event: Event) -> None:
+        with self._lock:
+            subscriptions = list(self._subscriptions)
+        for subscription in subscriptions:
+            try:
+                subscription.callback(event)
+            except Exception as exc:
+                if event.name == "listener_error":
+                    logger.exception("subscriber failed on a listener_error event")
+                else:
+                    self._listener_failed("a subscriber", event.name, exc)
+
+    def _listener_failed(self, who: str, name: str, exc: Exception) -> None:
+        detail = f"{who} raised in {name}: {describe(exc)}"
+        logger.warning("%s", detail)
+        self._publish(self._record("listener_error", exc, detail))

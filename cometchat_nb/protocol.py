@@ -1,0 +1,185 @@
+"""Sans-IO protocol: builds `httpx.Request`s and reads `httpx.Response`s (spec 1-3).
+
+Nothing here sends anything; `Session` and `AsyncSession` differ only in how
+they send what this module builds.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .errors import CometChatException, RateLimitError, failed_to_fetch, from_envelope
+from .secret import Secret, redact
+
+VERSION = "0.1.0"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_REGION = "eu"
+CLIENT_API_VERSION = "v3.0"
+REST_API_VERSION = "v3"
+SDK_HEADER = f"cometchat-nb@{VERSION}"
+USER_AGENT = f"cometchat-nb/{VERSION} Python/{platform.python_version()}"
+
+
+def host_url(host: str) -> str:
+    """A base URL from the SDK's `host[:port][/prefix]` form, `http://` allowed (spec 1.2)."""
+    host = host.strip().rstrip("/")
+    return host if "://" in host else f"https://{host}"
+
+
+@dataclass(frozen=True)
+class Hosts:
+    """Base URLs: `client` (auth-token calls), `admin` (the SDK's auth-key calls), `rest`."""
+
+    client: str
+    admin: str
+    rest: str
+
+    @classmethod
+    def for_app(
+        cls,
+        app_id: str,
+        region: str,
+        *,
+        client_host: str | None = None,
+        admin_host: str | None = None,
+    ) -> Hosts:
+        """The default templates of spec 1.1, or the explicit overrides (used verbatim)."""
+        region = region.lower()
+        admin_default = f"https://{app_id}.api-{region}.cometchat.io"
+        return cls(
+            client=host_url(client_host)
+            if client_host
+            else f"https://{app_id}.apiclient-{region}.cometchat.io/{CLIENT_API_VERSION}",
+            admin=host_url(admin_host) if admin_host else f"{admin_default}/{CLIENT_API_VERSION}",
+            rest=host_url(admin_host) if admin_host else f"{admin_default}/{REST_API_VERSION}",
+        )
+
+    def with_settings(self, settings: dict[str, Any] | None, overridden: bool) -> Hosts:
+        """The hosts a login's `settings` name, unless explicit overrides win (spec 1.2)."""
+        if overridden or not settings:
+            return self
+        client, admin = settings.get("CLIENT_API_HOST"), settings.get("ADMIN_API_HOST")
+        version = settings.get("CHAT_API_VERSION") or CLIENT_API_VERSION
+        if not isinstance(client, str) or not isinstance(admin, str):
+            return self
+        return Hosts(
+            client=f"https://{client}/{version}",
+            admin=f"https://{admin}/{version}",
+            rest=self.rest,
+        )
+
+
+def build(
+    method: str,
+    base: str,
+    *segments: str,
+    app_id: str,
+    api_key: Secret | None = None,
+    auth_token: Secret | None = None,
+    body: Any = None,
+    params: dict[str, Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> httpx.Request:
+    """A request to `base/segments...`, each segment percent-encoded, with spec 2 headers."""
+    path = "/".join(quote(segment, safe="") for segment in segments)
+    headers = {
+        "appId": app_id,
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "sdk": SDK_HEADER,
+    }
+    if api_key is not None:
+        headers["apiKey"] = api_key.reveal()
+    if auth_token is not None:
+        headers["authToken"] = auth_token.reveal()
+    query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+    return httpx.Request(
+        method,
+        f"{base}/{path}",
+        headers=headers,
+        params=query or None,
+        content=None if body is None else json.dumps(body).encode(),
+        extensions={"timeout": httpx.Timeout(timeout).as_dict()},
+    )
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | set):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def device_body(device_id: str) -> dict[str, Any]:
+    """The device body the SDK sends when minting a login token and on `PUT /me`."""
+    return {
+        "platform": "WEB",
+        "deviceId": device_id,
+        "appInfo": {
+            "version": f"cometchat-nb {VERSION}",
+            "apiVersion": CLIENT_API_VERSION,
+            "userAgent": USER_AGENT,
+        },
+    }
+
+
+def request_secrets(request: httpx.Request) -> tuple[str, ...]:
+    """The credentials a request carried, to be masked in whatever comes back."""
+    return tuple(v for k in ("apiKey", "authToken") if (v := request.headers.get(k)))
+
+
+def read(response: httpx.Response) -> dict[str, Any]:
+    """The body of a successful response (with its `data`), or the typed error (spec 3)."""
+    try:
+        secrets = request_secrets(response.request)
+    except RuntimeError:  # a response built by hand, with no request
+        secrets = ()
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        if isinstance(body.get("error"), dict):
+            exc = from_envelope(body["error"], response.status_code, secrets)
+            if isinstance(exc, RateLimitError):
+                exc.retry_after = retry_after(response)
+            raise exc
+        if body.get("data") is not None:
+            return body
+    excerpt = redact(response.content[:200].decode("utf-8", "replace"), secrets)
+    raise failed_to_fetch("unreadable response", response.status_code, excerpt)
+
+
+def data_of(response: httpx.Response) -> Any:
+    """The `data` of a successful response (raises the typed error otherwise)."""
+    return read(response)["data"]
+
+
+def object_data(response: httpx.Response, *required: str) -> dict[str, Any]:
+    """`data` as an object holding string `required` keys, else `FAILED_TO_FETCH`."""
+    data = data_of(response)
+    if not isinstance(data, dict) or any(not isinstance(data.get(k), str) for k in required):
+        raise failed_to_fetch("unexpected response shape", response.status_code)
+    return data
+
+
+def transport_error(exc: httpx.HTTPError) -> CometChatException:
+    """`FAILED_TO_FETCH` for a network error or timeout, without the httpx text."""
+    reason = "timeout" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+    return failed_to_fetch(reason)
+
+
+def retry_after(response: httpx.Response, default: float = 15.0) -> float:
+    """Seconds to wait after a 429 (`Retry-After`, else `X-Rate-Limit-Reset`, else 15)."""
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
+        return default

@@ -1,0 +1,72 @@
+"""`Secret`: a credential whose repr and str never show its value."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterable
+from typing import Any
+
+MASK = "••••"
+
+
+def mask(value: str) -> str:
+    """Mask a secret: its last four characters when it is long enough to spare them."""
+    return MASK + value[-4:] if len(value) >= 16 else MASK
+
+
+class Secret:
+    """A string credential (auth key, REST API key, auth token) that prints masked.
+
+    `repr`, `str` and f-strings show `••••9f2c`; `.reveal()` returns the value for
+    the one place that must send it.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | Secret) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError(f"a secret must be a string, not {type(value).__name__}")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret's value."""
+        return self._value
+
+    @property
+    def masked(self) -> str:
+        return mask(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret('{self.masked}')"
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return hmac.compare_digest(self._value.encode(), other._value.encode())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]*_\d{10}[0-9a-f]{30}|eyJ[\w-]+\.[\w-]+\.[\w-]*")
+
+
+def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
+    """`text` with every given secret, auth token and JWT masked."""
+    for secret in secrets:
+        value = secret.reveal() if isinstance(secret, Secret) else secret
+        if value:
+            text = text.replace(value, mask(value))
+    return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)

@@ -1,0 +1,110 @@
+"""Where a login is persisted between sessions, like the SDK's localStorage (spec 8.4).
+
+A store maps an app id to a JSON-able dict: the logged-in user with its token,
+`jwt`, `wsChannel` and `settings`, and the device id. Never a key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class SessionStore(Protocol):
+    """What a `Session` needs from a store."""
+
+    def load(self, app_id: str) -> dict[str, Any]:
+        """The stored data for `app_id` (`{}` when there is none or it is unreadable)."""
+
+    def save(self, app_id: str, data: dict[str, Any]) -> None:
+        """Replace the stored data for `app_id`."""
+
+
+class MemoryStore:
+    """A store in memory, shared by every session given the same instance."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, app_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._data.get(app_id, {}))
+
+    def save(self, app_id: str, data: dict[str, Any]) -> None:
+        with self._lock:
+            self._data[app_id] = copy.deepcopy(data)
+
+    def clear(self) -> None:
+        """Forget every app's data."""
+        with self._lock:
+            self._data.clear()
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(apps={len(self._data)})"
+
+
+def default_home() -> Path:
+    """`$COMETCHAT_NB_HOME`, else the user's data directory (XDG on Linux)."""
+    if home := os.environ.get("COMETCHAT_NB_HOME"):
+        return Path(home)
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "cometchat-nb"
+
+
+class FileStore:
+    """One JSON file per app id, written atomically with owner-only permissions.
+
+    A corrupt or unreadable file reads as "no session" with a warning.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_home()
+        self._lock = threading.Lock()
+
+    def path(self, app_id: str) -> Path:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", app_id) or "_"
+        return self.directory / f"session-{safe}.json"
+
+    def load(self, app_id: str) -> dict[str, Any]:
+        path = self.path(app_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            warnings.warn(
+                f"ignoring unreadable session file {path}: {type(exc).__name__}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return {}
+        if not isinstance(data, dict):
+            warnings.warn(f"ignoring malformed session file {path}", RuntimeWarning, stacklevel=2)
+            return {}
+        return data
+
+    def save(self, app_id: str, data: dict[str, Any]) -> None:
+        path = self.path(app_id)
+        with self._lock:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".session-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as file:  # mkstemp makes it 0600
+                    json.dump(data, file)
+                    file.flush()
+                    os.fsync(file.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    def __repr__(self) -> str:
+        return f"FileStore({str(self.directory)!r})"

@@ -1,0 +1,118 @@
+"""Local checks run before anything is sent, in the official SDK's order (spec 7.2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import UID_RULE, CometChatException, local_error, missing_parameters
+from .models import WRITABLE_FIELDS, User
+from .secret import Secret
+
+_UID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_SNAKE_TO_WIRE = {"status_message": "statusMessage"}
+
+
+def is_falsy(value: Any) -> bool:
+    """The SDK's falsiness: None, False, 0, {}, and blank, "0", "null", "undefined" strings."""
+    if isinstance(value, Secret):
+        value = value.reveal()
+    if isinstance(value, str):
+        return value.strip() in ("", "0", "null", "undefined")
+    if isinstance(value, dict):
+        return not value
+    return value is None or value is False or (isinstance(value, int | float) and value == 0)
+
+
+def check_uid(uid: Any) -> str:
+    """`uid` if it is 1-100 letters, digits, `_` or `-`; else `INVALID_UID`."""
+    if not isinstance(uid, str):
+        raise local_error("INVALID_UID", "UID should be a string.")
+    if not _UID.fullmatch(uid):
+        shown = uid if len(uid) <= 40 else uid[:40] + "…"
+        raise local_error("INVALID_UID", f"Invalid UID {shown!r}: a UID is {UID_RULE}.")
+    return uid
+
+
+def user_fields(user: User | Mapping[str, Any]) -> dict[str, Any]:
+    """The writable wire fields of a `User` or a mapping (snake_case or camelCase keys)."""
+    if isinstance(user, User):
+        wire = user.to_dict()
+    elif isinstance(user, Mapping):
+        wire = {_SNAKE_TO_WIRE.get(str(k), str(k)): v for k, v in user.items()}
+    else:
+        raise TypeError(f"expected a User or a mapping, got {type(user).__name__}")
+    return {key: wire[key] for key in WRITABLE_FIELDS if key in wire and wire[key] is not None}
+
+
+def check_new_user(fields: Mapping[str, Any]) -> None:
+    """The SDK's `createUser` checks (after the auth key), then the uid rule."""
+    if "uid" not in fields:
+        raise local_error("UID_IS_COMPULSORY", "UID cannot be blank. Please provide a valid UID.")
+    uid = fields["uid"]
+    if not isinstance(uid, str):
+        raise local_error("INVALID_UID", "UID should be a string.")
+    if is_falsy(uid):
+        raise local_error(
+            "INVALID_UID", "Invalid UID provided for a user. Please provide a valid UID."
+        )
+    if "name" not in fields:
+        raise local_error(
+            "USER_NAME_IS_COMPULSORY",
+            "User name cannot be blank. Please provide a valid User name.",
+        )
+    name = fields["name"]
+    if not isinstance(name, str):
+        raise local_error("INVALID_USER_NAME", "User name should be a string.")
+    if is_falsy(name):
+        raise local_error(
+            "INVALID_USER_NAME", "Invalid name provided for a user. Please provide a valid name."
+        )
+    for key, code, label in (
+        ("avatar", "INVALID_USER_AVATAR", "avatar"),
+        ("metadata", "INVALID_USER_METADATA", "metadata"),
+        ("link", "INVALID_USER_LINK", "link"),
+        ("statusMessage", "INVALID_USER_STATUS_MESSAGE", "status message"),
+        ("role", "INVALID_USER_ROLE", "role"),
+    ):
+        if fields.get(key) == "":
+            raise local_error(code, f"User {label} cannot be empty.")
+    if "tags" in fields:
+        tags = fields["tags"]
+        if not isinstance(tags, list):
+            raise local_error("INVALID_USER_TAGS", "User tags should be an array.")
+        if not tags:
+            raise local_error(
+                "INVALID_USER_TAGS",
+                "The parameter User tags should be an array and it cannot be empty.",
+            )
+    check_uid(uid)
+
+
+def check_profile_update(fields: Mapping[str, Any]) -> None:
+    """Checks for a profile update: a given name must not be empty."""
+    if "name" in fields and (not isinstance(fields["name"], str) or not fields["name"].strip()):
+        raise local_error("INVALID_USER_NAME", "User name cannot be empty.")
+
+
+def check_login(uid: Any, auth_key: Any, auth_token: Any) -> CometChatException | None:
+    """The error `login` must fail with before sending anything, or None."""
+    if uid is not None and auth_token is not None:
+        return missing_parameters("Pass either a uid (with an auth key) or an auth_token, not both.")
+    if auth_token is not None or uid is None:
+        if not isinstance(auth_token, str | Secret) or is_falsy(auth_token):
+            return missing_parameters("An auth token (or a uid) is required to log in.")
+        return None
+    if is_falsy(uid):
+        return missing_parameters("A uid is required to log in.")
+    if not isinstance(auth_key, str | Secret) or is_falsy(auth_key):
+        return missing_parameters(
+            "An auth key is required to log in with a uid: pass auth_key= or set "
+            "COMETCHAT_AUTH_KEY (or log in with an auth token)."
+        )
+    try:
+        check_uid(uid)
+    except CometChatException as exc:
+        return exc
+    return None

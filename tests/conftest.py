@@ -1,0 +1,37 @@
+"""Shared fixtures: a fresh emulator per test, and no real credentials from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cometchat_nb import AsyncSession, Emulator, Session
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never see a developer's COMETCHAT_* settings or session files."""
+    for name in ("APP_ID", "REGION", "AUTH_KEY", "REST_API_KEY", "CLIENT_HOST", "ADMIN_HOST",
+                 "EMULATOR_HOST"):
+        monkeypatch.delenv(f"COMETCHAT_{name}", raising=False)
+    monkeypatch.setenv("COMETCHAT_NB_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator()
+    yield emu
+    emu.close()
+
+
+@pytest.fixture
+def session(emulator: Emulator) -> Iterator[Session]:
+    with Session(emulator=emulator) as s:
+        yield s
+
+
+@pytest.fixture
+async def async_session(emulator: Emulator) -> AsyncSession:
+    async with AsyncSession(emulator=emulator) as s:
+        yield s
