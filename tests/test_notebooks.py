@@ -1,0 +1,223 @@
+"""The tutorials: committed with clean outputs, checked by nbval from anywhere, rerunnable.
+
+The committed notebooks must read well on GitHub (executed top to bottom, no errors) and
+never hold a secret. Their `# NBVAL_CHECK_OUTPUT` cells must not depend on time or token
+values, so plain `pytest --nbval-lax` passes on a copy of `notebooks/` outside the repo.
+"Run All" twice in one kernel must pass, with the same checked outputs both times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from cometchat_nb.emulator import AUTH_KEY, REST_API_KEY
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+TUTORIALS = [
+    "01-quickstart.ipynb",
+    "02-auth-tokens.ipynb",
+    "03-users-as-dataframes.ipynb",
+    "04-listeners-and-event-log.ipynb",
+]
+CHECK = "# NBVAL_CHECK_OUTPUT"
+CELL_TIMEOUT = 120
+
+# What a secret looks like in text: the emulator's keys, an auth token (`{uid}_{10 digits}
+# {30 hex}`), a JWT, and long hex strings (the wsChannel secret).
+SECRET_LIKE = re.compile(
+    "|".join(
+        [
+            re.escape(AUTH_KEY),
+            re.escape(REST_API_KEY),
+            r"_\d{10}[0-9a-f]{30}",
+            r"eyJ[\w-]+\.[\w-]+\.",
+            r"[0-9a-f]{30,}",
+        ]
+    ),
+    re.IGNORECASE,
+)
+# What makes a checked output depend on time or tokens: dates, datetimes, masked secrets
+# (they end with the secret's last four characters).
+VOLATILE = re.compile(r"\d{4}-\d\d-\d\d|datetime\.|\d\d:\d\d:\d\d|••••")
+
+
+def read(name: str) -> Any:
+    return nbformat.read(NOTEBOOKS / name, as_version=4)
+
+
+def code_cells(notebook: Any) -> list[Any]:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def output_text(output: Any) -> str:
+    """Everything an output shows, as one string (widget views included)."""
+    if output.output_type == "stream":
+        return str(output.text)
+    if output.output_type == "error":
+        return "\n".join([output.ename, output.evalue, *output.traceback])
+    return json.dumps(output.get("data", {}), ensure_ascii=False)
+
+
+def checked(notebook: Any) -> list[list[str]]:
+    """The outputs nbval compares: those of the `# NBVAL_CHECK_OUTPUT` cells."""
+    return [
+        [output_text(o) for o in cell.outputs]
+        for cell in code_cells(notebook)
+        if cell.source.lstrip().startswith(CHECK)
+    ]
+
+
+def test_the_four_tutorials_are_there() -> None:
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == TUTORIALS
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_committed_with_outputs_of_one_clean_run(name: str) -> None:
+    notebook = read(name)
+    cells = code_cells(notebook)
+    assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1)), (
+        "execute the notebook top to bottom in a fresh kernel before committing"
+    )
+    errors = [o for cell in cells for o in cell.outputs if o.output_type == "error"]
+    assert not errors
+    for cell in cells:
+        source = cell.source.lower()
+        assert "auth_key=" not in source and "rest_api_key=" not in source, (
+            "tutorials connect with a plain Session(): keys come from the environment"
+        )
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_checked_outputs_are_there_and_stable(name: str) -> None:
+    outputs = checked(read(name))
+    assert len(outputs) >= 2, f"{name}: mark at least two cells {CHECK}"
+    for cell_outputs in outputs:
+        assert cell_outputs, f"{name}: a checked cell without output checks nothing"
+        for text in cell_outputs:
+            assert not VOLATILE.search(text), f"{name}: checked output depends on time: {text}"
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_no_secret_anywhere_in_the_committed_file(name: str) -> None:
+    notebook = read(name)
+    texts = [output_text(o) for cell in code_cells(notebook) for o in cell.outputs]
+    texts.append(json.dumps(notebook.metadata))  # saved widget state lives here
+    for text in texts:
+        found = SECRET_LIKE.search(text)
+        assert found is None, f"{name}: secret-like text in an output: {found.group()!r}"
+
+
+@pytest.fixture
+def kernel_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Kernels that run this checkout's package with this interpreter, whatever is installed."""
+    spec = tmp_path / "jupyter-data" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        )
+    )
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
+    monkeypatch.setenv(
+        "PYTHONPATH",
+        os.pathsep.join(
+            [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        ),
+    )
+    monkeypatch.delenv("COMETCHAT_NB_DETERMINISTIC", raising=False)
+    yield
+
+
+# Run in the kernel after the notebook: every key and token the emulator was sent.
+SENT_SECRETS = """
+import json
+from cometchat_nb.emulator import embedded
+print(json.dumps(sorted({value for request in embedded().requests
+                         for key, value in request.headers.items()
+                         if key.lower() in ("apikey", "authtoken")})))
+"""
+
+
+@pytest.mark.usefixtures("kernel_env")
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_run_all_twice_in_one_kernel(name: str) -> None:
+    """Both runs pass with the committed checked outputs, and no output shows a secret."""
+    committed = read(name)
+    runs = [nbformat.from_dict(committed) for _ in range(2)]
+    client = NotebookClient(
+        runs[0],
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    with client.setup_kernel():
+        for run in runs:
+            client.nb = run
+            for index, cell in enumerate(run.cells):
+                if cell.cell_type == "code":
+                    cell.outputs = []
+                    client.execute_cell(cell, index)  # raises CellExecutionError on error
+        probe = nbformat.v4.new_code_cell(SENT_SECRETS)
+        runs[-1].cells.append(probe)
+        client.execute_cell(probe, len(runs[-1].cells) - 1)
+        runs[-1].cells.pop()
+    sent = json.loads(probe.outputs[0].text)
+    assert {AUTH_KEY, REST_API_KEY} & set(sent), "the probe saw no key: it would check nothing"
+    for run in runs:
+        assert checked(run) == checked(committed)
+        for cell in code_cells(run):
+            for output in cell.outputs:
+                text = output_text(output)
+                assert not [secret for secret in sent if secret in text], text
+                assert not SECRET_LIKE.search(text), text
+
+
+def test_nbval_passes_on_a_copy_outside_the_repo(tmp_path: Path) -> None:
+    """Plain `pytest --nbval-lax` on a copy: no repo conftest, no sanitize file."""
+    copy = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("COMETCHAT_") and not k.startswith("PYTEST")
+    }
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["COMETCHAT_NB_HOME"] = str(tmp_path / "home")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--nbval-lax",
+            "--nbval-current-env",
+            f"--nbval-cell-timeout={CELL_TIMEOUT}",
+            ".",
+        ],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "passed" in result.stdout
