@@ -21,7 +21,7 @@ from .admin import Admin, AsyncAdmin
 from .config import Connection, connect
 from .errors import CometChatException, failed_to_fetch, local_error, missing_parameters
 from .listeners import ListenerRegistry, LoginListener
-from .models import SESSION_KEYS, AuthToken, User
+from .models import SESSION_KEYS, AuthToken, User, UserList
 from .protocol import DEFAULT_TIMEOUT, Hosts, data_of, object_data
 from .secret import Secret
 from .store import SessionStore
@@ -104,9 +104,9 @@ class _SessionBase:
         return self._connection.store
 
     @property
-    def created_users(self) -> list[User]:
+    def created_users(self) -> UserList:
         """The users this session created, oldest first."""
-        return list(self._created.values())
+        return UserList(self._created.values())
 
     def _auth_key(self) -> Secret | None:
         return self._login_key or self._connection.auth_key
@@ -361,6 +361,11 @@ class _SessionBase:
         )
 
     __repr__ = _describe
+
+    def _repr_html_(self) -> str:
+        from .display import session_html
+
+        return session_html(self)
 
 
 def _check_retries(response: httpx.Response, attempt: int, max_retries: int) -> float | None:
