@@ -402,7 +402,10 @@ class Session(_SessionBase):
             attempt += 1
 
     def _run(self, flow: Flow[T]) -> T:
-        """Drive a flow: send each request it yields, hand it the response."""
+        """Drive a flow: send each request it yields, hand it the response.
+
+        When the flow ends, the registry's subscribers are told (`listeners.flush`).
+        """
         try:
             request = next(flow)
             while True:
@@ -416,6 +419,7 @@ class Session(_SessionBase):
             return stop.value  # type: ignore[no-any-return]
         finally:
             flow.close()
+            self.listeners.flush()
 
     def login(
         self, uid: str | None = None, auth_key: str | Secret | None = None, *,
@@ -517,6 +521,7 @@ class AsyncSession(_SessionBase):
             return stop.value  # type: ignore[no-any-return]
         finally:
             flow.close()
+            self.listeners.flush()
 
     async def login(
         self, uid: str | None = None, auth_key: str | Secret | None = None, *,
