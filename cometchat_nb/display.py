@@ -113,6 +113,14 @@ def _web_url(url: Any) -> str | None:
     return None
 
 
+def _link(url: str | None) -> str:
+    """An http(s) URL as a link; anything else as text."""
+    web = _web_url(url)
+    if web is None:
+        return escape(url or "")
+    return f"<a href='{escape(web)}' target='_blank' rel='noopener'>{escape(web)}</a>"
+
+
 def _avatar(user: User, css: str) -> str:
     url = _web_url(user.avatar)
     return "" if url is None else f"<img class='{css}' src='{escape(url)}' alt=''>"
@@ -154,7 +162,6 @@ def user_html(user: User) -> str:
     title = f"<code>{escape(user.uid)}</code>"
     if user.name:
         title += f" {escape(user.name)}"
-    link = _web_url(user.link)
     body = (
         _avatar(user, "cc-avatar")
         + _header("User", title)
@@ -164,12 +171,7 @@ def user_html(user: User) -> str:
                 ("status", _status(user.status)),
                 ("status message", escape(user.status_message or "")),
                 ("tags", _tags(user.tags)),
-                (
-                    "link",
-                    f"<a href='{escape(link)}' target='_blank' rel='noopener'>{escape(link)}</a>"
-                    if link
-                    else "",
-                ),
+                ("link", _link(user.link)),
                 ("metadata", _json(user.metadata) if user.metadata else ""),
                 ("created", when(user.created_at)),
                 ("updated", when(user.updated_at)),

@@ -12,7 +12,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -33,6 +33,12 @@ from .validation import (
     is_falsy,
     user_fields,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .bulk import Records
+    from .widgets import Dashboard
 
 T = TypeVar("T")
 Flow = Generator[httpx.Request, httpx.Response, T]
@@ -107,6 +113,12 @@ class _SessionBase:
     def created_users(self) -> UserList:
         """The users this session created, oldest first."""
         return UserList(self._created.values())
+
+    def created_users_frame(self) -> pd.DataFrame:
+        """The users this session created as a DataFrame (`uid` index; see `frames`)."""
+        from .frames import users_frame
+
+        return users_frame(self._created.values())
 
     def _auth_key(self) -> Secret | None:
         return self._login_key or self._connection.auth_key
@@ -459,6 +471,29 @@ class Session(_SessionBase):
         """
         return self._run(self._create_user(user, auth_key, exist_ok))
 
+    def create_users(
+        self, frame_or_records: Records, concurrency: int = 8, exist_ok: bool = False,
+        progress: Any = True,
+    ) -> pd.DataFrame:
+        """Create many users with the auth key, `concurrency` at a time (a thread pool).
+
+        Takes a DataFrame (or records) with `uid`, `name` and any user field; returns
+        one row per input, in input order: `uid`, `name`, `result` (`created`,
+        `exists` with `exist_ok`, `error`), `error_code`, `error_message`. A uid
+        repeated in the input is created by its first row only (later ones:
+        `DUPLICATE_UID`); a 429 is retried after Retry-After. Shows a progress bar
+        in notebooks (`progress=False` for none). Raises `TypeError` for bad input.
+        """
+        from .bulk import create_users
+
+        return create_users(self, frame_or_records, concurrency, exist_ok, progress)
+
+    def dashboard(self) -> Dashboard:
+        """The login form, event log and user table of this session, in one widget."""
+        from .widgets import dashboard
+
+        return dashboard(self)
+
     def get_user(self, uid: str) -> User:
         """Fetch a user (`GET /users/{uid}`) with the session's token, else the REST API key.
 
@@ -544,6 +579,15 @@ class AsyncSession(_SessionBase):
     ) -> User:
         """`Session.create_user`, awaited."""
         return await self._run(self._create_user(user, auth_key, exist_ok))
+
+    async def create_users(
+        self, frame_or_records: Records, concurrency: int = 8, exist_ok: bool = False,
+        progress: Any = True,
+    ) -> pd.DataFrame:
+        """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
+        from .bulk import acreate_users
+
+        return await acreate_users(self, frame_or_records, concurrency, exist_ok, progress)
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""
