@@ -12,6 +12,8 @@ from .secret import Secret
 from .validation import check_new_user, check_uid, user_fields
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .session import AsyncSession, Flow, Session, _SessionBase
 
 Page = tuple[list[Any], int]  # the items, and the number of pages
@@ -165,6 +167,12 @@ class Admin(_AdminFlows):
         self._key("users")
         return self._iter_users(params)
 
+    def users_frame(self, **filters: Any) -> pd.DataFrame:
+        """The app's users as a DataFrame, every page fetched; `filters` as `list_users`."""
+        from .frames import users_frame
+
+        return users_frame(self.list_users(**filters))
+
     def _iter_users(self, params: dict[str, Any]) -> Iterator[User]:
         page = 1
         while True:
@@ -242,6 +250,12 @@ class AsyncAdmin(_AdminFlows):
                               with_deactivated, only_deactivated)
         self._key("users")
         return self._iter_users(params)
+
+    async def users_frame(self, **filters: Any) -> pd.DataFrame:
+        """`Admin.users_frame`, awaited."""
+        from .frames import users_frame
+
+        return users_frame([user async for user in self.list_users(**filters)])
 
     async def _iter_users(self, params: dict[str, Any]) -> AsyncIterator[User]:
         page = 1

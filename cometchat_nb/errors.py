@@ -43,6 +43,11 @@ class CometChatException(Exception):
         status = f", http_status={self.http_status}" if self.http_status is not None else ""
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}{status})"
 
+    def _repr_html_(self) -> str:
+        from .display import error_html
+
+        return error_html(self)
+
     def __reduce__(self) -> Any:
         kwargs = {
             "details": self.details,

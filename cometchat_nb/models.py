@@ -81,6 +81,11 @@ class User:
         }
         return "User(" + ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None) + ")"
 
+    def _repr_html_(self) -> str:
+        from .display import user_html
+
+        return user_html(self)
+
     @property
     def is_online(self) -> bool:
         return self.status is not None and self.status != "offline"
@@ -131,6 +136,11 @@ class AuthToken:
     auth_token: Secret
     created_at: datetime | None = None
 
+    def _repr_html_(self) -> str:
+        from .display import auth_token_html
+
+        return auth_token_html(self)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuthToken:
         return cls(
@@ -154,3 +164,17 @@ class Event:
     name: str
     detail: str
     payload: Any = None
+
+    def _repr_html_(self) -> str:
+        from .display import event_html
+
+        return event_html(self)
+
+
+class UserList(list[User]):
+    """A list of users that shows as a table in notebooks."""
+
+    def _repr_html_(self) -> str:
+        from .display import users_html
+
+        return users_html(self)

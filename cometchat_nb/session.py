@@ -12,7 +12,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -21,7 +21,7 @@ from .admin import Admin, AsyncAdmin
 from .config import Connection, connect
 from .errors import CometChatException, failed_to_fetch, local_error, missing_parameters
 from .listeners import ListenerRegistry, LoginListener
-from .models import SESSION_KEYS, AuthToken, User
+from .models import SESSION_KEYS, AuthToken, User, UserList
 from .protocol import DEFAULT_TIMEOUT, Hosts, data_of, object_data
 from .secret import Secret
 from .store import SessionStore
@@ -33,6 +33,12 @@ from .validation import (
     is_falsy,
     user_fields,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .bulk import Records
+    from .widgets import Dashboard
 
 T = TypeVar("T")
 Flow = Generator[httpx.Request, httpx.Response, T]
@@ -104,9 +110,15 @@ class _SessionBase:
         return self._connection.store
 
     @property
-    def created_users(self) -> list[User]:
+    def created_users(self) -> UserList:
         """The users this session created, oldest first."""
-        return list(self._created.values())
+        return UserList(self._created.values())
+
+    def created_users_frame(self) -> pd.DataFrame:
+        """The users this session created as a DataFrame (`uid` index; see `frames`)."""
+        from .frames import users_frame
+
+        return users_frame(self._created.values())
 
     def _auth_key(self) -> Secret | None:
         return self._login_key or self._connection.auth_key
@@ -362,6 +374,11 @@ class _SessionBase:
 
     __repr__ = _describe
 
+    def _repr_html_(self) -> str:
+        from .display import session_html
+
+        return session_html(self)
+
 
 def _check_retries(response: httpx.Response, attempt: int, max_retries: int) -> float | None:
     """Seconds to wait before resending after a 429, or None to hand the response on."""
@@ -397,7 +414,10 @@ class Session(_SessionBase):
             attempt += 1
 
     def _run(self, flow: Flow[T]) -> T:
-        """Drive a flow: send each request it yields, hand it the response."""
+        """Drive a flow: send each request it yields, hand it the response.
+
+        When the flow ends, the registry's subscribers are told (`listeners.flush`).
+        """
         try:
             request = next(flow)
             while True:
@@ -411,6 +431,7 @@ class Session(_SessionBase):
             return stop.value  # type: ignore[no-any-return]
         finally:
             flow.close()
+            self.listeners.flush()
 
     def login(
         self, uid: str | None = None, auth_key: str | Secret | None = None, *,
@@ -449,6 +470,29 @@ class Session(_SessionBase):
         (unless `exist_ok`, which returns the existing user) or `ERR_BAD_REQUEST`.
         """
         return self._run(self._create_user(user, auth_key, exist_ok))
+
+    def create_users(
+        self, frame_or_records: Records, concurrency: int = 8, exist_ok: bool = False,
+        progress: Any = True,
+    ) -> pd.DataFrame:
+        """Create many users with the auth key, `concurrency` at a time (a thread pool).
+
+        Takes a DataFrame (or records) with `uid`, `name` and any user field; returns
+        one row per input, in input order: `uid`, `name`, `result` (`created`,
+        `exists` with `exist_ok`, `error`), `error_code`, `error_message`. A uid
+        repeated in the input is created by its first row only (later ones:
+        `DUPLICATE_UID`); a 429 is retried after Retry-After. Shows a progress bar
+        in notebooks (`progress=False` for none). Raises `TypeError` for bad input.
+        """
+        from .bulk import create_users
+
+        return create_users(self, frame_or_records, concurrency, exist_ok, progress)
+
+    def dashboard(self) -> Dashboard:
+        """The login form, event log and user table of this session, in one widget."""
+        from .widgets import dashboard
+
+        return dashboard(self)
 
     def get_user(self, uid: str) -> User:
         """Fetch a user (`GET /users/{uid}`) with the session's token, else the REST API key.
@@ -512,6 +556,7 @@ class AsyncSession(_SessionBase):
             return stop.value  # type: ignore[no-any-return]
         finally:
             flow.close()
+            self.listeners.flush()
 
     async def login(
         self, uid: str | None = None, auth_key: str | Secret | None = None, *,
@@ -534,6 +579,15 @@ class AsyncSession(_SessionBase):
     ) -> User:
         """`Session.create_user`, awaited."""
         return await self._run(self._create_user(user, auth_key, exist_ok))
+
+    async def create_users(
+        self, frame_or_records: Records, concurrency: int = 8, exist_ok: bool = False,
+        progress: Any = True,
+    ) -> pd.DataFrame:
+        """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
+        from .bulk import acreate_users
+
+        return await acreate_users(self, frame_or_records, concurrency, exist_ok, progress)
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""
