@@ -36,7 +36,7 @@ CHECK = "# NBVAL_CHECK_OUTPUT"
 CELL_TIMEOUT = 120
 
 # What a secret looks like in text: the emulator's keys, an auth token (`{uid}_{10 digits}
-# {30 hex}`), a JWT, and long hex strings (the wsChannel secret).
+# {30 hex}`), a JWT, and 40+ hex digits (the wsChannel secret; widget model ids have 32).
 SECRET_LIKE = re.compile(
     "|".join(
         [
@@ -44,7 +44,7 @@ SECRET_LIKE = re.compile(
             re.escape(REST_API_KEY),
             r"_\d{10}[0-9a-f]{30}",
             r"eyJ[\w-]+\.[\w-]+\.",
-            r"[0-9a-f]{30,}",
+            r"[0-9a-f]{40,}",
         ]
     ),
     re.IGNORECASE,
@@ -71,10 +71,25 @@ def output_text(output: Any) -> str:
     return json.dumps(output.get("data", {}), ensure_ascii=False)
 
 
+def coalesced(outputs: list[Any]) -> list[str]:
+    """Output texts, consecutive writes to one stream joined (how they arrive varies; nbval
+    joins them too)."""
+    texts: list[str] = []
+    previous = None
+    for output in outputs:
+        stream = output.get("name") if output.output_type == "stream" else None
+        if stream is not None and stream == previous:
+            texts[-1] += output_text(output)
+        else:
+            texts.append(output_text(output))
+        previous = stream
+    return texts
+
+
 def checked(notebook: Any) -> list[list[str]]:
     """The outputs nbval compares: those of the `# NBVAL_CHECK_OUTPUT` cells."""
     return [
-        [output_text(o) for o in cell.outputs]
+        coalesced(cell.outputs)
         for cell in code_cells(notebook)
         if cell.source.lstrip().startswith(CHECK)
     ]

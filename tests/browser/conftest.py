@@ -9,6 +9,7 @@ their kernels import this checkout's `cometchat_nb` on the embedded emulator, wi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from playwright.sync_api import BrowserContext, Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,15 +44,16 @@ TOKEN = "browser-tests"
 SERVER_START_TIMEOUT = 120.0
 TIMEOUT_MS = 60_000
 
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    pytest.skip(
-        f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install -y chromium)",
-        allow_module_level=True,
-    )
 
-from playwright.sync_api import BrowserContext, Page  # noqa: E402
+@pytest.fixture(scope="session", autouse=True)
+def _chromium() -> None:
+    """Skip without Debian's Chromium; under CI=true its absence is a failure instead."""
+    if os.path.exists(CHROMIUM):
+        return
+    reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -203,8 +206,9 @@ def voila_url(tmp_path_factory: pytest.TempPathFactory, served_notebooks: Path) 
     server.stop()
 
 
-def _run_all(page: Page, base_url: str, name: str) -> None:
-    page.goto(f"{base_url}/lab/tree/{name}?token={TOKEN}")
+def _run_all(page: Page, base_url: str, workspace: str, name: str) -> None:
+    # A workspace of its own, so no tab from an earlier test reopens.
+    page.goto(f"{base_url}/lab/workspaces/{workspace}/tree/{name}?token={TOKEN}")
     # Wait for the notebook's kernel session itself: running cells as soon as the toolbar
     # says "idle" loses the run silently (see the jupyter-testing recipe).
     page.wait_for_function(
@@ -223,15 +227,33 @@ def _run_all(page: Page, base_url: str, name: str) -> None:
     )
 
 
+def _shut_down_kernels(base_url: str) -> None:
+    """End every kernel session, so the next test starts its notebook in a fresh kernel."""
+
+    def call(method: str, path: str) -> bytes:
+        request = urllib.request.Request(f"{base_url}{path}?token={TOKEN}", method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body: bytes = response.read()
+            return body
+
+    for session in json.loads(call("GET", "/api/sessions")):
+        call("DELETE", f"/api/sessions/{session['id']}")
+
+
 @pytest.fixture
-def run_all(page: Page, jupyterlab_url: str) -> Callable[[str], Page]:
+def run_all(
+    page: Page, jupyterlab_url: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], Page]]:
     """Open a notebook in JupyterLab, run all its cells, wait until every cell ran."""
+    workspace = re.sub(r"[^A-Za-z0-9]", "-", request.node.name)
 
     def run(name: str) -> Page:
-        _run_all(page, jupyterlab_url, name)
+        _run_all(page, jupyterlab_url, workspace, name)
         return page
 
-    return run
+    yield run
+    page.close()
+    _shut_down_kernels(jupyterlab_url)
 
 
 @pytest.fixture

@@ -1,27 +1,189 @@
-"""The quick start in a real browser: JupyterLab runs it, Voila serves it, nothing errors."""
+"""The tutorials' widgets in a real browser: JupyterLab and Voila, clicked like a reader would.
+
+Screenshots of every step go to `artifacts/browser/<test>/` for humans; nothing is compared
+pixel by pixel. Legibility is measured instead: the contrast ratio (WCAG) between each text's
+computed colour and the background it is drawn on.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Page, expect
+import pytest
+from playwright.sync_api import Locator, Page, expect
 
 QUICKSTART = "01-quickstart.ipynb"
+# The HTML widgets (their content may reuse the class names, hence `.widget-html`).
+STATUS, EVENT_LOG, USER_TABLE = (
+    f".widget-html.{name}" for name in ("cc-login-status", "cc-event-log", "cc-user-table")
+)
+SMOKE = "widgets-smoke.ipynb"
+LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
+# WCAG AA: 4.5 for body text, 3 for large text and UI parts. Every text must reach 3 (the
+# theme's own secondary colours, e.g. `--jp-content-font-color2`, sit at 4.2-4.5); the
+# content itself (uids, names, event names, the status line) must reach 4.5.
+MIN_CONTRAST, MIN_CONTENT_CONTRAST = 3.0, 4.5
+CONTENT = ("Logged in as", "login_success", "smoke-ada", "Ada Lovelace", "cometchat-uid-1")
+# Every part of the widgets and reprs that shows text.
+WIDGETS = ".cc-login-form, .cc-event-log-box, .cc-user-table-box, .cc-repr"
+
+# Contrast of every visible text (and filled input) under `selector`: text colour against the
+# background blended up through its ancestors, as the WCAG formula defines it.
+CONTRAST_JS = """
+(selector) => {
+  const parse = (css) => {
+    const m = css.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const over = (top, base) => ({
+    r: top.r * top.a + base.r * (1 - top.a), g: top.g * top.a + base.g * (1 - top.a),
+    b: top.b * top.a + base.b * (1 - top.a), a: 1});
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+    }
+    return layers.reduceRight((base, c) => over(c, base), {r: 255, g: 255, b: 255, a: 1});
+  };
+  const lum = ({r, g, b}) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const shows = (el) => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden'
+    && (el.tagName === 'INPUT' ? el.value.trim() !== ''
+        : [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== ''));
+  const samples = [];
+  for (const root of document.querySelectorAll(selector)) {
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+      if (!shows(el)) continue;
+      const bg = background(el);
+      const fg = over(parse(getComputedStyle(el).color), bg);
+      const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      samples.push({ratio: (hi + 0.05) / (lo + 0.05), background: lum(bg), tag: el.tagName,
+                    text: (el.value || el.textContent).trim().slice(0, 40),
+                    color: getComputedStyle(el).color});
+    }
+  }
+  return samples;
+}
+"""
 
 
-def test_quickstart_runs_in_jupyterlab(run_all: Callable[[str], Page], artifacts: Path) -> None:
+def set_theme(page: Page, theme: str) -> None:
+    """Switch JupyterLab's theme and wait until its colours apply."""
+    page.evaluate(
+        "(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+    )
+    page.wait_for_function(
+        """(theme) => document.body.dataset.jpThemeName === theme
+            && document.body.dataset.jpThemeLight === String(!theme.includes('Dark'))""",
+        arg=theme,
+    )
+    page.wait_for_function(
+        """(dark) => { const c = getComputedStyle(document.querySelector('.jp-Notebook'))
+            .backgroundColor.match(/\\d+/g).map(Number);
+            return dark ? c[0] < 100 : c[0] > 155; }""",
+        arg=theme == DARK,
+    )
+
+
+def contrast(page: Page) -> list[dict[str, Any]]:
+    samples: list[dict[str, Any]] = page.evaluate(CONTRAST_JS, WIDGETS)
+    return samples
+
+
+def expect_rendered(page: Page, scope: Locator) -> None:
+    expect(scope).not_to_contain_text("Loading widget")
+    expect(scope).not_to_contain_text("Error displaying widget")
+    expect(page.locator('[data-mime-type="application/vnd.jupyter.error"]')).to_have_count(0)
+
+
+def rows(log: Locator, text: str) -> Locator:
+    return log.locator("tr", has_text=text)
+
+
+def log_in_and_out_and_create(page: Page, artifacts: Path, prefix: str) -> None:
+    """The dashboard round trip: log in by uid, log out, create a user; screenshot each."""
+    status, log = page.locator(STATUS), page.locator(EVENT_LOG)
+    expect(status).to_contain_text("Not logged in")
+    logouts = rows(log, "logout_success").count()
+
+    page.locator(".cc-login-uid input").fill("cometchat-uid-2")
+    page.locator(".cc-login-submit").click()
+    expect(status).to_contain_text("cometchat-uid-2")
+    expect(rows(log, "login_success").filter(has_text="cometchat-uid-2")).to_have_count(1)
+    page.locator(".cc-login-form").screenshot(path=str(artifacts / f"{prefix}-1-logged-in.png"))
+
+    page.locator(".cc-logout").click()
+    expect(status).to_contain_text("Not logged in")
+    expect(rows(log, "logout_success")).to_have_count(logouts + 1)
+    page.locator(".cc-event-log-box").screenshot(path=str(artifacts / f"{prefix}-2-event-log.png"))
+
+    page.locator(".cc-user-uid input").fill("browser-made")
+    page.locator(".cc-user-name input").fill("Made In Chromium")
+    page.locator(".cc-user-create").click()
+    expect(page.locator(USER_TABLE).locator("tr", has_text="browser-made")).to_contain_text(
+        "Made In Chromium"
+    )
+    expect(rows(log, "user_created").filter(has_text="browser-made")).to_have_count(1)
+    page.locator(".cc-dashboard").screenshot(path=str(artifacts / f"{prefix}-3-user-created.png"))
+
+
+def test_quickstart_dashboard_in_jupyterlab(
+    run_all: Callable[[str], Page], artifacts: Path
+) -> None:
     page = run_all(QUICKSTART)
     panel = page.locator(".jp-NotebookPanel")
     expect(panel).to_contain_text("connected to the embedded emulator")
     expect(panel).to_contain_text("deleted nb-tutorial-01-kevin")
-    expect(page.locator('[data-mime-type="application/vnd.jupyter.error"]')).to_have_count(0)
+    expect(page.locator(".cc-dashboard")).to_be_visible()
+    expect_rendered(page, panel)
+    log_in_and_out_and_create(page, artifacts, "jupyterlab")
     page.screenshot(path=str(artifacts / "jupyterlab-quickstart.png"))
 
 
-def test_quickstart_in_voila(voila: Callable[[str], Page], artifacts: Path) -> None:
+def test_quickstart_dashboard_in_voila(voila: Callable[[str], Page], artifacts: Path) -> None:
     page = voila(QUICKSTART)
     body = page.locator("body")
     expect(body).to_contain_text("deleted nb-tutorial-01-kevin")
     expect(body).not_to_contain_text("Traceback")
+    expect_rendered(page, body)
+    log_in_and_out_and_create(page, artifacts, "voila")
     page.screenshot(path=str(artifacts / "voila-quickstart.png"), full_page=True)
+
+
+@pytest.mark.parametrize("theme", [LIGHT, DARK])
+def test_widgets_legible_in_jupyterlab_themes(
+    run_all: Callable[[str], Page], artifacts: Path, theme: str
+) -> None:
+    page = run_all(SMOKE)
+    try:
+        set_theme(page, theme)
+        expect_rendered(page, page.locator(".jp-NotebookPanel"))
+        for part in (".cc-login-form", ".cc-event-log-box", ".cc-user-table-box", ".cc-repr"):
+            widget = page.locator(part).first
+            expect(widget).to_be_visible()
+            widget.screenshot(path=str(artifacts / f"{part.strip('.')}.png"))
+        expect(page.locator(EVENT_LOG)).to_contain_text("login_success")
+        expect(page.locator(USER_TABLE)).to_contain_text("smoke-ada")
+        page.screenshot(path=str(artifacts / "notebook.png"))
+        samples = contrast(page)
+        worst = min(samples, key=lambda s: s["ratio"])
+        assert worst["ratio"] >= MIN_CONTRAST, f"illegible in {theme}: {worst}"
+        for text in CONTENT:
+            measured = [s for s in samples if text in s["text"]]
+            assert measured, f"{text!r} was not measured"
+            worst = min(measured, key=lambda s: s["ratio"])
+            assert worst["ratio"] >= MIN_CONTENT_CONTRAST, f"hard to read in {theme}: {worst}"
+        if theme == DARK:  # the widgets follow the theme rather than staying light boxes
+            texts = [s for s in samples if s["tag"] != "BUTTON"]  # buttons have their colours
+            lightest = max(texts, key=lambda s: s["background"])
+            assert lightest["background"] < 0.2, lightest
+    finally:
+        set_theme(page, LIGHT)
