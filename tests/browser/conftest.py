@@ -200,6 +200,7 @@ def voila_url(tmp_path_factory: pytest.TempPathFactory, served_notebooks: Path) 
         f"--port={port}",
         "--Voila.port_retries=0",
         "--show_tracebacks=True",
+        "--VoilaConfiguration.allow_theme_override=YES",
     ]
     server = Server(cmd, tmp, f"http://127.0.0.1:{port}/voila/static/", served_notebooks)
     yield f"http://127.0.0.1:{port}"

@@ -158,6 +158,30 @@ def test_quickstart_dashboard_in_voila(voila: Callable[[str], Page], artifacts: 
     page.screenshot(path=str(artifacts / "voila-quickstart.png"), full_page=True)
 
 
+def assert_legible(page: Page, artifacts: Path, dark: bool) -> None:
+    """Every widget and repr rendered, screenshot, and its text contrast high enough."""
+    expect_rendered(page, page.locator("body"))
+    for part in (".cc-login-form", ".cc-event-log-box", ".cc-user-table-box", ".cc-repr"):
+        widget = page.locator(part).first
+        expect(widget).to_be_visible()
+        widget.screenshot(path=str(artifacts / f"{part.strip('.')}.png"))
+    expect(page.locator(EVENT_LOG)).to_contain_text("login_success")
+    expect(page.locator(USER_TABLE)).to_contain_text("smoke-ada")
+    page.screenshot(path=str(artifacts / "page.png"))
+    samples = contrast(page)
+    worst = min(samples, key=lambda s: s["ratio"])
+    assert worst["ratio"] >= MIN_CONTRAST, f"illegible: {worst}"
+    for text in CONTENT:
+        measured = [s for s in samples if text in s["text"]]
+        assert measured, f"{text!r} was not measured"
+        worst = min(measured, key=lambda s: s["ratio"])
+        assert worst["ratio"] >= MIN_CONTENT_CONTRAST, f"hard to read: {worst}"
+    if dark:  # the widgets follow the theme rather than staying light boxes
+        texts = [s for s in samples if s["tag"] != "BUTTON"]  # buttons have their own colours
+        lightest = max(texts, key=lambda s: s["background"])
+        assert lightest["background"] < 0.2, lightest
+
+
 @pytest.mark.parametrize("theme", [LIGHT, DARK])
 def test_widgets_legible_in_jupyterlab_themes(
     run_all: Callable[[str], Page], artifacts: Path, theme: str
@@ -165,25 +189,15 @@ def test_widgets_legible_in_jupyterlab_themes(
     page = run_all(SMOKE)
     try:
         set_theme(page, theme)
-        expect_rendered(page, page.locator(".jp-NotebookPanel"))
-        for part in (".cc-login-form", ".cc-event-log-box", ".cc-user-table-box", ".cc-repr"):
-            widget = page.locator(part).first
-            expect(widget).to_be_visible()
-            widget.screenshot(path=str(artifacts / f"{part.strip('.')}.png"))
-        expect(page.locator(EVENT_LOG)).to_contain_text("login_success")
-        expect(page.locator(USER_TABLE)).to_contain_text("smoke-ada")
-        page.screenshot(path=str(artifacts / "notebook.png"))
-        samples = contrast(page)
-        worst = min(samples, key=lambda s: s["ratio"])
-        assert worst["ratio"] >= MIN_CONTRAST, f"illegible in {theme}: {worst}"
-        for text in CONTENT:
-            measured = [s for s in samples if text in s["text"]]
-            assert measured, f"{text!r} was not measured"
-            worst = min(measured, key=lambda s: s["ratio"])
-            assert worst["ratio"] >= MIN_CONTENT_CONTRAST, f"hard to read in {theme}: {worst}"
-        if theme == DARK:  # the widgets follow the theme rather than staying light boxes
-            texts = [s for s in samples if s["tag"] != "BUTTON"]  # buttons have their colours
-            lightest = max(texts, key=lambda s: s["background"])
-            assert lightest["background"] < 0.2, lightest
+        assert_legible(page, artifacts, dark=theme == DARK)
     finally:
         set_theme(page, LIGHT)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_widgets_legible_in_voila_themes(
+    voila: Callable[[str], Page], artifacts: Path, theme: str
+) -> None:
+    page = voila(f"{SMOKE}?theme={theme}")
+    expect(page.locator("body")).to_contain_text("smoke test ready")
+    assert_legible(page, artifacts, dark=theme == "dark")
