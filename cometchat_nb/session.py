@@ -69,8 +69,14 @@ class _SessionBase:
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
         self._connection: Connection = connect(
-            app_id, region, auth_key, rest_api_key,
-            client_host=client_host, admin_host=admin_host, store=store, emulator=emulator,
+            app_id,
+            region,
+            auth_key,
+            rest_api_key,
+            client_host=client_host,
+            admin_host=admin_host,
+            store=store,
+            emulator=emulator,
         )
         self.timeout = timeout
         self.max_retries = max_retries
@@ -125,8 +131,9 @@ class _SessionBase:
         try:
             data = self._connection.store.load(self.app_id)
         except Exception as exc:  # a broken store means "no session", never a crash
-            warnings.warn(f"session store failed: {type(exc).__name__}", RuntimeWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"session store failed: {type(exc).__name__}", RuntimeWarning, stacklevel=3
+            )
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -160,7 +167,7 @@ class _SessionBase:
         """Persist a `/me` answer as the logged-in session; the user it describes."""
         user_data = {k: v for k, v in data.items() if k not in SESSION_KEYS}
         user_data["status"] = "online"
-        session = {
+        session: dict[str, Any] = {
             "user": user_data,
             "authToken": token.reveal(),
             **{k: data[k] for k in ("jwt", "wsChannel", "settings") if k in data},
@@ -218,6 +225,7 @@ class _SessionBase:
                 raise error
             if auth_token is not None:
                 return (yield from self._login_with_token(Secret(auth_token)))
+            assert isinstance(key, str | Secret)  # check_login proved it
             user = yield from self._login_with_key(uid, Secret(key))
             if auth_key is not None:
                 self._login_key = Secret(auth_key)
@@ -299,11 +307,14 @@ class _SessionBase:
     ) -> Flow[User]:
         key = auth_key if auth_key is not None else self._auth_key()
         if not isinstance(key, str | Secret) or is_falsy(key):
-            raise local_error("INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY.")
+            raise local_error(
+                "INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY."
+            )
         fields = user_fields(user)
         check_new_user(fields)
-        request = self._build("POST", self._hosts().admin, "users", api_key=Secret(key),
-                              body=fields)
+        request = self._build(
+            "POST", self._hosts().admin, "users", api_key=Secret(key), body=fields
+        )
         return (yield from self._created_or_existing(request, fields["uid"], exist_ok))
 
     def _created_or_existing(self, request: httpx.Request, uid: str, exist_ok: bool) -> Flow[User]:
@@ -413,7 +424,10 @@ class Session(_SessionBase):
             flow.close()
 
     def login(
-        self, uid: str | None = None, auth_key: str | Secret | None = None, *,
+        self,
+        uid: str | None = None,
+        auth_key: str | Secret | None = None,
+        *,
         auth_token: str | Secret | AuthToken | None = None,
     ) -> User:
         """Log in with a uid and auth key (development) or an auth token (production).
@@ -439,7 +453,9 @@ class Session(_SessionBase):
         return self._run(self._logout())
 
     def create_user(
-        self, user: User | Mapping[str, Any], auth_key: str | Secret | None = None,
+        self,
+        user: User | Mapping[str, Any],
+        auth_key: str | Secret | None = None,
         exist_ok: bool = False,
     ) -> User:
         """Create a user with the auth key (`POST /users`); fires `user_created`.
@@ -514,7 +530,10 @@ class AsyncSession(_SessionBase):
             flow.close()
 
     async def login(
-        self, uid: str | None = None, auth_key: str | Secret | None = None, *,
+        self,
+        uid: str | None = None,
+        auth_key: str | Secret | None = None,
+        *,
         auth_token: str | Secret | AuthToken | None = None,
     ) -> User:
         """`Session.login`, awaited."""
@@ -529,7 +548,9 @@ class AsyncSession(_SessionBase):
         return await self._run(self._logout())
 
     async def create_user(
-        self, user: User | Mapping[str, Any], auth_key: str | Secret | None = None,
+        self,
+        user: User | Mapping[str, Any],
+        auth_key: str | Secret | None = None,
         exist_ok: bool = False,
     ) -> User:
         """`Session.create_user`, awaited."""
