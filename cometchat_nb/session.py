@@ -23,7 +23,7 @@ from .errors import CometChatException, failed_to_fetch, local_error, missing_pa
 from .listeners import ListenerRegistry, LoginListener
 from .models import SESSION_KEYS, AuthToken, User
 from .protocol import DEFAULT_TIMEOUT, Hosts, data_of, object_data
-from .secret import Secret
+from .secret import Secret, redact_http_logs
 from .store import SessionStore
 from .validation import (
     check_login,
@@ -84,6 +84,7 @@ class _SessionBase:
         self._login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
         self._login_lock = threading.Lock()
         self._created: dict[str, User] = {}
+        redact_http_logs()
         self._open(sleep)
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
