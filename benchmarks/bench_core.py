@@ -42,8 +42,11 @@ def login_logout_ratio(rounds: int) -> tuple[float, float]:
     body = {"platform": "WEB", "deviceId": "bench"}
 
     def bare() -> None:
-        mint = raw.post("/users/cometchat-uid-1/auth_tokens", json=body,
-                        headers={**headers, "apiKey": emulator.auth_key.reveal()})
+        mint = raw.post(
+            "/users/cometchat-uid-1/auth_tokens",
+            json=body,
+            headers={**headers, "apiKey": emulator.auth_key.reveal()},
+        )
         token = {**headers, "authToken": mint.json()["data"]["authToken"]}
         raw.put("/me", json=body, headers=token)
         raw.delete("/me", headers=token)
@@ -79,9 +82,11 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
     parser.add_argument("--import-rounds", type=int, default=7)
     args = parser.parse_args(argv)
     rows = [
-        ("import cometchat_nb / import httpx",
-         import_seconds("cometchat_nb", args.import_rounds),
-         import_seconds("httpx", args.import_rounds)),
+        (
+            "import cometchat_nb / import httpx",
+            import_seconds("cometchat_nb", args.import_rounds),
+            import_seconds("httpx", args.import_rounds),
+        ),
         ("login+logout / 3 bare httpx requests", *login_logout_ratio(args.rounds)),
         ("create_user / 1 bare httpx request", *create_ratio(args.rounds)),
     ]
