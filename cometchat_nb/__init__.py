@@ -23,6 +23,7 @@ from .errors import (
 )
 from .listeners import ListenerRegistry, LoginListener
 from .models import AuthToken, Event, User
+from .nested import enable_nested_asyncio
 from .protocol import VERSION as __version__
 from .secret import Secret
 from .session import AsyncSession, Session
@@ -51,6 +52,7 @@ __all__ = [
     "UnavailableError",
     "User",
     "__version__",
+    "enable_nested_asyncio",
 ]
 
 # Heavier names (pandas, ipywidgets), imported on first use.
