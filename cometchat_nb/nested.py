@@ -11,7 +11,7 @@ from __future__ import annotations
 def enable_nested_asyncio() -> None:
     """Patch the running event loop so `asyncio.run` works inside it."""
     try:
-        import nest_asyncio2  # type: ignore[import-not-found,unused-ignore]
+        import nest_asyncio2
     except ImportError:
         raise ImportError(
             "enable_nested_asyncio needs nest-asyncio2: pip install 'cometchat-nb[nested]'"
