@@ -23,6 +23,7 @@ from .errors import (
 )
 from .listeners import ListenerRegistry, LoginListener
 from .models import AuthToken, Event, User, UserList
+from .nested import enable_nested_asyncio
 from .protocol import VERSION as __version__
 from .secret import Secret
 from .session import AsyncSession, Session
@@ -52,6 +53,7 @@ __all__ = [
     "User",
     "UserList",
     "__version__",
+    "enable_nested_asyncio",
 ]
 
 # Heavier names (pandas, ipywidgets), imported on first use.

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import failed_to_fetch, local_error
 from .models import AuthToken, User
-from .protocol import data_of, read
+from .protocol import object_data, read
 from .secret import Secret
 from .validation import check_new_user, check_uid, user_fields
 
@@ -20,19 +20,29 @@ Page = tuple[list[Any], int]  # the items, and the number of pages
 
 
 def _list_params(
-    per_page: int, search_key: str | None, search_in: Iterable[str] | None, status: str | None,
-    roles: Iterable[str] | None, tags: Iterable[str] | None, with_tags: bool,
-    with_deactivated: bool, only_deactivated: bool,
+    per_page: int,
+    search_key: str | None,
+    search_in: Iterable[str] | None,
+    status: str | None,
+    roles: Iterable[str] | None,
+    tags: Iterable[str] | None,
+    with_tags: bool,
+    with_deactivated: bool,
+    only_deactivated: bool,
 ) -> dict[str, Any]:
     if not isinstance(per_page, int) or not 1 <= per_page <= 1000:
         raise local_error("MISSING_PARAMETERS", "per_page must be an integer from 1 to 1000.")
     if status not in (None, "available", "offline"):
         raise local_error("MISSING_PARAMETERS", "status must be 'available' or 'offline'.")
     return {
-        "perPage": per_page, "searchKey": search_key,
-        "searchIn": list(search_in) if search_in else None, "status": status,
-        "roles": list(roles) if roles else None, "tags": list(tags) if tags else None,
-        "withTags": with_tags or None, "withDeactivated": with_deactivated or None,
+        "perPage": per_page,
+        "searchKey": search_key,
+        "searchIn": list(search_in) if search_in else None,
+        "status": status,
+        "roles": list(roles) if roles else None,
+        "tags": list(tags) if tags else None,
+        "withTags": with_tags or None,
+        "withDeactivated": with_deactivated or None,
         "onlyDeactivated": only_deactivated or None,
     }
 
@@ -53,18 +63,24 @@ class _AdminFlows:
             )
         return key
 
-    def _call(self, method: str, *segments: str, **kwargs: Any) -> Flow[Any]:
+    def _call(
+        self, method: str, *segments: str, required: tuple[str, ...] = (), **kwargs: Any
+    ) -> Flow[dict[str, Any]]:
+        """One REST call answered by an object holding `required` string fields."""
         request = self._session._build(
             method, self._session._connection.hosts.rest, *segments,
             api_key=self._key(segments[0]), **kwargs,
-        )
+        )  # fmt: skip
         response = yield request
-        return data_of(response)
+        return object_data(response, *required)
 
     def _page(self, *segments: str, params: dict[str, Any]) -> Flow[Page]:
         request = self._session._build(
-            "GET", self._session._connection.hosts.rest, *segments,
-            api_key=self._key(segments[0]), params=params,
+            "GET",
+            self._session._connection.hosts.rest,
+            *segments,
+            api_key=self._key(segments[0]),
+            params=params,
         )
         response = yield request
         body = read(response)
@@ -78,13 +94,18 @@ class _AdminFlows:
         fields = user_fields(user)
         check_new_user(fields)
         request = self._session._build(
-            "POST", self._session._connection.hosts.rest, "users",
-            api_key=self._key("users"), body=fields,
+            "POST",
+            self._session._connection.hosts.rest,
+            "users",
+            api_key=self._key("users"),
+            body=fields,
         )
         return (yield from self._session._created_or_existing(request, fields["uid"], exist_ok))
 
     def _get_user(self, uid: str) -> Flow[User]:
-        return User.from_dict((yield from self._call("GET", "users", check_uid(uid))))
+        return User.from_dict(
+            (yield from self._call("GET", "users", check_uid(uid), required=("uid",)))
+        )
 
     def _update_user(
         self, uid: str, changes: User | Mapping[str, Any], unset: Iterable[str]
@@ -92,7 +113,8 @@ class _AdminFlows:
         body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
         if unset:
             body["unset"] = list(unset)
-        return User.from_dict((yield from self._call("PUT", "users", check_uid(uid), body=body)))
+        data = yield from self._call("PUT", "users", check_uid(uid), body=body, required=("uid",))
+        return User.from_dict(data)
 
     def _delete_user(self, uid: str, permanent: bool) -> Flow[dict[str, Any]]:
         body = {"permanent": bool(permanent)}
@@ -106,10 +128,9 @@ class _AdminFlows:
 
     def _create_auth_token(self, uid: str, force: bool) -> Flow[AuthToken]:
         data = yield from self._call(
-            "POST", "users", check_uid(uid), "auth_tokens", body={"force": bool(force)}
-        )
-        if not isinstance(data, dict) or not isinstance(data.get("authToken"), str):
-            raise failed_to_fetch("unexpected response shape")
+            "POST", "users", check_uid(uid), "auth_tokens",
+            body={"force": bool(force)}, required=("authToken",),
+        )  # fmt: skip
         return AuthToken.from_dict(data)
 
     def _delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> Flow[dict[str, Any]]:
@@ -156,14 +177,30 @@ class Admin(_AdminFlows):
         return self._session._run(self._bulk("PUT", "uidsToActivate", uids))
 
     def list_users(
-        self, *, per_page: int = 100, search_key: str | None = None,
-        search_in: Iterable[str] | None = None, status: str | None = None,
-        roles: Iterable[str] | None = None, tags: Iterable[str] | None = None,
-        with_tags: bool = True, with_deactivated: bool = False, only_deactivated: bool = False,
+        self,
+        *,
+        per_page: int = 100,
+        search_key: str | None = None,
+        search_in: Iterable[str] | None = None,
+        status: str | None = None,
+        roles: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        with_tags: bool = True,
+        with_deactivated: bool = False,
+        only_deactivated: bool = False,
     ) -> Iterator[User]:
         """The app's users, newest first, fetched one page (`per_page` users) at a time."""
-        params = _list_params(per_page, search_key, search_in, status, roles, tags, with_tags,
-                              with_deactivated, only_deactivated)
+        params = _list_params(
+            per_page,
+            search_key,
+            search_in,
+            status,
+            roles,
+            tags,
+            with_tags,
+            with_deactivated,
+            only_deactivated,
+        )
         self._key("users")
         return self._iter_users(params)
 
@@ -240,14 +277,30 @@ class AsyncAdmin(_AdminFlows):
         return await self._session._run(self._bulk("PUT", "uidsToActivate", uids))
 
     def list_users(
-        self, *, per_page: int = 100, search_key: str | None = None,
-        search_in: Iterable[str] | None = None, status: str | None = None,
-        roles: Iterable[str] | None = None, tags: Iterable[str] | None = None,
-        with_tags: bool = True, with_deactivated: bool = False, only_deactivated: bool = False,
+        self,
+        *,
+        per_page: int = 100,
+        search_key: str | None = None,
+        search_in: Iterable[str] | None = None,
+        status: str | None = None,
+        roles: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        with_tags: bool = True,
+        with_deactivated: bool = False,
+        only_deactivated: bool = False,
     ) -> AsyncIterator[User]:
         """`Admin.list_users` as an async iterator (`async for user in ...`)."""
-        params = _list_params(per_page, search_key, search_in, status, roles, tags, with_tags,
-                              with_deactivated, only_deactivated)
+        params = _list_params(
+            per_page,
+            search_key,
+            search_in,
+            status,
+            roles,
+            tags,
+            with_tags,
+            with_deactivated,
+            only_deactivated,
+        )
         self._key("users")
         return self._iter_users(params)
 
@@ -293,4 +346,3 @@ class AsyncAdmin(_AdminFlows):
     async def flush_auth_tokens(self, uid: str) -> dict[str, Any]:
         """`Admin.flush_auth_tokens`, awaited."""
         return await self._session._run(self._flush_auth_tokens(uid))
-

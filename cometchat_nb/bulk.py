@@ -174,17 +174,19 @@ class Batch:
     def finish(self, position: int, outcome: User | BaseException) -> None:
         """Record a row's outcome (once) and advance the progress display."""
         assert self.outcomes[position] is None, f"row {position} finished twice"
+        result: tuple[str, str | None, str | None]
         if isinstance(outcome, User):
-            self.outcomes[position] = ("created", None, None)
+            result = ("created", None, None)
         elif isinstance(outcome, CometChatException):
             if self.exist_ok and outcome.code == "ERR_UID_ALREADY_EXISTS":
-                self.outcomes[position] = ("exists", None, None)
+                result = ("exists", None, None)
             else:
-                self.outcomes[position] = ("error", outcome.code, redact(outcome.message))
+                result = ("error", outcome.code, redact(outcome.message))
         else:
-            self.outcomes[position] = ("error", type(outcome).__name__, redact(str(outcome)))
+            result = ("error", type(outcome).__name__, redact(str(outcome)))
+        self.outcomes[position] = result
         self.done += 1
-        self.errors += self.outcomes[position][0] == "error"  # type: ignore[index]
+        self.errors += result[0] == "error"
         self.progress.update(self.done, self.errors)
 
     def frame(self) -> pd.DataFrame:

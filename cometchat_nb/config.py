@@ -94,8 +94,10 @@ def _to_emulator(
     emulator = getattr(target, "emulator", target)
     if not isinstance(emulator, Emulator):
         raise TypeError(f"emulator= takes an Emulator or its server, not {type(target).__name__}")
-    for name, given, actual in (("app_id", app_id, emulator.app_id),
-                                ("region", region, emulator.region)):
+    for name, given, actual in (
+        ("app_id", app_id, emulator.app_id),
+        ("region", region, emulator.region),
+    ):
         if given is not None and given != actual:
             raise ValueError(f"{name}={given!r} does not match the emulator's {actual!r}")
     base = served_url.rstrip("/") if served_url else IN_PROCESS_HOST

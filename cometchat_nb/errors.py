@@ -105,28 +105,51 @@ class InvalidStateError(CometChatException):
 
 _FAMILIES: dict[type[CometChatException], tuple[str, ...]] = {
     InvalidInputError: (
-        "ERR_BAD_REQUEST", "MISSING_PARAMETERS", "INVALID_AUTH_KEY", "UID_IS_COMPULSORY",
-        "INVALID_UID", "USER_NAME_IS_COMPULSORY", "INVALID_USER_NAME", "INVALID_USER_AVATAR",
-        "INVALID_USER_METADATA", "INVALID_USER_LINK", "INVALID_USER_STATUS_MESSAGE",
-        "INVALID_USER_ROLE", "INVALID_USER_TAGS",
+        "ERR_BAD_REQUEST",
+        "MISSING_PARAMETERS",
+        "INVALID_AUTH_KEY",
+        "UID_IS_COMPULSORY",
+        "INVALID_UID",
+        "USER_NAME_IS_COMPULSORY",
+        "INVALID_USER_NAME",
+        "INVALID_USER_AVATAR",
+        "INVALID_USER_METADATA",
+        "INVALID_USER_LINK",
+        "INVALID_USER_STATUS_MESSAGE",
+        "INVALID_USER_ROLE",
+        "INVALID_USER_TAGS",
     ),
     NotFoundError: (
-        "ERR_UID_NOT_FOUND", "ERR_AUTH_TOKEN_NOT_FOUND", "ERR_ROLE_NOT_FOUND",
-        "ERR_API_NOT_FOUND", "ERR_INVALID_API_VERSION",
+        "ERR_UID_NOT_FOUND",
+        "ERR_AUTH_TOKEN_NOT_FOUND",
+        "ERR_ROLE_NOT_FOUND",
+        "ERR_API_NOT_FOUND",
+        "ERR_INVALID_API_VERSION",
     ),
     AlreadyExistsError: ("ERR_UID_ALREADY_EXISTS",),
     AuthenticationError: (
-        "AUTH_ERR_EMPTY_APIKEY", "AUTH_ERR_APIKEY_NOT_FOUND", "AUTH_ERR_EMPTY_AUTH_TOKEN",
-        "AUTH_ERR_AUTH_TOKEN_NOT_FOUND", "AUTH_ERR_EMPTY_APPID", "AUTH_ERR_INVALID_APPID",
-        "API_KEY_NOT_SET", "USER_NOT_LOGED_IN", "USER_NOT_LOGGED_IN",
+        "AUTH_ERR_EMPTY_APIKEY",
+        "AUTH_ERR_APIKEY_NOT_FOUND",
+        "AUTH_ERR_EMPTY_AUTH_TOKEN",
+        "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+        "AUTH_ERR_EMPTY_APPID",
+        "AUTH_ERR_INVALID_APPID",
+        "API_KEY_NOT_SET",
+        "USER_NOT_LOGED_IN",
+        "USER_NOT_LOGGED_IN",
     ),
     PermissionDeniedError: ("AUTH_ERR_NO_ACCESS",),
     QuotaExceededError: ("ERR_PLAN_QUOTA_RESTRICTION", "ERR_PLAN_RESTRICTION"),
     RateLimitError: ("ERR_TOO_MANY_REQUESTS",),
     UnavailableError: (
-        "FAILED_TO_FETCH", "ERR_UID_DELETE_FAILED", "ERR_AUTH_TOKEN_DELETE_FAILED",
-        "ERR_AUTH_TOKENS_DELETE_FAILED", "ERR_OPERATION_FAILED", "ERR_EXCEPTION",
-        "ERR_MISSION_FAILED", "ERR_BAD_ERROR_RESPONSE",
+        "FAILED_TO_FETCH",
+        "ERR_UID_DELETE_FAILED",
+        "ERR_AUTH_TOKEN_DELETE_FAILED",
+        "ERR_AUTH_TOKENS_DELETE_FAILED",
+        "ERR_OPERATION_FAILED",
+        "ERR_EXCEPTION",
+        "ERR_MISSION_FAILED",
+        "ERR_BAD_ERROR_RESPONSE",
     ),
     InvalidStateError: ("LOGIN_IN_PROGRESS",),
 }
@@ -137,8 +160,12 @@ ERROR_CLASSES: dict[str, type[CometChatException]] = {
 }
 
 _BY_STATUS: dict[int, type[CometChatException]] = {
-    400: InvalidInputError, 401: AuthenticationError, 402: QuotaExceededError,
-    403: PermissionDeniedError, 404: NotFoundError, 429: RateLimitError,
+    400: InvalidInputError,
+    401: AuthenticationError,
+    402: QuotaExceededError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitError,
 }
 
 

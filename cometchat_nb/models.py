@@ -75,7 +75,10 @@ class User:
 
     def __repr__(self) -> str:
         shown = {
-            "uid": self.uid, "name": self.name, "role": self.role, "status": self.status,
+            "uid": self.uid,
+            "name": self.name,
+            "role": self.role,
+            "status": self.status,
             "tags": self.tags,
             "created_at": self.created_at.isoformat() if self.created_at else None,
         }

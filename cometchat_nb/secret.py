@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -70,3 +71,22 @@ def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
         if value:
             text = text.replace(value, mask(value))
     return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks auth tokens and JWTs in log records (httpx logs every URL it requests, and
+    token endpoints carry the token in their path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def redact_http_logs() -> None:
+    """Attach one `RedactingFilter` to httpx's logger (idempotent)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter())

@@ -23,7 +23,7 @@ from .errors import CometChatException, failed_to_fetch, local_error, missing_pa
 from .listeners import ListenerRegistry, LoginListener
 from .models import SESSION_KEYS, AuthToken, User, UserList
 from .protocol import DEFAULT_TIMEOUT, Hosts, data_of, object_data
-from .secret import Secret
+from .secret import Secret, redact_http_logs
 from .store import SessionStore
 from .validation import (
     check_login,
@@ -75,8 +75,14 @@ class _SessionBase:
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
         self._connection: Connection = connect(
-            app_id, region, auth_key, rest_api_key,
-            client_host=client_host, admin_host=admin_host, store=store, emulator=emulator,
+            app_id,
+            region,
+            auth_key,
+            rest_api_key,
+            client_host=client_host,
+            admin_host=admin_host,
+            store=store,
+            emulator=emulator,
         )
         self.timeout = timeout
         self.max_retries = max_retries
@@ -84,6 +90,7 @@ class _SessionBase:
         self._login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
         self._login_lock = threading.Lock()
         self._created: dict[str, User] = {}
+        redact_http_logs()
         self._open(sleep)
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
@@ -137,8 +144,9 @@ class _SessionBase:
         try:
             data = self._connection.store.load(self.app_id)
         except Exception as exc:  # a broken store means "no session", never a crash
-            warnings.warn(f"session store failed: {type(exc).__name__}", RuntimeWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"session store failed: {type(exc).__name__}", RuntimeWarning, stacklevel=3
+            )
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -172,7 +180,7 @@ class _SessionBase:
         """Persist a `/me` answer as the logged-in session; the user it describes."""
         user_data = {k: v for k, v in data.items() if k not in SESSION_KEYS}
         user_data["status"] = "online"
-        session = {
+        session: dict[str, Any] = {
             "user": user_data,
             "authToken": token.reveal(),
             **{k: data[k] for k in ("jwt", "wsChannel", "settings") if k in data},
@@ -230,6 +238,7 @@ class _SessionBase:
                 raise error
             if auth_token is not None:
                 return (yield from self._login_with_token(Secret(auth_token)))
+            assert isinstance(key, str | Secret)  # check_login proved it
             user = yield from self._login_with_key(uid, Secret(key))
             if auth_key is not None:
                 self._login_key = Secret(auth_key)
@@ -311,11 +320,14 @@ class _SessionBase:
     ) -> Flow[User]:
         key = auth_key if auth_key is not None else self._auth_key()
         if not isinstance(key, str | Secret) or is_falsy(key):
-            raise local_error("INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY.")
+            raise local_error(
+                "INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY."
+            )
         fields = user_fields(user)
         check_new_user(fields)
-        request = self._build("POST", self._hosts().admin, "users", api_key=Secret(key),
-                              body=fields)
+        request = self._build(
+            "POST", self._hosts().admin, "users", api_key=Secret(key), body=fields
+        )
         return (yield from self._created_or_existing(request, fields["uid"], exist_ok))
 
     def _created_or_existing(self, request: httpx.Request, uid: str, exist_ok: bool) -> Flow[User]:
@@ -434,7 +446,10 @@ class Session(_SessionBase):
             self.listeners.flush()
 
     def login(
-        self, uid: str | None = None, auth_key: str | Secret | None = None, *,
+        self,
+        uid: str | None = None,
+        auth_key: str | Secret | None = None,
+        *,
         auth_token: str | Secret | AuthToken | None = None,
     ) -> User:
         """Log in with a uid and auth key (development) or an auth token (production).
@@ -460,7 +475,9 @@ class Session(_SessionBase):
         return self._run(self._logout())
 
     def create_user(
-        self, user: User | Mapping[str, Any], auth_key: str | Secret | None = None,
+        self,
+        user: User | Mapping[str, Any],
+        auth_key: str | Secret | None = None,
         exist_ok: bool = False,
     ) -> User:
         """Create a user with the auth key (`POST /users`); fires `user_created`.
@@ -472,7 +489,10 @@ class Session(_SessionBase):
         return self._run(self._create_user(user, auth_key, exist_ok))
 
     def create_users(
-        self, frame_or_records: Records, concurrency: int = 8, exist_ok: bool = False,
+        self,
+        frame_or_records: Records,
+        concurrency: int = 8,
+        exist_ok: bool = False,
         progress: Any = True,
     ) -> pd.DataFrame:
         """Create many users with the auth key, `concurrency` at a time (a thread pool).
@@ -559,7 +579,10 @@ class AsyncSession(_SessionBase):
             self.listeners.flush()
 
     async def login(
-        self, uid: str | None = None, auth_key: str | Secret | None = None, *,
+        self,
+        uid: str | None = None,
+        auth_key: str | Secret | None = None,
+        *,
         auth_token: str | Secret | AuthToken | None = None,
     ) -> User:
         """`Session.login`, awaited."""
@@ -574,14 +597,19 @@ class AsyncSession(_SessionBase):
         return await self._run(self._logout())
 
     async def create_user(
-        self, user: User | Mapping[str, Any], auth_key: str | Secret | None = None,
+        self,
+        user: User | Mapping[str, Any],
+        auth_key: str | Secret | None = None,
         exist_ok: bool = False,
     ) -> User:
         """`Session.create_user`, awaited."""
         return await self._run(self._create_user(user, auth_key, exist_ok))
 
     async def create_users(
-        self, frame_or_records: Records, concurrency: int = 8, exist_ok: bool = False,
+        self,
+        frame_or_records: Records,
+        concurrency: int = 8,
+        exist_ok: bool = False,
         progress: Any = True,
     ) -> pd.DataFrame:
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""

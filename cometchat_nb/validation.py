@@ -99,7 +99,9 @@ def check_profile_update(fields: Mapping[str, Any]) -> None:
 def check_login(uid: Any, auth_key: Any, auth_token: Any) -> CometChatException | None:
     """The error `login` must fail with before sending anything, or None."""
     if uid is not None and auth_token is not None:
-        return missing_parameters("Pass either a uid (with an auth key) or an auth_token, not both.")
+        return missing_parameters(
+            "Pass either a uid (with an auth key) or an auth_token, not both."
+        )
     if auth_token is not None or uid is None:
         if not isinstance(auth_token, str | Secret) or is_falsy(auth_token):
             return missing_parameters("An auth token (or a uid) is required to log in.")

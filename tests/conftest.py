@@ -10,10 +10,19 @@ from cometchat_nb import AsyncSession, Emulator, Session
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Tests never see a developer's COMETCHAT_* settings or session files."""
-    for name in ("APP_ID", "REGION", "AUTH_KEY", "REST_API_KEY", "CLIENT_HOST", "ADMIN_HOST",
-                 "EMULATOR_HOST"):
+    for name in (
+        "APP_ID",
+        "REGION",
+        "AUTH_KEY",
+        "REST_API_KEY",
+        "CLIENT_HOST",
+        "ADMIN_HOST",
+        "EMULATOR_HOST",
+    ):
         monkeypatch.delenv(f"COMETCHAT_{name}", raising=False)
     monkeypatch.setenv("COMETCHAT_NB_HOME", str(tmp_path_factory.mktemp("home")))
 

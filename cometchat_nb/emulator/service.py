@@ -272,11 +272,19 @@ class Emulator:
 
     def _seed(self) -> None:
         now = self.now()
-        self._state.put_users([
-            {"uid": uid, "name": name, "avatar": AVATAR.format(uid=uid), "status": "offline",
-             "role": "default", "createdAt": now}
-            for uid, name in TEST_USERS
-        ])
+        self._state.put_users(
+            [
+                {
+                    "uid": uid,
+                    "name": name,
+                    "avatar": AVATAR.format(uid=uid),
+                    "status": "offline",
+                    "role": "default",
+                    "createdAt": now,
+                }
+                for uid, name in TEST_USERS
+            ]
+        )
 
     def transport(self) -> httpx.MockTransport:
         """An httpx transport for a sync `httpx.Client`, answered by `handle`."""
@@ -319,9 +327,12 @@ class Emulator:
                 headers.update(exc.headers)
             except Exception:  # a bug must still answer with an envelope
                 logger.exception("emulator failed on %s %s", request.method, request.url.path)
-                status, body = 500, ServiceError(
-                    500, "ERR_EXCEPTION", "The emulator failed to handle the request."
-                ).envelope()
+                status, body = (
+                    500,
+                    ServiceError(
+                        500, "ERR_EXCEPTION", "The emulator failed to handle the request."
+                    ).envelope(),
+                )
         return httpx.Response(status, headers=headers, json=body)
 
     def _route(self, request: httpx.Request, headers: dict[str, str]) -> tuple[int, Any]:
@@ -333,7 +344,8 @@ class Emulator:
         if not allowed:
             seconds = self.rate_limiter.retry_after
             raise ServiceError(
-                429, "ERR_TOO_MANY_REQUESTS",
+                429,
+                "ERR_TOO_MANY_REQUESTS",
                 f"Too many requests. Please retry after {seconds} seconds.",
             )
         self._authenticate(call, auth)
@@ -410,7 +422,8 @@ class Emulator:
             raise ServiceError(401, "AUTH_ERR_EMPTY_APPID", "The appId header is missing or empty.")
         if app_id != self.app_id:
             raise ServiceError(
-                401, "AUTH_ERR_INVALID_APPID",
+                401,
+                "AUTH_ERR_INVALID_APPID",
                 f"The appId {app_id} is invalid or does not exist in this region.",
             )
 
@@ -432,7 +445,8 @@ class Emulator:
                 if rule == "full":
                     shown = masked_key(api_key)
                     raise ServiceError(
-                        403, "AUTH_ERR_NO_ACCESS",
+                        403,
+                        "AUTH_ERR_NO_ACCESS",
                         f"The key {shown} cannot be used to perform this operation. Please use "
                         "API key with a correct scope to perform the operation.",
                         f"The {shown} key does not have enough clearance. To perform the "
@@ -441,7 +455,8 @@ class Emulator:
             else:
                 shown = masked_key(api_key)
                 raise ServiceError(
-                    401, "AUTH_ERR_APIKEY_NOT_FOUND",
+                    401,
+                    "AUTH_ERR_APIKEY_NOT_FOUND",
                     f"The key {shown} does not exist. Please use correct apiKey.",
                     f"The {shown} key doesn't work. Please use correct apiKey.",
                 )
@@ -535,12 +550,23 @@ class Emulator:
         host = call.host
         name, _, port = host.rpartition(":") if ":" in host else (host, "", "443")
         return {
-            "CLIENT_API_HOST": host, "ADMIN_API_HOST": host,
-            "CHAT_API_VERSION": "v3.0", "WS_API_VERSION": "v3.0",
-            "CHAT_HOST": name, "CHAT_USE_SSL": True, "CHAT_WSS_PORT": port, "CHAT_WS_PORT": port,
-            "ANALYTICS_HOST": host, "ANALYTICS_VERSION": "v1", "ANALYTICS_USE_SSL": True,
-            "ANALYTICS_PING_DISABLED": True, "APP_VERSION": 4, "MODE": "DEFAULT",
-            "REGION": self.region, "EXTENSION_DOMAIN": name, "extensions": [],
+            "CLIENT_API_HOST": host,
+            "ADMIN_API_HOST": host,
+            "CHAT_API_VERSION": "v3.0",
+            "WS_API_VERSION": "v3.0",
+            "CHAT_HOST": name,
+            "CHAT_USE_SSL": True,
+            "CHAT_WSS_PORT": port,
+            "CHAT_WS_PORT": port,
+            "ANALYTICS_HOST": host,
+            "ANALYTICS_VERSION": "v1",
+            "ANALYTICS_USE_SSL": True,
+            "ANALYTICS_PING_DISABLED": True,
+            "APP_VERSION": 4,
+            "MODE": "DEFAULT",
+            "REGION": self.region,
+            "EXTENSION_DOMAIN": name,
+            "extensions": [],
             "settingsHash": hashlib.sha256(self.app_id.encode()).hexdigest()[:16],
             "settingsHashReceivedAt": self.now(),
         }
@@ -549,7 +575,8 @@ class Emulator:
         role = body.get("role")
         if role is not None and role not in self.roles:
             raise ServiceError(
-                404, "ERR_ROLE_NOT_FOUND",
+                404,
+                "ERR_ROLE_NOT_FOUND",
                 f"The role {role} does not exist. Please use correct role or use create role API.",
             )
 
@@ -563,7 +590,8 @@ class Emulator:
         uid = body["uid"].lower()
         if uid in self._state.users:
             raise ServiceError(
-                400, "ERR_UID_ALREADY_EXISTS",
+                400,
+                "ERR_UID_ALREADY_EXISTS",
                 f"The uid {uid} already exists. Please use another uid or try after permanently "
                 "deleting the user.",
                 f"The uid {uid} already exists. Please use another uid or try recreating after "
@@ -571,7 +599,8 @@ class Emulator:
             )
         if self.user_quota is not None and len(self._state.users) >= self.user_quota:
             raise ServiceError(
-                402, "ERR_PLAN_QUOTA_RESTRICTION",
+                402,
+                "ERR_PLAN_QUOTA_RESTRICTION",
                 "You've exhausted the quota. The allowed limit of the feature Create User for "
                 f"your current plan emulator is {self.user_quota}. Please upgrade the plan to "
                 "increase the limit.",
@@ -643,7 +672,10 @@ class Emulator:
         uid = record["uid"]
         if permanent:
             self._state.delete_user(uid)
-            return {"success": True, "message": f"User with UID {uid} has been deleted successfully."}
+            return {
+                "success": True,
+                "message": f"User with UID {uid} has been deleted successfully.",
+            }
         self._state.put_user({**record, "deactivatedAt": self.now(), "status": "offline"})
         return {"deactivatedUids": [uid]}
 
@@ -654,8 +686,11 @@ class Emulator:
         return uids
 
     def _deactivate_users(self, call: Call) -> dict[str, Any]:
-        result: dict[str, list[str]] = {"deactivatedUids": [], "alreadyDeactivatedUids": [],
-                                        "notFound": []}
+        result: dict[str, list[str]] = {
+            "deactivatedUids": [],
+            "alreadyDeactivatedUids": [],
+            "notFound": [],
+        }
         now = self.now()
         for uid in self._uid_list(call, "uidsToDeactivate"):
             record = self._state.users.get(uid.lower())
@@ -669,8 +704,11 @@ class Emulator:
         return {k: v for k, v in result.items() if v}
 
     def _reactivate_users(self, call: Call) -> dict[str, Any]:
-        result: dict[str, list[str]] = {"reactivatedUids": [], "nonDeactivatedUids": [],
-                                        "notFound": []}
+        result: dict[str, list[str]] = {
+            "reactivatedUids": [],
+            "nonDeactivatedUids": [],
+            "notFound": [],
+        }
         for uid in self._uid_list(call, "uidsToActivate"):
             record = self._state.users.get(uid.lower())
             if record is None:
@@ -712,8 +750,11 @@ class Emulator:
         body = call.body()
         problems = {
             f: [f"The {f} must be a {kind}."]
-            for f, kind, types in (("platform", "string", str), ("userAgent", "string", str),
-                                   ("appInfo", "object", dict))
+            for f, kind, types in (
+                ("platform", "string", str),
+                ("userAgent", "string", str),
+                ("appInfo", "object", dict),
+            )
             if f in body and not isinstance(body[f], types)
         }
         if problems:
@@ -744,8 +785,9 @@ class Emulator:
         body = call.body()
         record = dict(self._me(call))
         profile = {k: v for k, v in body.items() if k not in ("uid", "role")}
-        if any(k in profile for k in ("name", "avatar", "link", "metadata", "statusMessage",
-                                      "tags")):
+        if any(
+            k in profile for k in ("name", "avatar", "link", "metadata", "statusMessage", "tags")
+        ):
             if problems := check_user_body(profile, create=False):
                 raise bad_request(problems.details)
             record.update(user_record_fields(profile))
@@ -776,4 +818,3 @@ class _ListResult:
 
     def __init__(self, data: list[Any], meta: dict[str, Any]) -> None:
         self.data, self.meta = data, meta
-

@@ -1,4 +1,4 @@
-"""The emulator's users and auth tokens: dicts in memory, mirrored to SQLite when a path is given."""
+"""The emulator's users and auth tokens: dicts in memory, mirrored to SQLite if asked."""
 
 from __future__ import annotations
 
@@ -54,11 +54,15 @@ class State:
     def put_user(self, record: dict[str, Any]) -> None:
         uid = record["uid"]
         self.users[uid] = record
-        self._write([(
-            "INSERT INTO users (uid, record) VALUES (?, ?) "
-            "ON CONFLICT(uid) DO UPDATE SET record = excluded.record",
-            (uid, json.dumps(record)),
-        )])
+        self._write(
+            [
+                (
+                    "INSERT INTO users (uid, record) VALUES (?, ?) "
+                    "ON CONFLICT(uid) DO UPDATE SET record = excluded.record",
+                    (uid, json.dumps(record)),
+                )
+            ]
+        )
 
     def put_users(self, records: list[dict[str, Any]]) -> None:
         for record in records:
@@ -77,17 +81,23 @@ class State:
         self.users.pop(uid, None)
         for token in [t for t, r in self.tokens.items() if r["uid"] == uid]:
             del self.tokens[token]
-        self._write([
-            ("DELETE FROM users WHERE uid = ?", (uid,)),
-            ("DELETE FROM tokens WHERE uid = ?", (uid,)),
-        ])
+        self._write(
+            [
+                ("DELETE FROM users WHERE uid = ?", (uid,)),
+                ("DELETE FROM tokens WHERE uid = ?", (uid,)),
+            ]
+        )
 
     def put_token(self, record: dict[str, Any]) -> None:
         self.tokens[record["authToken"]] = record
-        self._write([(
-            "INSERT INTO tokens (token, uid, record) VALUES (?, ?, ?)",
-            (record["authToken"], record["uid"], json.dumps(record)),
-        )])
+        self._write(
+            [
+                (
+                    "INSERT INTO tokens (token, uid, record) VALUES (?, ?, ?)",
+                    (record["authToken"], record["uid"], json.dumps(record)),
+                )
+            ]
+        )
 
     def delete_tokens(self, tokens: list[str]) -> None:
         for token in tokens:

@@ -62,9 +62,9 @@ def check_user_body(body: Mapping[str, Any], *, create: bool) -> Problems:
         else:
             _string(problems, body, "name", 100)
     for field in _URL_FIELDS:
-        if field in body and (value := _string(problems, body, field, 3000)) is not None:
-            if not _valid_url(value):
-                problems.add(field, f"The {field} must be a valid URL.")
+        value = _string(problems, body, field, 3000) if field in body else None
+        if value is not None and not _valid_url(value):
+            problems.add(field, f"The {field} must be a valid URL.")
     for field in ("role", "statusMessage"):
         if field in body:
             _string(problems, body, field, 100 if field == "role" else 3000)

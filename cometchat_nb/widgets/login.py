@@ -67,6 +67,7 @@ class LoginForm(SessionWidget):
         self.status.add_class("cc-login-status")
         self._error: BaseException | None = None
         self._reported: Any = None  # the payload of the last failure event seen
+        self._failed_in_call = False  # a login failed in the session call now running
         super().__init__(
             session,
             [self.tabs, ipywidgets.HBox([self.submit, self.logout]), self.status],
@@ -110,11 +111,14 @@ class LoginForm(SessionWidget):
         if event.name not in _FOLLOWED:
             return
         if event.name == "login_failure":
-            self._reported = event.payload
-            self._error = event.payload
-        else:
-            self._error = None
+            self._reported = self._error = event.payload
+            self._failed_in_call = True
+        elif event.name == "login_success" or not self._failed_in_call:
+            self._error = None  # (a rejected token's logout keeps the failure shown)
         self._show(busy=self.submit.disabled)
+
+    def _on_flush(self) -> None:
+        self._failed_in_call = False
 
     def _show(self, busy: bool = False) -> None:
         user = self.session.get_logged_in_user()
