@@ -21,10 +21,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,7 +45,7 @@ SERVER_START_TIMEOUT = 120.0
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def _chromium() -> None:
     """Skip without Debian's Chromium; under CI=true its absence is a failure instead."""
     if os.path.exists(CHROMIUM):
@@ -56,18 +56,37 @@ def _chromium() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+@pytest.fixture(scope="module")
+def browser(_chromium: None) -> Iterator[Browser]:
+    """Chromium for one test module at a time, not the session.
+
+    Playwright's sync API keeps an asyncio loop running in this thread while it is
+    started, which breaks every async test that runs after it (microsoft/playwright-pytest
+    #167), so it is stopped when the module ends. These fixtures replace pytest-playwright's.
+    """
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
 
 
-@pytest.fixture(autouse=True)
-def _loopback_only(context: BrowserContext) -> None:
-    """Abort every request that is not for 127.0.0.1, so nothing waits on DNS."""
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile that only reaches 127.0.0.1 (nothing waits on DNS)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.route(
         re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])"), lambda route: route.abort()
     )
     context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
 
 
 @pytest.fixture
