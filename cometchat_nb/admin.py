@@ -47,6 +47,13 @@ def _list_params(
     }
 
 
+def _strings(values: Iterable[str], name: str) -> Iterable[str]:
+    """`values`, refusing a lone string (which would be split into characters)."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{name} takes a list of strings, not a single string")
+    return values
+
+
 class _AdminFlows:
     """The REST flows, shared by `Admin` and `AsyncAdmin`."""
 
@@ -112,7 +119,7 @@ class _AdminFlows:
     ) -> Flow[User]:
         body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
         if unset:
-            body["unset"] = list(unset)
+            body["unset"] = list(_strings(unset, "unset"))
         data = yield from self._call("PUT", "users", check_uid(uid), body=body, required=("uid",))
         return User.from_dict(data)
 
@@ -121,7 +128,7 @@ class _AdminFlows:
         return (yield from self._call("DELETE", "users", check_uid(uid), body=body))
 
     def _bulk(self, method: str, key: str, uids: Iterable[str]) -> Flow[dict[str, Any]]:
-        uid_list = list(uids)
+        uid_list = list(_strings(uids, "uids"))
         if not uid_list or not all(isinstance(u, str) for u in uid_list):
             raise local_error("INVALID_UID", "Give a non-empty list of uid strings.")
         return (yield from self._call(method, "users", body={key: uid_list}))

@@ -11,10 +11,10 @@ and tokens arrive as `Secret` and are shown masked.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from .errors import CometChatException
@@ -80,6 +80,11 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
 
 RECENT_EVENTS = 5
 MAX_ROWS = 50
+
+
+def escape(value: object) -> str:
+    """`html.escape` of any value's text (a `User` built by hand may hold non-strings)."""
+    return html.escape(str(value))
 
 
 def element_id(kind: str, content: str) -> str:

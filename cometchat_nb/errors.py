@@ -100,7 +100,8 @@ class UnavailableError(CometChatException):
 
 
 class InvalidStateError(CometChatException):
-    """The call cannot run now (another login is in progress)."""
+    """The call cannot run now: another login is in progress, the session is closed, or
+    its login could not be saved."""
 
 
 _FAMILIES: dict[type[CometChatException], tuple[str, ...]] = {
@@ -151,7 +152,7 @@ _FAMILIES: dict[type[CometChatException], tuple[str, ...]] = {
         "ERR_MISSION_FAILED",
         "ERR_BAD_ERROR_RESPONSE",
     ),
-    InvalidStateError: ("LOGIN_IN_PROGRESS",),
+    InvalidStateError: ("LOGIN_IN_PROGRESS", "SESSION_CLOSED", "SESSION_NOT_SAVED"),
 }
 
 #: Every known code and the class that carries it.

@@ -7,7 +7,7 @@ tokens and unknown wire fields are left out, so a frame never holds a secret.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -65,7 +65,7 @@ def users_frame(users: Iterable[User]) -> pd.DataFrame:
             "avatar": u.avatar,
             "link": u.link,
             "tags": list(u.tags) if u.tags is not None else [],
-            "metadata": dict(u.metadata) if u.metadata is not None else {},
+            "metadata": _metadata(u.metadata),
             "created_at": u.created_at,
             "updated_at": u.updated_at,
             "last_active_at": u.last_active_at,
@@ -84,3 +84,10 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
         {"time": e.time, "kind": e.kind, "name": e.name, "detail": redact(e.detail)} for e in events
     ]
     return _typed(records, EVENT_COLUMNS)
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    """Metadata as a dict; a string is kept as the service stores it (`rawMetadata`)."""
+    if value is None:
+        return {}
+    return dict(value) if isinstance(value, Mapping) else {"rawMetadata": value}

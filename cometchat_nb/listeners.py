@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import CometChatException
 from .models import Event, User
+from .secret import redact
 
 logger = logging.getLogger("cometchat_nb")
 
@@ -49,8 +50,8 @@ def describe(payload: Any) -> str:
     if isinstance(payload, CometChatException):
         return f"{payload.code}: {payload.message}"
     if isinstance(payload, BaseException):
-        return f"{type(payload).__name__}: {payload}"
-    return "" if payload is None else str(payload)
+        return redact(f"{type(payload).__name__}: {payload}")
+    return "" if payload is None else redact(str(payload))
 
 
 class Subscription:

@@ -73,6 +73,9 @@ class User:
     auth_token: Secret | None = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __hash__(self) -> int:
+        return hash(self.uid)
+
     def __repr__(self) -> str:
         shown = {
             "uid": self.uid,

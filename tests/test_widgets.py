@@ -228,17 +228,35 @@ class BrokenStore(MemoryStore):
         raise OSError("disk full")
 
 
-def test_an_exception_in_a_click_is_shown_and_logged(emulator: Emulator) -> None:
+def test_a_store_failure_in_a_click_is_shown_and_logged(emulator: Emulator) -> None:
     with Session(emulator=emulator, store=BrokenStore()) as broken:
         form = LoginForm(broken)
         log = EventLog(broken)
         form.uid.value = "cometchat-uid-1"
         form.submit.click()
-        assert "<b>OSError</b>: disk full" in form.status.value
+        assert "<b>SESSION_NOT_SAVED</b>" in form.status.value
         [event] = log.events
-        assert event.name == "listener_error"
-        assert event.detail == "LoginForm raised in log in: OSError: disk full"
+        assert (event.name, event.payload.code) == ("login_failure", "SESSION_NOT_SAVED")
         assert not form.submit.disabled
+
+
+def test_an_unexpected_exception_in_a_click_is_shown_and_logged(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form = LoginForm(session)
+    log = EventLog(session)
+
+    def failing_login(*args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")  # a failure no session call types
+
+    monkeypatch.setattr(session, "login", failing_login)
+    form.uid.value = "cometchat-uid-1"
+    form.submit.click()
+    assert "<b>OSError</b>: disk full" in form.status.value
+    [event] = log.events
+    assert event.name == "listener_error"
+    assert event.detail == "LoginForm raised in log in: OSError: disk full"
+    assert not form.submit.disabled
 
 
 def test_no_widget_state_ever_holds_a_secret(session: Session) -> None:
