@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .service import APP_ID, REGION
 
@@ -26,12 +27,21 @@ class RemoteEmulator:
 
         Raises `ValueError` for an empty or malformed address.
         """
-        address = host.strip().rstrip("/")
-        scheme, sep, rest = address.partition("://")
-        if not sep:
-            scheme, rest = "http", address
-        if scheme not in ("http", "https") or not rest or any(c.isspace() for c in rest):
+        address = host.strip()
+        parts = urlsplit(address if "://" in address else f"http://{address}")
+        try:
+            parts.port  # noqa: B018 (raises ValueError for a bad port)
+        except ValueError:
+            parts = parts._replace(netloc="")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or any(c.isspace() for c in address)
+        ):
             raise ValueError(
                 f"not an emulator address: {host!r} (expected host:port, e.g. 127.0.0.1:8790)"
             )
-        return cls(f"{scheme}://{rest}", app_id, region.lower())
+        return cls(
+            f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}", app_id, region.lower()
+        )
