@@ -1,4 +1,4 @@
-"""`cometchat-nb emulator` as a child process for tests: started on a free port, stopped by signal."""
+"""`cometchat-nb emulator` as a child process for tests: on a free port, stopped by signal."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ class EmulatorProcess:
     def __init__(
         self, *args: str, command: list[str] | None = None, start_timeout: float = 30.0
     ) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                    os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
         self.lines: list[str] = []
         self._served = threading.Event()
         self.url = ""

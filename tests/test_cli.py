@@ -17,9 +17,7 @@ from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY
 
 
 def rest(url: str, key: str = REST_API_KEY, app_id: str = APP_ID) -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{url}/v3", headers={"appId": app_id, "apiKey": key}, timeout=10
-    )
+    return httpx.Client(base_url=f"{url}/v3", headers={"appId": app_id, "apiKey": key}, timeout=10)
 
 
 def test_banner_names_the_url_app_keys_and_how_to_connect() -> None:
@@ -28,16 +26,30 @@ def test_banner_names_the_url_app_keys_and_how_to_connect() -> None:
             assert client.get("/users").json()["meta"]["pagination"]["total"] == 5
         banner = emulator.output
     assert emulator.url.startswith("http://127.0.0.1:")
-    for text in (APP_ID, AUTH_KEY, REST_API_KEY, "in memory",
-                 f"COMETCHAT_EMULATOR_HOST={emulator.host}",
-                 f'overrideClientHost("{emulator.host}/v3.0")',
-                 f"curl -H 'appId: {APP_ID}'"):
+    for text in (
+        APP_ID,
+        AUTH_KEY,
+        REST_API_KEY,
+        "in memory",
+        f"COMETCHAT_EMULATOR_HOST={emulator.host}",
+        f'overrideClientHost("{emulator.host}/v3.0")',
+        f"curl -H 'appId: {APP_ID}'",
+    ):
         assert text in banner
 
 
 def test_own_app_id_region_and_keys(tmp_path: Path) -> None:
-    args = ("--app-id", "myapp", "--region", "US", "--auth-key", "ak-1", "--rest-api-key", "rk-1",
-            "--no-seed")
+    args = (
+        "--app-id",
+        "myapp",
+        "--region",
+        "US",
+        "--auth-key",
+        "ak-1",
+        "--rest-api-key",
+        "rk-1",
+        "--no-seed",
+    )
     with EmulatorProcess(*args) as emulator:
         with rest(emulator.url, "rk-1", "myapp") as client:
             assert client.get("/users").json()["data"] == []
@@ -67,8 +79,12 @@ def test_data_survives_a_restart_after_sigterm(tmp_path: Path) -> None:
             assert [t["authToken"] for t in listed] == [token]
             assert client.get("/users/cometchat-uid-5").status_code == 404
             assert client.get("/users").json()["meta"]["pagination"]["total"] == 5
-        me = httpx.put(f"{second.url}/v3.0/me", headers={"appId": APP_ID, "authToken": token},
-                       json={"platform": "WEB"}, timeout=10)
+        me = httpx.put(
+            f"{second.url}/v3.0/me",
+            headers={"appId": APP_ID, "authToken": token},
+            json={"platform": "WEB"},
+            timeout=10,
+        )
         assert me.json()["data"]["uid"] == "keeper"
 
 
@@ -96,22 +112,22 @@ def test_a_session_reaches_it_through_comet_chat_emulator_host(
 
 
 def test_rate_limits_and_retry_after() -> None:
-    with EmulatorProcess("--rate-limit-core", "2", "--retry-after", "7") as emulator:
-        with rest(emulator.url) as client:
-            # Two core requests a minute: the third within a window is refused (a minute's
-            # boundary may fall between the first ones, so send up to five).
-            statuses = []
-            for i in range(5):
-                statuses.append(client.post("/users", json={"uid": f"r{i}", "name": "R"}))
-                if statuses[-1].status_code == 429:
-                    break
-            assert [r.status_code for r in statuses[-3:]] == [200, 200, 429]
-            limited = statuses[-1]
-            assert limited.headers["Retry-After"] == "7"
-            assert limited.headers["X-RateLimit-Limit"] == "2"
-            assert limited.headers["X-RateLimit-Remaining"] == "0"
-            assert limited.json()["error"]["code"] == "ERR_TOO_MANY_REQUESTS"
-            assert client.get("/users").status_code == 200  # other classes are unaffected
+    args = ("--rate-limit-core", "2", "--retry-after", "7")
+    with EmulatorProcess(*args) as emulator, rest(emulator.url) as client:
+        # Two core requests a minute: the third within a window is refused (a minute's
+        # boundary may fall between the first ones, so send up to five).
+        statuses = []
+        for i in range(5):
+            statuses.append(client.post("/users", json={"uid": f"r{i}", "name": "R"}))
+            if statuses[-1].status_code == 429:
+                break
+        assert [r.status_code for r in statuses[-3:]] == [200, 200, 429]
+        limited = statuses[-1]
+        assert limited.headers["Retry-After"] == "7"
+        assert limited.headers["X-RateLimit-Limit"] == "2"
+        assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert limited.json()["error"]["code"] == "ERR_TOO_MANY_REQUESTS"
+        assert client.get("/users").status_code == 200  # other classes are unaffected
 
 
 @pytest.mark.parametrize(

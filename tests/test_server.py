@@ -1,4 +1,4 @@
-"""`Emulator.serve()` and `COMETCHAT_EMULATOR_HOST`: sessions over real HTTP to a served emulator."""
+"""`Emulator.serve()` and `COMETCHAT_EMULATOR_HOST`: sessions over real HTTP."""
 
 from __future__ import annotations
 
@@ -58,8 +58,12 @@ def test_a_session_talks_to_the_served_emulator_over_http(
     # Every request came through the socket: uvicorn passed the real Host header on.
     assert {r.headers["host"] for r in emulator.requests} == {host_of(server)}
     assert [r.url.path for r in emulator.requests] == [
-        "/v3.0/users", "/v3.0/users/alice/auth_tokens", "/v3.0/me", "/v3.0/users/alice",
-        "/v3.0/me", "/v3.0/me",
+        "/v3.0/users",
+        "/v3.0/users/alice/auth_tokens",
+        "/v3.0/me",
+        "/v3.0/users/alice",
+        "/v3.0/me",
+        "/v3.0/me",
     ]
 
 
@@ -73,12 +77,18 @@ async def test_an_async_session_over_http(emulator: Emulator, server: Server) ->
 
 
 def test_uvicorn_leaves_logging_alone(emulator: Emulator) -> None:
-    before = (list(logging.root.handlers), logging.root.level,
-              list(logging.getLogger("uvicorn").handlers))
+    before = (
+        list(logging.root.handlers),
+        logging.root.level,
+        list(logging.getLogger("uvicorn").handlers),
+    )
     with emulator.serve(port=0) as server:
         httpx.get(f"{server.url}/nowhere", timeout=5)
-    after = (list(logging.root.handlers), logging.root.level,
-             list(logging.getLogger("uvicorn").handlers))
+    after = (
+        list(logging.root.handlers),
+        logging.root.level,
+        list(logging.getLogger("uvicorn").handlers),
+    )
     assert after == before
 
 
@@ -104,10 +114,27 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
         pytest.skip("openssl is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return cert, key
 

@@ -68,12 +68,11 @@ async def _request(scope: Scope, receive: Receive) -> httpx.Request:
         more = message.get("more_body", False)
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     server = scope.get("server") or ("127.0.0.1", 80)
+    target = scope.get("raw_path") or scope["path"].encode()
+    if query := scope.get("query_string"):
+        target += b"?" + query
     url = httpx.URL(
-        scheme=scope.get("scheme", "http"),
-        host=server[0],
-        port=server[1],
-        raw_path=scope.get("raw_path") or scope["path"].encode(),
-        query=scope.get("query_string", b""),
+        scheme=scope.get("scheme", "http"), host=server[0], port=server[1], raw_path=target
     )
     return httpx.Request(scope["method"], url, headers=headers, content=bytes(body[: MAX_BODY + 1]))
 
@@ -153,7 +152,9 @@ class Server:
         if self.running:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when
+        # the listener says TCP, and without it every keep-alive answer waits ~40 ms.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self._port))

@@ -57,9 +57,19 @@ def sdk_dir() -> Path:
             _unavailable(f"{tool} is not installed")
     if _installed_version() != SDK_VERSION:
         done = subprocess.run(
-            ["npm", "install", "--prefix", str(NPM_PREFIX), "--no-audit", "--no-fund",
-             f"{SDK}@{SDK_VERSION}"],
-            capture_output=True, text=True, timeout=300, check=False,
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(NPM_PREFIX),
+                "--no-audit",
+                "--no-fund",
+                f"{SDK}@{SDK_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         if done.returncode != 0 or _installed_version() != SDK_VERSION:
             _unavailable(f"npm install {SDK}@{SDK_VERSION} failed: {done.stderr[-2000:]}")
@@ -81,7 +91,11 @@ def run(sdk_dir: Path) -> dict[str, Any]:
         }
         done = subprocess.run(
             ["node", str(HERE / "sdk_flow.mjs")],
-            env=env, capture_output=True, text=True, timeout=180, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
         assert done.returncode == 0, f"harness exit {done.returncode}: {done.stdout[-3000:]}"
         report: dict[str, Any] = json.loads(done.stdout)
@@ -106,7 +120,9 @@ def _requests(run: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [r for r in run["requests"] + run["extra_requests"] if r["step"] == name]
 
 
-def _fails(run: dict[str, Any], name: str, code: str, events: list[str], requests: int) -> dict[str, Any]:
+def _fails(
+    run: dict[str, Any], name: str, code: str, events: list[str], requests: int
+) -> dict[str, Any]:
     step = _step(run, name)
     assert not step["ok"], step
     assert step["error"]["code"] == code, step["error"]
@@ -190,7 +206,10 @@ def test_create_user_and_duplicate(run: dict[str, Any]) -> None:
     assert request["body"]["uid"] == UID and request["body"]["name"] == NAME
     data = request["response"]["data"]
     assert {k: data[k] for k in ("uid", "name", "status", "role")} == {
-        "uid": UID, "name": NAME, "status": "offline", "role": "default"
+        "uid": UID,
+        "name": NAME,
+        "status": "offline",
+        "role": "default",
     }
     assert isinstance(data["createdAt"], int) and "authToken" not in data
 
@@ -311,8 +330,11 @@ def test_failing_logins(run: dict[str, Any]) -> None:
     assert step["error"]["message"] == f"The key {shown} does not exist. Please use correct apiKey."
 
     step = _fails(
-        run, "30.login_unknown_token", "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
-        ["loginFailure", "logoutSuccess"], 1,
+        run,
+        "30.login_unknown_token",
+        "AUTH_ERR_AUTH_TOKEN_NOT_FOUND",
+        ["loginFailure", "logoutSuccess"],
+        1,
     )
     assert run["tokens"]["unknown_token"] in step["error"]["message"]
     assert _step(run, "30.getLoggedinUser_after")["result"] is None
