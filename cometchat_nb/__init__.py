@@ -22,7 +22,8 @@ from .errors import (
     UnavailableError,
 )
 from .listeners import ListenerRegistry, LoginListener
-from .models import AuthToken, Event, User
+from .models import AuthToken, Event, User, UserList
+from .nested import enable_nested_asyncio
 from .protocol import VERSION as __version__
 from .secret import Secret
 from .session import AsyncSession, Session
@@ -50,11 +51,19 @@ __all__ = [
     "Session",
     "UnavailableError",
     "User",
+    "UserList",
     "__version__",
+    "enable_nested_asyncio",
 ]
 
 # Heavier names (pandas, ipywidgets), imported on first use.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "Dashboard": ".widgets",
+    "EventLog": ".widgets",
+    "LoginForm": ".widgets",
+    "UserTable": ".widgets",
+    "dashboard": ".widgets",
+}
 
 
 def __getattr__(name: str) -> Any:

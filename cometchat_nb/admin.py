@@ -12,6 +12,8 @@ from .secret import Secret
 from .validation import check_new_user, check_uid, user_fields
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .session import AsyncSession, Flow, Session, _SessionBase
 
 Page = tuple[list[Any], int]  # the items, and the number of pages
@@ -43,6 +45,13 @@ def _list_params(
         "withDeactivated": with_deactivated or None,
         "onlyDeactivated": only_deactivated or None,
     }
+
+
+def _strings(values: Iterable[str], name: str) -> Iterable[str]:
+    """`values`, refusing a lone string (which would be split into characters)."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{name} takes a list of strings, not a single string")
+    return values
 
 
 class _AdminFlows:
@@ -110,7 +119,7 @@ class _AdminFlows:
     ) -> Flow[User]:
         body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
         if unset:
-            body["unset"] = list(unset)
+            body["unset"] = list(_strings(unset, "unset"))
         data = yield from self._call("PUT", "users", check_uid(uid), body=body, required=("uid",))
         return User.from_dict(data)
 
@@ -119,7 +128,7 @@ class _AdminFlows:
         return (yield from self._call("DELETE", "users", check_uid(uid), body=body))
 
     def _bulk(self, method: str, key: str, uids: Iterable[str]) -> Flow[dict[str, Any]]:
-        uid_list = list(uids)
+        uid_list = list(_strings(uids, "uids"))
         if not uid_list or not all(isinstance(u, str) for u in uid_list):
             raise local_error("INVALID_UID", "Give a non-empty list of uid strings.")
         return (yield from self._call(method, "users", body={key: uid_list}))
@@ -201,6 +210,12 @@ class Admin(_AdminFlows):
         )
         self._key("users")
         return self._iter_users(params)
+
+    def users_frame(self, **filters: Any) -> pd.DataFrame:
+        """The app's users as a DataFrame, every page fetched; `filters` as `list_users`."""
+        from .frames import users_frame
+
+        return users_frame(self.list_users(**filters))
 
     def _iter_users(self, params: dict[str, Any]) -> Iterator[User]:
         page = 1
@@ -295,6 +310,12 @@ class AsyncAdmin(_AdminFlows):
         )
         self._key("users")
         return self._iter_users(params)
+
+    async def users_frame(self, **filters: Any) -> pd.DataFrame:
+        """`Admin.users_frame`, awaited."""
+        from .frames import users_frame
+
+        return users_frame([user async for user in self.list_users(**filters)])
 
     async def _iter_users(self, params: dict[str, Any]) -> AsyncIterator[User]:
         page = 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from .store import FileStore, SessionStore
 if TYPE_CHECKING:
     from .emulator import Emulator, RemoteEmulator
 
+_APP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 #: Where an in-process emulator "lives": a name that never resolves, so nothing leaks out.
 IN_PROCESS_HOST = "http://emulator.invalid"
 
@@ -82,13 +84,22 @@ def connect(
             region or os.environ.get("COMETCHAT_REGION") or REGION,
         )
     if emulator is not None:
+        if client_host or admin_host:
+            raise ValueError(
+                "client_host and admin_host do not go with an emulator (emulator= or "
+                "COMETCHAT_EMULATOR_HOST): it has its own"
+            )
         return _to_emulator(emulator, app_id, region, auth_key, rest_api_key, store)
     app_id = app_id or os.environ.get("COMETCHAT_APP_ID") or None
     if app_id is None:
         from .emulator import embedded
 
         return _to_emulator(embedded(), None, region, auth_key, rest_api_key, store)
+    if not _APP_ID.fullmatch(app_id):
+        raise ValueError(f"app_id {app_id!r} is not an app id: letters, digits, '-' and '_'")
     region = (region or os.environ.get("COMETCHAT_REGION") or DEFAULT_REGION).lower()
+    if not _APP_ID.fullmatch(region):
+        raise ValueError(f"region {region!r} is not a region such as 'us', 'eu' or 'in'")
     client_host = client_host or os.environ.get("COMETCHAT_CLIENT_HOST") or None
     admin_host = admin_host or os.environ.get("COMETCHAT_ADMIN_HOST") or None
     return Connection(

@@ -43,6 +43,11 @@ class CometChatException(Exception):
         status = f", http_status={self.http_status}" if self.http_status is not None else ""
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}{status})"
 
+    def _repr_html_(self) -> str:
+        from .display import error_html
+
+        return error_html(self)
+
     def __reduce__(self) -> Any:
         kwargs = {
             "details": self.details,
@@ -95,7 +100,8 @@ class UnavailableError(CometChatException):
 
 
 class InvalidStateError(CometChatException):
-    """The call cannot run now (another login is in progress)."""
+    """The call cannot run now: another login is in progress, the session is closed, or
+    its login could not be saved."""
 
 
 _FAMILIES: dict[type[CometChatException], tuple[str, ...]] = {
@@ -146,7 +152,7 @@ _FAMILIES: dict[type[CometChatException], tuple[str, ...]] = {
         "ERR_MISSION_FAILED",
         "ERR_BAD_ERROR_RESPONSE",
     ),
-    InvalidStateError: ("LOGIN_IN_PROGRESS",),
+    InvalidStateError: ("LOGIN_IN_PROGRESS", "SESSION_CLOSED", "SESSION_NOT_SAVED"),
 }
 
 #: Every known code and the class that carries it.

@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import CometChatException
 from .models import Event, User
+from .secret import redact
 
 logger = logging.getLogger("cometchat_nb")
 
@@ -49,16 +50,22 @@ def describe(payload: Any) -> str:
     if isinstance(payload, CometChatException):
         return f"{payload.code}: {payload.message}"
     if isinstance(payload, BaseException):
-        return f"{type(payload).__name__}: {payload}"
-    return "" if payload is None else str(payload)
+        return redact(f"{type(payload).__name__}: {payload}")
+    return "" if payload is None else redact(str(payload))
 
 
 class Subscription:
     """A handle from `ListenerRegistry.subscribe`; call it (or `.unsubscribe()`) to stop."""
 
-    def __init__(self, registry: ListenerRegistry, callback: Callable[[Event], Any]) -> None:
+    def __init__(
+        self,
+        registry: ListenerRegistry,
+        callback: Callable[[Event], Any],
+        on_flush: Callable[[], Any] | None = None,
+    ) -> None:
         self._registry = registry
         self.callback = callback
+        self.on_flush = on_flush
 
     def unsubscribe(self) -> None:
         self._registry._unsubscribe(self)
@@ -108,12 +115,42 @@ class ListenerRegistry:
     def __len__(self) -> int:
         return len(self._listeners)
 
-    def subscribe(self, callback: Callable[[Event], Any]) -> Subscription:
-        """Call `callback(event)` for every event from now on; returns the handle to stop."""
-        subscription = Subscription(self, callback)
+    def subscribe(
+        self, callback: Callable[[Event], Any], *, on_flush: Callable[[], Any] | None = None
+    ) -> Subscription:
+        """Call `callback(event)` for every event from now on; returns the handle to stop.
+
+        `on_flush()`, if given, runs at the end of every session call (see `flush`),
+        so a subscriber that buffers work during a burst of events can finish it.
+        """
+        subscription = Subscription(self, callback, on_flush)
         with self._lock:
             self._subscriptions.append(subscription)
         return subscription
+
+    def flush(self) -> None:
+        """Tell subscribers that a session call has ended (run their `on_flush`).
+
+        Sessions call this when each public call returns or raises, on the
+        calling thread. A failing `on_flush` is logged, never raised.
+        """
+        with self._lock:
+            subscriptions = list(self._subscriptions)
+        for subscription in subscriptions:
+            if subscription.on_flush is None:
+                continue
+            try:
+                subscription.on_flush()
+            except Exception:
+                logger.exception("a subscriber's on_flush failed")
+
+    def report(self, who: str, during: str, exc: BaseException) -> Event:
+        """Publish a `listener_error` event for `exc`, raised by `who` while `during`.
+
+        For callbacks outside the registry (e.g. a widget's click handler) whose
+        failures must reach the event log too.
+        """
+        return self._listener_failed(who, during, exc)
 
     def _unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
@@ -165,7 +202,9 @@ class ListenerRegistry:
                 else:
                     self._listener_failed("a subscriber", event.name, exc)
 
-    def _listener_failed(self, who: str, name: str, exc: Exception) -> None:
+    def _listener_failed(self, who: str, name: str, exc: BaseException) -> Event:
         detail = f"{who} raised in {name}: {describe(exc)}"
         logger.warning("%s", detail)
-        self._publish(self._record("listener_error", exc, detail))
+        event = self._record("listener_error", exc, detail)
+        self._publish(event)
+        return event

@@ -73,6 +73,9 @@ class User:
     auth_token: Secret | None = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __hash__(self) -> int:
+        return hash(self.uid)
+
     def __repr__(self) -> str:
         shown = {
             "uid": self.uid,
@@ -83,6 +86,11 @@ class User:
             "created_at": self.created_at.isoformat() if self.created_at else None,
         }
         return "User(" + ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None) + ")"
+
+    def _repr_html_(self) -> str:
+        from .display import user_html
+
+        return user_html(self)
 
     @property
     def is_online(self) -> bool:
@@ -134,6 +142,11 @@ class AuthToken:
     auth_token: Secret
     created_at: datetime | None = None
 
+    def _repr_html_(self) -> str:
+        from .display import auth_token_html
+
+        return auth_token_html(self)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuthToken:
         return cls(
@@ -157,3 +170,17 @@ class Event:
     name: str
     detail: str
     payload: Any = None
+
+    def _repr_html_(self) -> str:
+        from .display import event_html
+
+        return event_html(self)
+
+
+class UserList(list[User]):
+    """A list of users that shows as a table in notebooks."""
+
+    def _repr_html_(self) -> str:
+        from .display import users_html
+
+        return users_html(self)

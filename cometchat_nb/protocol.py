@@ -136,7 +136,8 @@ def request_secrets(request: httpx.Request) -> tuple[str, ...]:
 
 
 def read(response: httpx.Response) -> dict[str, Any]:
-    """The body of a successful response (with its `data`), or the typed error (spec 3)."""
+    """The body of a successful response (with its `data`), or the typed error (spec 3.3:
+    `data` first, as the SDK reads it)."""
     try:
         secrets = request_secrets(response.request)
     except RuntimeError:  # a response built by hand, with no request
@@ -146,13 +147,13 @@ def read(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         body = None
     if isinstance(body, dict):
+        if body.get("data") is not None:
+            return body
         if isinstance(body.get("error"), dict):
             exc = from_envelope(body["error"], response.status_code, secrets)
             if isinstance(exc, RateLimitError):
                 exc.retry_after = retry_after(response)
             raise exc
-        if body.get("data") is not None:
-            return body
     excerpt = redact(response.content[:200].decode("utf-8", "replace"), secrets)
     raise failed_to_fetch("unreadable response", response.status_code, excerpt)
 
@@ -177,7 +178,7 @@ def transport_error(exc: httpx.HTTPError) -> CometChatException:
 
 
 def retry_after(response: httpx.Response, default: float = 15.0) -> float:
-    """Seconds to wait after a 429 (`Retry-After`, else `X-Rate-Limit-Reset`, else 15)."""
+    """Seconds to wait after a 429: `Retry-After`, else the service's documented 15."""
     value = response.headers.get("Retry-After")
     try:
         return max(0.0, float(value)) if value is not None else default

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +31,12 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError(f"a secret must be a string, not {type(value).__name__}")
         self._value = value
+
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self
 
     def reveal(self) -> str:
         """The secret's value."""
@@ -60,13 +67,50 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]*_\d{10}[0-9a-f]{30}|eyJ[\w-]+\.[\w-]+\.[\w-]*")
+_WORD = r"A-Za-z0-9_-"
+# An auth token ({uid}_{10 digits}{30 hex}) or a JWT, standing alone; bounded, so linear.
+_TOKEN_LIKE = re.compile(
+    rf"(?<![{_WORD}])(?:[{_WORD}]{{1,100}}?_\d{{10}}[0-9a-f]{{30}}|eyJ[\w-]{{1,4096}}"
+    rf"\.[\w-]{{1,8192}}\.[\w-]{{0,1024}})(?![{_WORD}])"
+)
+
+
+def service_masked(value: str) -> str:
+    """How the service masks a key in its messages: first 5, stars, last 5."""
+    return (
+        "*" * len(value) if len(value) <= 10 else value[:5] + "*" * (len(value) - 10) + value[-5:]
+    )
 
 
 def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
-    """`text` with every given secret, auth token and JWT masked."""
+    """`text` with every given secret (also as the service masks it), token and JWT masked.
+
+    A secret is replaced only where it stands alone, not inside a longer word.
+    """
     for secret in secrets:
         value = secret.reveal() if isinstance(secret, Secret) else secret
-        if value:
-            text = text.replace(value, mask(value))
+        if not value:
+            continue
+        for shown in {value, service_masked(value)}:
+            pattern = rf"(?<![{_WORD}]){re.escape(shown)}(?![{_WORD}])"
+            text = re.sub(pattern, mask(value), text)
     return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks auth tokens and JWTs in log records (httpx logs every URL it requests, and
+    token endpoints carry the token in their path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def redact_http_logs() -> None:
+    """Attach one `RedactingFilter` to httpx's logger (idempotent)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter())

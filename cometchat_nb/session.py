@@ -7,12 +7,12 @@ and receive the `httpx.Response`s. The two classes differ only in how they send.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Coroutine, Generator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -21,9 +21,9 @@ from .admin import Admin, AsyncAdmin
 from .config import Connection, connect
 from .errors import CometChatException, failed_to_fetch, local_error, missing_parameters
 from .listeners import ListenerRegistry, LoginListener
-from .models import SESSION_KEYS, AuthToken, User
+from .models import SESSION_KEYS, AuthToken, User, UserList
 from .protocol import DEFAULT_TIMEOUT, Hosts, data_of, object_data
-from .secret import Secret
+from .secret import Secret, redact_http_logs
 from .store import SessionStore
 from .validation import (
     check_login,
@@ -34,6 +34,13 @@ from .validation import (
     user_fields,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .bulk import Records
+    from .widgets import Dashboard
+
+logger = logging.getLogger("cometchat_nb")
 T = TypeVar("T")
 Flow = Generator[httpx.Request, httpx.Response, T]
 
@@ -83,7 +90,9 @@ class _SessionBase:
         self.listeners = ListenerRegistry()
         self._login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
         self._login_lock = threading.Lock()
+        self._state_lock = threading.RLock()  # around read-modify-writes of the store
         self._created: dict[str, User] = {}
+        redact_http_logs()
         self._open(sleep)
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
@@ -110,9 +119,15 @@ class _SessionBase:
         return self._connection.store
 
     @property
-    def created_users(self) -> list[User]:
+    def created_users(self) -> UserList:
         """The users this session created, oldest first."""
-        return list(self._created.values())
+        return UserList(self._created.values())
+
+    def created_users_frame(self) -> pd.DataFrame:
+        """The users this session created as a DataFrame (`uid` index; see `frames`)."""
+        from .frames import users_frame
+
+        return users_frame(self._created.values())
 
     def _auth_key(self) -> Secret | None:
         return self._login_key or self._connection.auth_key
@@ -128,22 +143,23 @@ class _SessionBase:
     # -- the stored session ----------------------------------------------------
 
     def _stored(self) -> dict[str, Any]:
+        """The store's data for this app; `{}` when it cannot be read (logged, never raised)."""
         try:
             data = self._connection.store.load(self.app_id)
-        except Exception as exc:  # a broken store means "no session", never a crash
-            warnings.warn(
-                f"session store failed: {type(exc).__name__}", RuntimeWarning, stacklevel=3
-            )
+        except Exception as exc:  # also a store's warning turned into an error
+            logger.warning("session store unreadable (%s): no session", type(exc).__name__)
             return {}
         return data if isinstance(data, dict) else {}
 
     def _session(self) -> dict[str, Any] | None:
+        """The stored login, if the store holds a well-formed one."""
         session = self._stored().get("session")
         if not isinstance(session, dict):
             return None
-        if not isinstance(session.get("user"), dict) or not session.get("authToken"):
+        token, user = session.get("authToken"), session.get("user")
+        if not isinstance(token, str) or not token or not isinstance(user, dict):
             return None
-        return session
+        return session if isinstance(user.get("uid"), str) else None
 
     def _token(self) -> Secret | None:
         session = self._session()
@@ -156,36 +172,67 @@ class _SessionBase:
         )
 
     def _device_id(self) -> str:
-        stored = self._stored()
-        device_id = stored.get("deviceId")
-        if not isinstance(device_id, str):
-            device_id = f"{self.app_id}_{uuid.uuid4()}_{int(time.time() * 1000)}"
-            self._connection.store.save(self.app_id, {**stored, "deviceId": device_id})
+        with self._state_lock:
+            stored = self._stored()
+            device_id = stored.get("deviceId")
+            if not isinstance(device_id, str):
+                device_id = f"{self.app_id}_{uuid.uuid4()}_{int(time.time() * 1000)}"
+                self._save_best_effort({**stored, "deviceId": device_id})
         return device_id
 
-    def _save_session(self, data: dict[str, Any], token: Secret) -> User:
-        """Persist a `/me` answer as the logged-in session; the user it describes."""
+    def _save_best_effort(self, data: dict[str, Any]) -> None:
+        try:
+            self._connection.store.save(self.app_id, data)
+        except Exception as exc:
+            logger.warning("session store not written (%s)", type(exc).__name__)
+
+    def _save_session(
+        self, data: dict[str, Any], token: Secret, *, replacing: Secret | None = None
+    ) -> User:
+        """Persist a `/me` answer as the logged-in session; the user it describes.
+
+        With `replacing`, the answer updates the session that token belongs to, and
+        is not persisted if that session ended meanwhile (a logout wins). Raises
+        `SESSION_NOT_SAVED` when the store cannot be written.
+        """
         user_data = {k: v for k, v in data.items() if k not in SESSION_KEYS}
         user_data["status"] = "online"
-        session: dict[str, Any] = {
-            "user": user_data,
-            "authToken": token.reveal(),
-            **{k: data[k] for k in ("jwt", "wsChannel", "settings") if k in data},
-        }
-        self._connection.store.save(self.app_id, {**self._stored(), "session": session})
-        return User.from_dict(user_data).replace(auth_token=token)
+        user = User.from_dict(user_data).replace(auth_token=token)
+        with self._state_lock:
+            stored = self._stored()
+            previous = self._session() or {}
+            if replacing is not None:
+                if previous.get("authToken") != replacing.reveal():
+                    return user
+            else:
+                previous = {}
+            keep = ("jwt", "wsChannel", "settings")
+            session: dict[str, Any] = {k: previous[k] for k in keep if k in previous}
+            session.update({k: data[k] for k in keep if k in data})
+            session.update(user=user_data, authToken=token.reveal())
+            try:
+                self._connection.store.save(self.app_id, {**stored, "session": session})
+            except Exception as exc:
+                raise local_error(
+                    "SESSION_NOT_SAVED",
+                    f"The login could not be saved in {self._connection.store!r}: "
+                    f"{type(exc).__name__}.",
+                ) from None
+        return user
 
     def _clear_session(self) -> None:
-        stored = self._stored()
-        if "session" in stored:
-            del stored["session"]
-            self._connection.store.save(self.app_id, stored)
+        with self._state_lock:
+            stored = self._stored()
+            if "session" in stored:
+                del stored["session"]
+                self._save_best_effort(stored)
 
     def _drop_other_session(self) -> None:
         """Clear a stored session locally, without a logout (spec 8.2 step 2)."""
         session = self._session()
         if session is not None:
             self._clear_session()
+            self._login_key = None
             self.listeners.fire("session_cleared", User.from_dict(session["user"]))
 
     def _logged_out(self) -> None:
@@ -216,6 +263,13 @@ class _SessionBase:
                 "LOGIN_IN_PROGRESS", "Please wait until the previous login request ends."
             )
         try:
+            if isinstance(uid, Mapping) and auth_key is None and auth_token is None:
+                # The SDK's object forms: {"authToken": t} and {"username": uid, "apiKey": key}.
+                uid, auth_key, auth_token = (
+                    uid.get("username"),
+                    uid.get("apiKey"),
+                    uid.get("authToken"),
+                )
             if isinstance(auth_token, AuthToken):
                 auth_token = auth_token.auth_token
             key = auth_key if auth_key is not None else self._auth_key()
@@ -226,15 +280,14 @@ class _SessionBase:
             if auth_token is not None:
                 return (yield from self._login_with_token(Secret(auth_token)))
             assert isinstance(key, str | Secret)  # check_login proved it
-            user = yield from self._login_with_key(uid, Secret(key))
-            if auth_key is not None:
-                self._login_key = Secret(auth_key)
+            user = yield from self._login_with_key(uid, Secret(key), remember=auth_key is not None)
             self.listeners.fire("login_success", user)
             return user
         finally:
             self._login_lock.release()
 
-    def _login_with_key(self, uid: str, key: Secret) -> Flow[User]:
+    def _login_with_key(self, uid: str, key: Secret, remember: bool) -> Flow[User]:
+        """Mint a token with the key, then `PUT /me`; `remember` keeps the key until logout."""
         stored = self._stored_user()
         if stored is not None and stored.uid.lower() == uid.lower():
             return stored
@@ -246,11 +299,13 @@ class _SessionBase:
             )
             token = Secret(object_data(response, "authToken")["authToken"])
             response = yield self._build("PUT", hosts.client, "me", auth_token=token, body=body)
-            data = object_data(response, "uid")
+            user = self._save_session(object_data(response, "uid"), token)
         except CometChatException as exc:
             self.listeners.fire("login_failure", exc)
             raise
-        return self._save_session(data, token)
+        if remember:
+            self._login_key = key
+        return user
 
     def _login_with_token(self, token: Secret) -> Flow[User]:
         session = self._session()
@@ -266,12 +321,12 @@ class _SessionBase:
                 "PUT", self._hosts().client, "me", auth_token=token, body=body
             )
             data = object_data(response, "uid")
+            user = self._save_session(data, Secret(data.get("authToken") or token))
         except CometChatException as exc:
             self.listeners.fire("login_failure", exc)
             if exc.code == TOKEN_REJECTED:
                 self._logged_out()
             raise
-        user = self._save_session(data, Secret(data.get("authToken") or token))
         self.listeners.fire("login_success", user)
         return user
 
@@ -293,12 +348,18 @@ class _SessionBase:
         return result
 
     def _client_call(self, request: httpx.Request) -> Flow[Any]:
-        """Send a call made with the session's token; a rejected token logs out (spec 8.5)."""
+        """Send a call made with the session's token; a rejected token logs out (spec 8.5),
+        unless the session it belonged to has already ended."""
         try:
             response = yield request
             return data_of(response)
         except CometChatException as exc:
-            if exc.code == TOKEN_REJECTED:
+            token = self._token()
+            if (
+                exc.code == TOKEN_REJECTED
+                and token
+                and token.reveal() == request.headers.get("authToken")
+            ):
                 self._logged_out()
             raise
 
@@ -318,13 +379,16 @@ class _SessionBase:
         return (yield from self._created_or_existing(request, fields["uid"], exist_ok))
 
     def _created_or_existing(self, request: httpx.Request, uid: str, exist_ok: bool) -> Flow[User]:
-        """Send a create; on `ERR_UID_ALREADY_EXISTS` with `exist_ok`, fetch the user instead."""
+        """Send a create; on `ERR_UID_ALREADY_EXISTS` with `exist_ok`, fetch the user instead
+        (with no login and no REST API key to read it, a `User` with only the uid)."""
         response = yield request
         try:
             created = User.from_dict(object_data(response, "uid"))
         except CometChatException as exc:
             if not (exist_ok and exc.code == "ERR_UID_ALREADY_EXISTS"):
                 raise
+            if self._token() is None and self._connection.rest_api_key is None:
+                return User(uid.lower())
             return (yield from self._get_user(uid))
         self._created[created.uid] = created
         self.listeners.fire("user_created", created)
@@ -360,7 +424,7 @@ class _SessionBase:
         data = yield from self._client_call(request)
         if not isinstance(data, dict):
             raise failed_to_fetch("unexpected response shape")
-        return self._save_session(data, Secret(data.get("authToken") or token))
+        return self._save_session(data, Secret(data.get("authToken") or token), replacing=token)
 
     def _describe(self) -> str:
         where = "EMULATOR" if self.emulator is not None else "app"
@@ -373,12 +437,25 @@ class _SessionBase:
 
     __repr__ = _describe
 
+    def _repr_html_(self) -> str:
+        from .display import session_html
+
+        return session_html(self)
+
+
+#: The longest `Retry-After` a session waits out; a longer one raises at once.
+MAX_RETRY_WAIT = 60.0
+
 
 def _check_retries(response: httpx.Response, attempt: int, max_retries: int) -> float | None:
-    """Seconds to wait before resending after a 429, or None to hand the response on."""
+    """Seconds to wait before resending after a 429, or None to hand the response on.
+
+    Any request may be resent: a 429 means the service did nothing with it.
+    """
     if response.status_code != 429 or attempt >= max_retries:
         return None
-    return protocol.retry_after(response)
+    wait = protocol.retry_after(response)
+    return wait if wait <= MAX_RETRY_WAIT else None
 
 
 class Session(_SessionBase):
@@ -397,6 +474,8 @@ class Session(_SessionBase):
     def _send(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
         while True:
+            if self._client.is_closed:
+                raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             try:
                 response = self._client.send(request)
             except httpx.HTTPError as exc:
@@ -408,7 +487,10 @@ class Session(_SessionBase):
             attempt += 1
 
     def _run(self, flow: Flow[T]) -> T:
-        """Drive a flow: send each request it yields, hand it the response."""
+        """Drive a flow: send each request it yields, hand it the response.
+
+        When the flow ends, the registry's subscribers are told (`listeners.flush`).
+        """
         try:
             request = next(flow)
             while True:
@@ -422,6 +504,7 @@ class Session(_SessionBase):
             return stop.value  # type: ignore[no-any-return]
         finally:
             flow.close()
+            self.listeners.flush()
 
     def login(
         self,
@@ -466,6 +549,32 @@ class Session(_SessionBase):
         """
         return self._run(self._create_user(user, auth_key, exist_ok))
 
+    def create_users(
+        self,
+        frame_or_records: Records,
+        concurrency: int = 8,
+        exist_ok: bool = False,
+        progress: Any = True,
+    ) -> pd.DataFrame:
+        """Create many users with the auth key, `concurrency` at a time (a thread pool).
+
+        Takes a DataFrame (or records) with `uid`, `name` and any user field; returns
+        one row per input, in input order: `uid`, `name`, `result` (`created`,
+        `exists` with `exist_ok`, `error`), `error_code`, `error_message`. A uid
+        repeated in the input is created by its first row only (later ones:
+        `DUPLICATE_UID`); a 429 is retried after Retry-After. Shows a progress bar
+        in notebooks (`progress=False` for none). Raises `TypeError` for bad input.
+        """
+        from .bulk import create_users
+
+        return create_users(self, frame_or_records, concurrency, exist_ok, progress)
+
+    def dashboard(self) -> Dashboard:
+        """The login form, event log and user table of this session, in one widget."""
+        from .widgets import dashboard
+
+        return dashboard(self)
+
     def get_user(self, uid: str) -> User:
         """Fetch a user (`GET /users/{uid}`) with the session's token, else the REST API key.
 
@@ -502,6 +611,8 @@ class AsyncSession(_SessionBase):
     async def _send(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
         while True:
+            if self._client.is_closed:
+                raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             try:
                 response = await self._client.send(request)
             except httpx.HTTPError as exc:
@@ -528,6 +639,7 @@ class AsyncSession(_SessionBase):
             return stop.value  # type: ignore[no-any-return]
         finally:
             flow.close()
+            self.listeners.flush()
 
     async def login(
         self,
@@ -555,6 +667,18 @@ class AsyncSession(_SessionBase):
     ) -> User:
         """`Session.create_user`, awaited."""
         return await self._run(self._create_user(user, auth_key, exist_ok))
+
+    async def create_users(
+        self,
+        frame_or_records: Records,
+        concurrency: int = 8,
+        exist_ok: bool = False,
+        progress: Any = True,
+    ) -> pd.DataFrame:
+        """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
+        from .bulk import acreate_users
+
+        return await acreate_users(self, frame_or_records, concurrency, exist_ok, progress)
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""

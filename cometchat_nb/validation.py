@@ -92,7 +92,11 @@ def check_new_user(fields: Mapping[str, Any]) -> None:
 
 def check_profile_update(fields: Mapping[str, Any]) -> None:
     """Checks for a profile update: a given name must not be empty."""
-    if "name" in fields and (not isinstance(fields["name"], str) or not fields["name"].strip()):
+    if "name" not in fields:
+        return
+    if not isinstance(fields["name"], str):
+        raise local_error("INVALID_USER_NAME", "User name should be a string.")
+    if not fields["name"].strip():
         raise local_error("INVALID_USER_NAME", "User name cannot be empty.")
 
 

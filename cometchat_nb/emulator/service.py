@@ -245,6 +245,11 @@ class Emulator:
             f"requests={len(self.requests)})"
         )
 
+    def _repr_html_(self) -> str:
+        from ..display import emulator_html
+
+        return emulator_html(self)
+
     @property
     def users(self) -> dict[str, User]:
         """A snapshot of every user (deactivated ones included), by uid."""

@@ -1,0 +1,378 @@
+"""HTML and text reprs for notebooks: small pure functions that return strings.
+
+Every user-supplied string goes through `html.escape`; colours come from
+JupyterLab's `--jp-*` variables with fallbacks, so light and dark themes both
+read well; each repr carries a `<pre>` text fallback (shown when the CSS is
+stripped) and an element id derived from its content, so notebook outputs are
+byte-stable. No function here ever receives or prints a secret's value: keys
+and tokens arrive as `Secret` and are shown masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .errors import CometChatException
+from .models import AuthToken, Event, User
+from .secret import Secret, redact
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+    from .session import _SessionBase
+
+CSS = """<style>
+.cc-repr {
+  --cc-fg: var(--jp-content-font-color0, rgba(0, 0, 0, 1));
+  --cc-fg-dim: var(--jp-content-font-color2, rgba(0, 0, 0, 0.54));
+  --cc-border: var(--jp-border-color2, #e0e0e0);
+  --cc-bg: var(--jp-layout-color0, white);
+  --cc-bg-alt: var(--jp-layout-color2, #eeeeee);
+  --cc-accent: var(--jp-brand-color1, #1976d2);
+  --cc-warn: var(--jp-warn-color0, #e65100);
+  --cc-error: var(--jp-error-color1, #d32f2f);
+  --cc-ok: var(--jp-success-color1, #388e3c);
+}
+html[theme="dark"] .cc-repr, html[data-theme="dark"] .cc-repr,
+body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
+  --cc-fg: var(--jp-content-font-color0, rgba(255, 255, 255, 1));
+  --cc-fg-dim: var(--jp-content-font-color2, rgba(255, 255, 255, 0.54));
+  --cc-border: var(--jp-border-color2, #1f1f1f);
+  --cc-bg: var(--jp-layout-color0, #111111);
+  --cc-bg-alt: var(--jp-layout-color2, #313131);
+  --cc-accent: var(--jp-brand-color1, #64b5f6);
+  --cc-warn: var(--jp-warn-color0, #ffb74d);
+  --cc-error: var(--jp-error-color1, #ef9a9a);
+  --cc-ok: var(--jp-success-color1, #81c784);
+}
+.cc-repr { display: block; color: var(--cc-fg); font-size: var(--jp-content-font-size1, 13px);
+  line-height: 1.4; max-width: 60em; }
+.cc-text-repr-fallback { display: none; }
+.cc-repr .cc-header { display: flex; align-items: center; gap: 0.5em; margin-bottom: 0.3em; }
+.cc-repr .cc-kind { font-weight: 600; }
+.cc-repr .cc-dim { color: var(--cc-fg-dim); }
+.cc-repr .cc-badge { border-radius: 3px; padding: 0 0.4em; font-size: 0.85em; font-weight: 600;
+  border: 1px solid currentColor; }
+.cc-repr .cc-badge-emulator { color: var(--cc-warn); }
+.cc-repr .cc-badge-live { color: var(--cc-ok); }
+.cc-repr .cc-badge-error { color: var(--cc-error); }
+.cc-repr .cc-status-online { color: var(--cc-ok); }
+.cc-repr .cc-status-offline { color: var(--cc-fg-dim); }
+.cc-repr table { border-collapse: collapse; margin: 0; }
+.cc-repr th, .cc-repr td { text-align: left; vertical-align: top; padding: 0.1em 0.6em 0.1em 0;
+  border-bottom: 1px solid var(--cc-border); }
+.cc-repr th { color: var(--cc-fg-dim); font-weight: normal; }
+.cc-repr thead th { font-weight: 600; color: var(--cc-fg); }
+.cc-repr .cc-failure td { color: var(--cc-error); }
+.cc-repr .cc-avatar { width: 2.5em; height: 2.5em; border-radius: 50%; object-fit: cover; }
+.cc-repr .cc-avatar-small { width: 1.4em; height: 1.4em; border-radius: 50%; object-fit: cover; }
+.cc-repr .cc-tag { background: var(--cc-bg-alt); border-radius: 3px; padding: 0 0.3em;
+  margin-right: 0.2em; }
+.cc-repr code { background: var(--cc-bg-alt); padding: 0 0.2em; }
+.cc-repr details > summary { cursor: pointer; color: var(--cc-fg-dim); }
+.cc-repr .cc-scroll { max-height: 20em; overflow-y: auto; display: flex;
+  flex-direction: column-reverse; }
+</style>"""
+
+RECENT_EVENTS = 5
+MAX_ROWS = 50
+
+
+def escape(value: object) -> str:
+    """`html.escape` of any value's text (a `User` built by hand may hold non-strings)."""
+    return html.escape(str(value))
+
+
+def element_id(kind: str, content: str) -> str:
+    """An id for an element, derived from what it shows (stable across runs)."""
+    return f"cc-{kind}-{hashlib.sha1(content.encode()).hexdigest()[:12]}"
+
+
+def wrap(kind: str, body: str, text: str) -> str:
+    """A complete repr: the CSS, a `<pre>` text fallback and the HTML body."""
+    content = f"<pre class='cc-text-repr-fallback'>{escape(text)}</pre>{body}"
+    return f"{CSS}<div class='cc-repr cc-{kind}' id='{element_id(kind, content)}'>{content}</div>"
+
+
+# -- small pieces ------------------------------------------------------------
+
+
+def when(moment: datetime | None) -> str:
+    """A UTC timestamp as `2024-05-29 16:26:40 UTC`, or an empty string."""
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def secret(value: Secret | None) -> str:
+    """A secret as its masked form, or `not set`."""
+    return "not set" if value is None else escape(value.masked)
+
+
+def _web_url(url: Any) -> str | None:
+    """`url` when it is an http(s) string, else None (no `javascript:` links)."""
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def _link(url: str | None) -> str:
+    """An http(s) URL as a link; anything else as text."""
+    web = _web_url(url)
+    if web is None:
+        return escape(url or "")
+    return f"<a href='{escape(web)}' target='_blank' rel='noopener'>{escape(web)}</a>"
+
+
+def _avatar(user: User, css: str) -> str:
+    url = _web_url(user.avatar)
+    return "" if url is None else f"<img class='{css}' src='{escape(url)}' alt=''>"
+
+
+def _tags(tags: Sequence[str] | None) -> str:
+    return "".join(f"<span class='cc-tag'>{escape(str(t))}</span>" for t in tags or ())
+
+
+def _status(status: str | None) -> str:
+    if status is None:
+        return ""
+    css = "cc-status-online" if status != "offline" else "cc-status-offline"
+    return f"<span class='{css}'>{escape(status)}</span>"
+
+
+def _rows(fields: Iterable[tuple[str, str]]) -> str:
+    """A two-column table of already-escaped (label, value) pairs; empty values left out."""
+    rows = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in fields if value)
+    return f"<table class='cc-fields'>{rows}</table>"
+
+
+def _header(kind: str, title: str, *badges: str) -> str:
+    return (
+        f"<div class='cc-header'><span class='cc-kind'>{kind}</span>{title}{''.join(badges)}</div>"
+    )
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return escape(text if len(text) <= 200 else text[:199] + "…")
+
+
+# -- users -------------------------------------------------------------------
+
+
+def user_html(user: User) -> str:
+    """A user as a card: avatar, uid, name, role, status, tags and timestamps."""
+    title = f"<code>{escape(user.uid)}</code>"
+    if user.name:
+        title += f" {escape(user.name)}"
+    body = (
+        _avatar(user, "cc-avatar")
+        + _header("User", title)
+        + _rows(
+            [
+                ("role", escape(user.role or "")),
+                ("status", _status(user.status)),
+                ("status message", escape(user.status_message or "")),
+                ("tags", _tags(user.tags)),
+                ("link", _link(user.link)),
+                ("metadata", _json(user.metadata) if user.metadata else ""),
+                ("created", when(user.created_at)),
+                ("updated", when(user.updated_at)),
+                ("last active", when(user.last_active_at)),
+                ("deactivated", when(user.deactivated_at)),
+                ("auth token", "•••• (held by the session)" if user.auth_token is not None else ""),
+            ]
+        )
+    )
+    return wrap("user", f"<div class='cc-card'>{body}</div>", repr(user))
+
+
+def _user_row(user: User) -> str:
+    return (
+        f"<tr><td>{_avatar(user, 'cc-avatar-small')}</td><td><code>{escape(user.uid)}</code></td>"
+        f"<td>{escape(user.name or '')}</td><td>{escape(user.role or '')}</td>"
+        f"<td>{_status(user.status)}</td><td>{_tags(user.tags)}</td>"
+        f"<td>{when(user.created_at)}</td></tr>"
+    )
+
+
+def users_table(users: Sequence[User], max_rows: int = MAX_ROWS) -> str:
+    """A table of users; past `max_rows`, the first and last halves with a gap row."""
+    head = (
+        "<thead><tr><th></th><th>uid</th><th>name</th><th>role</th><th>status</th>"
+        "<th>tags</th><th>created</th></tr></thead>"
+    )
+    if len(users) > max_rows:
+        half = max(1, max_rows // 2)
+        hidden = len(users) - 2 * half
+        rows = (
+            "".join(_user_row(u) for u in users[:half])
+            + f"<tr><td></td><td colspan='6' class='cc-dim'>… {hidden} more users …</td></tr>"
+            + "".join(_user_row(u) for u in users[-half:])
+        )
+    else:
+        rows = "".join(_user_row(u) for u in users)
+    return f"<table class='cc-users'>{head}<tbody>{rows}</tbody></table>"
+
+
+def users_text(users: Sequence[User]) -> str:
+    lines = [f"{len(users)} users"] + [f"  {u!r}" for u in users[:MAX_ROWS]]
+    if len(users) > MAX_ROWS:
+        lines.append(f"  … {len(users) - MAX_ROWS} more")
+    return "\n".join(lines)
+
+
+def users_html(users: Sequence[User], max_rows: int = MAX_ROWS) -> str:
+    """A list of users as a table with a count."""
+    count = f"<span class='cc-dim'>{len(users)}</span>"
+    body = _header("Users", count) + (users_table(users, max_rows) if users else "")
+    return wrap("users", body, users_text(users))
+
+
+# -- tokens, errors, events --------------------------------------------------
+
+
+def auth_token_html(token: AuthToken) -> str:
+    """An auth token: its uid, creation time and the token masked."""
+    body = _header("AuthToken", f"<code>{escape(token.uid)}</code>") + _rows(
+        [
+            ("token", secret(token.auth_token)),
+            ("created", when(token.created_at)),
+        ]
+    )
+    return wrap("auth-token", body, repr(token))
+
+
+def error_text(exc: CometChatException) -> str:
+    lines = [f"{type(exc).__name__}: {exc}"]
+    lines += [f"  {field}: {value}" for field, value in exc.details.items()]
+    return redact("\n".join(lines))
+
+
+def error_html(exc: CometChatException) -> str:
+    """An error: its class, code, message, HTTP status and per-field details."""
+    details = "".join(
+        f"<tr><th><code>{escape(str(field))}</code></th><td>{escape(redact(_detail(value)))}</td></tr>"
+        for field, value in exc.details.items()
+    )
+    title = f"<code>{escape(exc.code)}</code>"
+    body = _header(escape(type(exc).__name__), title, _badge("error", "error")) + _rows(
+        [
+            ("message", escape(redact(exc.message))),
+            ("HTTP status", str(exc.http_status) if exc.http_status is not None else ""),
+            ("source", escape(exc.source)),
+        ]
+    )
+    if details:
+        body += (
+            f"<table class='cc-details'><thead><tr><th>field</th><th>problem</th></tr></thead>"
+            f"<tbody>{details}</tbody></table>"
+        )
+    return wrap("error", body, error_text(exc))
+
+
+def _detail(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _badge(label: str, css: str) -> str:
+    return f"<span class='cc-badge cc-badge-{css}'>{escape(label)}</span>"
+
+
+FAILURES = ("login_failure", "logout_failure", "listener_error")
+
+
+def event_row(event: Event) -> str:
+    css = " class='cc-failure'" if event.name in FAILURES else ""
+    return (
+        f"<tr{css}><td>{event.time.strftime('%H:%M:%S.%f')[:-3]}</td><td>{escape(event.kind)}</td>"
+        f"<td>{escape(event.name)}</td><td>{escape(redact(event.detail))}</td></tr>"
+    )
+
+
+def events_table(events: Sequence[Event]) -> str:
+    """Events, oldest first, as a table with the columns time, kind, name, detail."""
+    head = "<thead><tr><th>time</th><th>kind</th><th>name</th><th>detail</th></tr></thead>"
+    rows = "".join(event_row(e) for e in events)
+    return f"<table class='cc-events'>{head}<tbody>{rows}</tbody></table>"
+
+
+def event_text(event: Event) -> str:
+    return f"{event.time.isoformat()} {event.kind} {event.name} {redact(event.detail)}".rstrip()
+
+
+def event_html(event: Event) -> str:
+    """One event as a one-row table."""
+    return wrap("event", events_table([event]), event_text(event))
+
+
+def events_log(events: Sequence[Event]) -> str:
+    """The event log widget's content: a scrolling table, newest row in view."""
+    if not events:
+        return wrap("event-log", "<span class='cc-dim'>no events yet</span>", "no events")
+    text = "\n".join(event_text(e) for e in events[-MAX_ROWS:])
+    return wrap("event-log", f"<div class='cc-scroll'>{events_table(events)}</div>", text)
+
+
+# -- sessions and the emulator -----------------------------------------------
+
+
+def session_html(session: _SessionBase) -> str:
+    """A session: where it is connected, who is logged in, its listeners and last events.
+
+    Reads the session's configuration and stored login only: no HTTP.
+    """
+    connection = session._connection
+    if connection.emulator is not None:
+        badge = _badge("EMULATOR", "emulator")
+        url = connection.emulator_url
+        where = f"emulator at {escape(url)}" if url else "emulator (in-process)"
+    else:
+        badge = _badge("LIVE", "live")
+        where = "CometChat"
+    user = session._stored_user()
+    who = "nobody"
+    if user is not None:
+        who = f"<code>{escape(user.uid)}</code> {escape(user.name or '')}"
+    registry = session.listeners
+    listeners = ", ".join(f"<code>{escape(i)}</code>" for i in registry.ids) or "none"
+    title = f"<code>{escape(session.app_id)}</code>"
+    body = _header(escape(type(session).__name__), title, badge) + _rows(
+        [
+            ("connected to", where),
+            ("region", escape(session.region)),
+            ("logged in", who),
+            ("login listeners", listeners),
+            ("subscribers", str(registry.subscriber_count)),
+            ("users created", str(len(session._created))),
+            ("auth key", secret(session._auth_key())),
+            ("REST API key", secret(connection.rest_api_key)),
+        ]
+    )
+    recent = list(registry.recent)[-RECENT_EVENTS:]
+    if recent:
+        body += (
+            f"<details open><summary>last {len(recent)} events</summary>"
+            f"{events_table(recent)}</details>"
+        )
+    return wrap("session", body, repr(session))
+
+
+def emulator_html(emulator: Emulator) -> str:
+    """An emulator: the badge, its app, and how many users and requests it holds."""
+    body = _header(
+        "Emulator", f"<code>{escape(emulator.app_id)}</code>", _badge("EMULATOR", "emulator")
+    )
+    body += _rows(
+        [
+            ("region", escape(emulator.region)),
+            ("users", str(len(emulator.users))),
+            ("requests handled", str(len(emulator.requests))),
+            ("storage", "SQLite" if emulator.persistent else "memory"),
+        ]
+    )
+    return wrap("emulator", body, repr(emulator))

@@ -1,0 +1,131 @@
+"""`LoginForm`: log in with a UID and auth key or with an auth token; log out."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets
+
+from ..errors import CometChatException
+from ..models import Event, User
+from .base import SessionWidget
+
+_FOLLOWED = ("login_success", "login_failure", "logout_success", "session_cleared")
+_ERROR = "<span style='color: var(--jp-error-color1, #d32f2f)'>{}</span>"
+DEV_NOTE = (
+    "<small>Development only: the auth key can create and log in any user. "
+    "In production, mint an auth token on your server "
+    "(<code>session.admin.create_auth_token(uid)</code>) and use the Auth Token tab.</small>"
+)
+TOKEN_NOTE = "<small>An auth token minted server-side for one user (REST API).</small>"
+
+
+def status_html(user: User | None, error: BaseException | None = None) -> str:
+    """The status line: the last error's code and message, else who is logged in."""
+    if error is not None:
+        if isinstance(error, CometChatException):
+            text = f"<b>{escape(error.code)}</b>: {escape(error.message)}"
+        else:
+            text = f"<b>{escape(type(error).__name__)}</b>: {escape(str(error))}"
+        return _ERROR.format(text)
+    if user is None:
+        return "Not logged in"
+    name = f" ({escape(user.name)})" if user.name else ""
+    return f"Logged in as <code>{escape(user.uid)}</code>{name}"
+
+
+class LoginForm(SessionWidget):
+    """Log in (tabs "Auth Key" and "Auth Token") and out of a `Session`, with a status line.
+
+    A typed key or token is read and cleared at once, never written back: the
+    widget state saved in a notebook never holds it. An empty auth key field
+    means "the session's key" (its placeholder shows it masked). The buttons are
+    disabled while a call runs; Log out is disabled when nobody is logged in. The
+    form follows logins, logouts and cleared sessions done in code.
+    """
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        self.uid = ipywidgets.Text(description="UID", placeholder="e.g. cometchat-uid-1")
+        self.uid.add_class("cc-login-uid")
+        self.auth_key = ipywidgets.Password(description="Auth Key")
+        self.auth_key.add_class("cc-login-auth-key")
+        self.token = ipywidgets.Password(description="Auth Token", placeholder="auth token")
+        self.token.add_class("cc-login-token")
+        self.tabs = ipywidgets.Tab(
+            children=[
+                ipywidgets.VBox([self.uid, self.auth_key, ipywidgets.HTML(DEV_NOTE)]),
+                ipywidgets.VBox([self.token, ipywidgets.HTML(TOKEN_NOTE)]),
+            ],
+            titles=("Auth Key", "Auth Token"),
+        )
+        self.submit = ipywidgets.Button(description="Log in", button_style="primary")
+        self.submit.add_class("cc-login-submit")
+        self.logout = ipywidgets.Button(description="Log out")
+        self.logout.add_class("cc-logout")
+        self.status = ipywidgets.HTML()
+        self.status.add_class("cc-login-status")
+        self._error: BaseException | None = None
+        self._reported: Any = None  # the payload of the last failure event seen
+        self._failed_in_call = False  # a login failed in the session call now running
+        super().__init__(
+            session,
+            [self.tabs, ipywidgets.HBox([self.submit, self.logout]), self.status],
+            **kwargs,
+        )
+        self.add_class("cc-login-form")
+        self.submit.on_click(self._on_submit)
+        self.logout.on_click(self._on_logout)
+        self._show()
+
+    # -- clicks ----------------------------------------------------------------
+
+    def _on_submit(self, _button: Any = None) -> None:
+        if self.tabs.selected_index == 1:
+            token, self.token.value = self.token.value, ""
+            self._call("log in", lambda: self.session.login(auth_token=token))
+        else:
+            key, self.auth_key.value = self.auth_key.value, ""
+            uid = self.uid.value.strip()
+            self._call("log in", lambda: self.session.login(uid, key or None))
+
+    def _on_logout(self, _button: Any = None) -> None:
+        self._call("log out", self.session.logout)
+
+    def _call(self, during: str, action: Any) -> None:
+        """Run a session call with the buttons disabled; show and report its failure."""
+        self.submit.disabled = self.logout.disabled = True
+        self._error = None
+        try:
+            action()
+        except Exception as exc:
+            self._error = exc
+            if exc is not self._reported:  # the session did not put it in the log already
+                self._report(during, exc)
+        finally:
+            self._show()
+
+    # -- following the session ---------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if event.name not in _FOLLOWED:
+            return
+        if event.name == "login_failure":
+            self._reported = self._error = event.payload
+            self._failed_in_call = True
+        elif event.name == "login_success" or not self._failed_in_call:
+            self._error = None  # (a rejected token's logout keeps the failure shown)
+        self._show(busy=self.submit.disabled)
+
+    def _on_flush(self) -> None:
+        self._failed_in_call = False
+
+    def _show(self, busy: bool = False) -> None:
+        user = self.session.get_logged_in_user()
+        self.status.value = status_html(user, self._error)
+        key = self.session._auth_key()
+        self.auth_key.placeholder = (
+            f"session key {key.masked}" if key else "auth key (the session has none)"
+        )
+        self.submit.disabled = busy
+        self.logout.disabled = busy or user is None

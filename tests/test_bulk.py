@@ -1,0 +1,263 @@
+"""Bulk creation: one result row per input, in order; duplicates, bad rows, 429s, threads."""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import httpx
+import ipywidgets
+import pandas as pd
+import pytest
+
+from cometchat_nb import AsyncSession, Emulator, Event, Session, User
+from cometchat_nb import bulk as bulk_module
+from cometchat_nb.emulator import RateLimiter
+
+RESULT_DTYPES = {
+    "uid": "string",
+    "name": "string",
+    "result": "category",
+    "error_code": "string",
+    "error_message": "string",
+}
+
+
+def thousand_rows() -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
+    """1,000 rows: 940 good, 50 invalid in five ways, 10 repeating an earlier uid."""
+    rows: list[dict[str, Any]] = [{"uid": f"bulk-{i:04d}", "name": f"Bulk {i}"} for i in range(940)]
+    expected: list[tuple[str, str | None]] = [("created", None)] * 940
+    bad: list[tuple[dict[str, Any], str]] = []
+    bad += [({"uid": f"bad uid {i}", "name": "Bad"}, "INVALID_UID") for i in range(15)]
+    bad += [({"uid": f"nameless-{i}"}, "USER_NAME_IS_COMPULSORY") for i in range(10)]
+    bad += [
+        ({"uid": f"avatar-{i}", "name": "A", "avatar": "not a url"}, "ERR_BAD_REQUEST")
+        for i in range(10)
+    ]
+    bad += [
+        ({"uid": f"tagless-{i}", "name": "T", "tags": []}, "INVALID_USER_TAGS") for i in range(10)
+    ]
+    bad += [
+        ({"uid": f"cometchat-uid-{i}", "name": "Taken"}, "ERR_UID_ALREADY_EXISTS")
+        for i in range(1, 6)
+    ]
+    for row, code in bad:
+        rows.append(row)
+        expected.append(("error", code))
+    order = list(range(len(rows)))
+    random.Random(4).shuffle(order)
+    rows = [rows[i] for i in order]
+    expected = [expected[i] for i in order]
+    # Ten rows repeating (in upper case) the uid of an earlier good row.
+    good = [i for i, (result, _) in enumerate(expected) if result == "created"][:10]
+    for i in good:
+        position = random.Random(i).randrange(i + 1, len(rows) + 1)
+        rows.insert(position, {"uid": rows[i]["uid"].upper(), "name": "Again"})
+        expected.insert(position, ("error", "DUPLICATE_UID"))
+    return rows, expected
+
+
+def test_a_thousand_rows_with_bad_and_repeated_ones(session: Session, emulator: Emulator) -> None:
+    rows, expected = thousand_rows()
+    assert len(rows) == 1000
+    frame = session.create_users(rows, progress=False)
+    assert len(frame) == 1000
+    assert list(frame.index) == list(range(1000))
+    assert list(frame["uid"]) == [r["uid"] for r in rows]  # input order
+    codes = [None if pd.isna(code) else code for code in frame["error_code"]]
+    assert list(zip(frame["result"], codes, strict=True)) == expected
+    assert frame["result"].value_counts().to_dict() == {"created": 940, "error": 60, "exists": 0}
+    errors = frame[frame["result"] == "error"]
+    assert errors["error_code"].notna().all() and errors["error_message"].notna().all()
+    assert frame[frame["result"] == "created"]["error_code"].isna().all()
+    assert dict(frame.dtypes.astype(str)) == RESULT_DTYPES
+    # what the service holds agrees: every good row once, nothing else
+    created = {u for u in emulator.users if u.startswith("bulk-")}
+    assert created == {f"bulk-{i:04d}" for i in range(940)}
+    assert len(session.created_users) == 940
+    repeated = frame[frame["error_code"] == "DUPLICATE_UID"]
+    assert repeated["error_message"].str.contains("repeats the row at position").all()
+
+
+def test_exist_ok_reports_taken_uids_as_exists(session: Session) -> None:
+    rows = [{"uid": "cometchat-uid-1", "name": "X"}, {"uid": "fresh", "name": "Fresh"}]
+    strict = session.create_users(rows, progress=False)
+    assert list(strict["result"]) == ["error", "created"]
+    assert strict["error_code"].iloc[0] == "ERR_UID_ALREADY_EXISTS"
+    relaxed = session.create_users(rows, exist_ok=True, progress=False)
+    assert list(relaxed["result"]) == ["exists", "exists"]
+    assert relaxed["error_code"].isna().all()
+
+
+def test_a_dataframe_with_empty_cells_and_its_index(session: Session) -> None:
+    frame = pd.DataFrame(
+        {
+            "uid": ["f1", "f2", "f3"],
+            "name": ["F1", "F2", None],
+            "avatar": [None, "https://a.test/f2.png", None],
+            "tags": [["x"], None, None],
+        },
+        index=pd.Index(["a", "b", "c"], name="row"),
+    )
+    result = session.create_users(frame, progress=False)
+    assert list(result.index) == ["a", "b", "c"] and result.index.name == "row"
+    assert list(result["result"]) == ["created", "created", "error"]
+    assert result.loc["c", "error_code"] == "USER_NAME_IS_COMPULSORY"
+    users = session.created_users_frame()
+    assert users.loc["f1", "tags"] == ["x"]
+    assert users.loc["f2", "avatar"] == "https://a.test/f2.png"
+
+
+def test_a_uid_indexed_frame_round_trips(session: Session, emulator: Emulator) -> None:
+    source = pd.DataFrame({"name": ["One", "Two"]}, index=pd.Index(["one", "two"], name="uid"))
+    result = session.create_users(source, progress=False)
+    assert list(result["result"]) == ["created", "created"]
+    assert list(result.index) == ["one", "two"]
+    assert {"one", "two"} <= set(emulator.users)
+
+
+def test_one_unsendable_row_never_stops_the_rest(session: Session) -> None:
+    rows = [
+        {"uid": "ok-1", "name": "One"},
+        {"uid": "odd", "name": "Odd", "metadata": {"when": object()}},  # not JSON
+        {"uid": "ok-2", "name": "Two"},
+    ]
+    result = session.create_users(rows, progress=False)
+    assert list(result["result"]) == ["created", "error", "created"]
+    assert result["error_code"].iloc[1] == "TypeError"
+
+
+def test_a_rate_limited_row_is_retried_after_retry_after() -> None:
+    now = [1_717_000_020.0]
+    emulator = Emulator(
+        clock=lambda: now[0],
+        rate_limiter=RateLimiter(limits={"core": 5}, enforce=True, retry_after=60),
+    )
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    with Session(emulator=emulator, sleep=sleep, max_retries=2) as session:
+        rows = [{"uid": f"limited-{i}", "name": "L"} for i in range(12)]
+        result = session.create_users(rows, concurrency=1, progress=False)
+    assert list(result["result"]) == ["created"] * 12
+    assert sleeps == [60.0, 60.0]  # the 6th and 11th creates waited once each
+    posts = [r for r in emulator.requests if r.method == "POST"]
+    assert len(posts) == 14  # 12 creates + 2 refused attempts, nothing sent twice otherwise
+
+
+def test_retries_exhausted_report_the_429_code() -> None:
+    emulator = Emulator(
+        clock=lambda: 1_717_000_020.0,
+        rate_limiter=RateLimiter(limits={"core": 3}, enforce=True, retry_after=7),
+    )
+    sleeps: list[float] = []
+    with Session(emulator=emulator, sleep=sleeps.append, max_retries=2) as session:
+        rows = [{"uid": f"limited-{i}", "name": "L"} for i in range(5)]
+        result = session.create_users(rows, concurrency=2, progress=False)
+    assert list(result["result"]) == ["created"] * 3 + ["error"] * 2
+    assert list(result["error_code"].iloc[3:]) == ["ERR_TOO_MANY_REQUESTS"] * 2
+    assert sleeps == [7.0] * 4
+
+
+class CountingEmulator(Emulator):
+    """An emulator that records how many requests it is handling at once."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(latency=0.02, **options)
+        self.active = self.most = 0
+        self.guard = threading.Lock()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        with self.guard:
+            self.active += 1
+            self.most = max(self.most, self.active)
+        try:
+            return super().handle(request)
+        finally:
+            with self.guard:
+                self.active -= 1
+
+
+def test_concurrency_is_bounded_and_events_stay_on_the_calling_thread() -> None:
+    emulator = CountingEmulator()
+    threads: set[str] = set()
+    with Session(emulator=emulator) as session:
+        subscription = session.listeners.subscribe(
+            lambda event: threads.add(threading.current_thread().name)
+        )
+        rows = [{"uid": f"c-{i}", "name": "C"} for i in range(40)]
+        result = session.create_users(rows, concurrency=4, progress=False)
+        subscription.unsubscribe()
+    assert (result["result"] == "created").all()
+    assert 1 < emulator.most <= 4
+    assert threads == {threading.current_thread().name}
+
+
+def test_progress_bar_is_driven_to_the_end(session: Session) -> None:
+    bar = ipywidgets.IntProgress()
+    rows = [{"uid": f"p-{i}", "name": "P"} for i in range(250)] + [{"uid": "bad uid", "name": "x"}]
+    session.create_users(rows, progress=bar)
+    assert (bar.min, bar.max, bar.value) == (0, 251, 251)
+    assert "cc-progress" in bar._dom_classes
+    assert bar.bar_style == "warning"  # one row failed
+    assert bar.description == "251/251"
+
+
+def test_in_a_kernel_a_bar_is_displayed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    shown: list[Any] = []
+    monkeypatch.setattr(bulk_module, "in_kernel", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
+    session.create_users([{"uid": "k-1", "name": "K"}])
+    [bar] = shown
+    assert isinstance(bar, ipywidgets.IntProgress)
+    assert "cc-progress" in bar._dom_classes and bar.value == 1 and bar.bar_style == "success"
+
+
+def test_outside_a_kernel_progress_is_text(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session.create_users([{"uid": f"t-{i}", "name": "T"} for i in range(20)] + [{"uid": "t-0"}])
+    err = capsys.readouterr().err
+    assert err.endswith("\rcreating users: 21/21, 1 failed\n")
+    assert err.count("\r") == 11  # every 10%
+
+
+def test_bad_input_raises_before_anything_is_sent(session: Session, emulator: Emulator) -> None:
+    before = len(emulator.requests)
+    for bad in ("alice", {"uid": "alice", "name": "A"}, 42, [{"uid": "a", "name": "A"}, "b"]):
+        with pytest.raises(TypeError):
+            session.create_users(bad, progress=False)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="concurrency"):
+        session.create_users([{"uid": "a", "name": "A"}], concurrency=0)
+    with pytest.raises(TypeError, match="progress"):
+        session.create_users([{"uid": "a", "name": "A"}], progress="yes")
+    assert len(emulator.requests) == before
+
+
+def test_no_rows_give_an_empty_typed_frame(session: Session) -> None:
+    result = session.create_users([], progress=False)
+    assert result.empty and dict(result.dtypes.astype(str)) == RESULT_DTYPES
+
+
+def test_user_objects_as_rows(session: Session) -> None:
+    result = session.create_users([User("obj-1", "Obj"), User("OBJ-1", "Again")], progress=False)
+    assert list(result["result"]) == ["created", "error"]
+    assert list(result["name"]) == ["Obj", "Again"]
+
+
+async def test_async_create_users(async_session: AsyncSession, emulator: Emulator) -> None:
+    events: list[Event] = []
+    async_session.listeners.subscribe(events.append)
+    rows, expected = thousand_rows()
+    result = await async_session.create_users(rows[:300], concurrency=5, progress=False)
+    assert list(result["uid"]) == [r["uid"] for r in rows[:300]]
+    assert list(result["result"]) == [e[0] for e in expected[:300]]
+    created = int((result["result"] == "created").sum())
+    assert len([e for e in events if e.name == "user_created"]) == created
+    assert len(async_session.created_users) == created

@@ -1,0 +1,64 @@
+"""The in-process emulator as a product: seed, reset, inspectable state, deterministic mode."""
+
+from __future__ import annotations
+
+import httpx
+
+from cometchat_nb import Emulator, Session, User
+from cometchat_nb.emulator import APP_ID
+
+
+def test_seeded_with_the_five_test_users(emulator: Emulator) -> None:
+    users = emulator.users
+    assert list(users) == [f"cometchat-uid-{i}" for i in range(1, 6)]
+    assert users["cometchat-uid-1"].name == "Andrew Joseph"
+    assert users["cometchat-uid-5"].avatar.endswith("/cometchat-uid-5.webp")  # type: ignore[union-attr]
+    assert {u.role for u in users.values()} == {"default"}
+    assert {u.status for u in users.values()} == {"offline"}
+    assert Emulator(seed=False).users == {}
+
+
+def test_reset_restores_exactly_the_test_users(session: Session, emulator: Emulator) -> None:
+    session.create_user(User("kevin", name="Kevin"))
+    session.login("kevin")
+    emulator.reset()
+    assert list(emulator.users) == [f"cometchat-uid-{i}" for i in range(1, 6)]
+    assert emulator.requests == [] and session.get_logged_in_user() is None
+
+
+def test_keys_are_secrets_in_every_repr(emulator: Emulator) -> None:
+    assert emulator.auth_key.reveal() not in repr(emulator)
+    assert APP_ID in repr(emulator)
+
+
+def deterministic_run() -> list[bytes]:
+    """The bytes of every answer a fresh deterministic emulator gives to one script."""
+    emulator = Emulator(deterministic=True)
+    answers: list[bytes] = []
+    handle = emulator.handle
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        response = handle(request)
+        answers.append(response.content)
+        return response
+
+    emulator.handle = recording  # type: ignore[method-assign]
+    with Session(emulator=emulator) as s:
+        s.create_user(User("kevin", name="Kevin"))
+        s.admin.create_auth_token("kevin")
+        s.login("cometchat-uid-1")
+    return answers
+
+
+def test_deterministic_mode_is_byte_stable() -> None:
+    first = deterministic_run()
+    assert first == deterministic_run()
+    assert b'"createdAt":1717000001' in first[0]  # one second per request from the epoch
+
+
+def test_every_request_is_recorded(session: Session, emulator: Emulator) -> None:
+    session.login("cometchat-uid-1")
+    assert [(r.method, r.url.path) for r in emulator.requests] == [
+        ("POST", "/v3.0/users/cometchat-uid-1/auth_tokens"),
+        ("PUT", "/v3.0/me"),
+    ]

@@ -1,0 +1,228 @@
+"""Failures around the happy path: races, broken stores, closed sessions, odd arguments."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import warnings
+from typing import Any
+
+import httpx
+import pytest
+
+from cometchat_nb import (
+    CometChatException,
+    Emulator,
+    Event,
+    InvalidStateError,
+    MemoryStore,
+    RateLimitError,
+    Session,
+    User,
+)
+from cometchat_nb.emulator import AUTH_KEY, RateLimiter
+from cometchat_nb.protocol import read
+from cometchat_nb.secret import redact
+
+
+class BrokenStore(MemoryStore):
+    """A store whose disk fills up once `full` is set."""
+
+    full = False
+
+    def save(self, app_id: str, data: dict[str, Any]) -> None:
+        if self.full:
+            raise OSError("disk full")
+        super().save(app_id, data)
+
+
+def names(session: Session) -> list[str]:
+    seen: list[str] = []
+    session.listeners.subscribe(lambda event: seen.append(event.name))
+    return seen
+
+
+def test_a_logout_wins_over_an_update_in_flight(emulator: Emulator) -> None:
+    errors: list[str] = []
+    with Session(emulator=emulator) as s:
+        s.login("cometchat-uid-1")
+        seen = names(s)
+
+        def update() -> None:
+            try:
+                s.update_current_user_details({"name": "New"})
+            except CometChatException as exc:
+                errors.append(exc.code)
+
+        emulator.latency = 0.3
+        updating = threading.Thread(target=update, daemon=True)
+        updating.start()
+        threading.Event().wait(0.1)  # the update is in flight
+        emulator.latency = 0
+        s.logout()
+        updating.join(timeout=10)
+        assert s.get_logged_in_user() is None
+    assert errors == ["AUTH_ERR_AUTH_TOKEN_NOT_FOUND"]  # it reached the service after the logout
+    assert seen == ["logout_success"]  # and did not log out a second time
+
+
+def test_an_update_answered_after_a_logout_is_not_saved(emulator: Emulator) -> None:
+    with Session(emulator=emulator) as s:
+        s.login("cometchat-uid-1")
+        handle = emulator.handle
+
+        def logout_then_answer(request: httpx.Request) -> httpx.Response:
+            response = handle(request)
+            if request.method == "PUT":  # the update is done by the service...
+                with Session(emulator=emulator) as other:  # ...while another tab logs out
+                    other.logout()
+            return response
+
+        emulator.handle = logout_then_answer  # type: ignore[method-assign]
+        with Session(emulator=emulator) as tab:
+            assert tab.update_current_user_details({"name": "New"}).name == "New"
+            assert tab.get_logged_in_user() is None
+
+
+def test_a_store_that_cannot_be_written(emulator: Emulator) -> None:
+    store = BrokenStore()
+    with Session(emulator=emulator, store=store) as s:
+        s.login("cometchat-uid-1")
+        store.full = True
+        seen = names(s)
+        s.logout()  # the token is revoked; the local clear fails, is logged, and events fire
+        assert seen == ["logout_success"]
+        with pytest.raises(InvalidStateError) as raised:
+            s.login("cometchat-uid-2")
+        assert raised.value.code == "SESSION_NOT_SAVED"
+        assert seen[-1] == "login_failure"
+
+
+@pytest.mark.parametrize(
+    "session_data",
+    [
+        {"user": {"uid": "a"}, "authToken": 12345},
+        {"user": {"uid": 5}, "authToken": "t"},
+        {"user": "a", "authToken": "t"},
+        "not a dict",
+    ],
+)
+def test_odd_stored_data_is_no_session(emulator: Emulator, session_data: Any) -> None:
+    store = MemoryStore()
+    store.save(emulator.app_id, {"session": session_data})
+    with Session(emulator=emulator, store=store) as s:
+        assert s.get_logged_in_user() is None
+        assert s.login("cometchat-uid-1").uid == "cometchat-uid-1"
+        s.logout()
+
+
+def test_get_logged_in_user_never_raises_even_with_warnings_as_errors(
+    emulator: Emulator, tmp_path: Any
+) -> None:
+    from cometchat_nb import FileStore
+
+    store = FileStore(tmp_path)
+    store.path(emulator.app_id).write_text("{corrupt")
+    with Session(emulator=emulator, store=store) as s, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert s.get_logged_in_user() is None
+
+
+def test_a_closed_session_says_so(emulator: Emulator) -> None:
+    s = Session(emulator=emulator)
+    seen = names(s)
+    s.close()
+    with pytest.raises(InvalidStateError) as raised:
+        s.login("cometchat-uid-1")
+    assert raised.value.code == "SESSION_CLOSED" and seen == ["login_failure"]
+
+
+def test_a_key_used_from_the_stored_session_is_not_remembered(session: Session) -> None:
+    session.login("cometchat-uid-1")
+    session.login("cometchat-uid-1", auth_key="typo-key-0000000000")  # nothing sent
+    assert session.create_user(User("after-typo", name="A")).uid == "after-typo"
+
+
+def test_the_sdk_object_forms_of_login(session: Session) -> None:
+    user = session.login({"username": "cometchat-uid-1", "apiKey": AUTH_KEY})
+    session.logout()
+    token = session.admin.create_auth_token(user.uid)
+    assert session.login({"authToken": token.auth_token.reveal()}).uid == user.uid
+
+
+def test_exist_ok_without_a_way_to_read_the_user(emulator: Emulator) -> None:
+    with Session(emulator=emulator, store=MemoryStore()) as s:
+        s._connection = s._connection.__class__(**{**s._connection.__dict__, "rest_api_key": None})
+        found = s.create_user(User("CometChat-UID-1", name="X"), exist_ok=True)
+    assert found == User("cometchat-uid-1")
+
+
+def test_lists_of_uids_refuse_a_lone_string(session: Session) -> None:
+    with pytest.raises(TypeError, match="single string"):
+        session.admin.deactivate_users("alice")
+    with pytest.raises(TypeError, match="single string"):
+        session.admin.update_user("cometchat-uid-1", {"name": "A"}, unset="avatar")
+    assert session.admin.update_user("cometchat-uid-1", {}, unset=["avatar"]).avatar is None
+
+
+def test_users_hash_by_uid_and_copy(session: Session) -> None:
+    user = session.login("cometchat-uid-1")
+    assert {user, user.replace(name="Other")} == {user, user.replace(name="Other")}
+    assert hash(user) == hash(User("cometchat-uid-1"))
+    clone = copy.deepcopy(user)
+    assert clone == user and clone.auth_token is user.auth_token
+
+
+def test_a_long_retry_after_is_not_waited_out(emulator: Emulator) -> None:
+    emulator.rate_limiter = RateLimiter(limits={"core": 0}, enforce=True, retry_after=3600)
+    slept: list[float] = []
+    with Session(emulator=emulator, sleep=slept.append) as s:
+        with pytest.raises(RateLimitError) as raised:
+            s.create_user(User("one", name="One"))
+    assert raised.value.retry_after == 3600 and slept == []
+
+
+def test_data_wins_over_error_as_the_sdk_reads_it() -> None:
+    reply = httpx.Response(200, json={"data": {"uid": "a"}, "error": {"code": "X"}})
+    assert read(reply)["data"] == {"uid": "a"}
+
+
+def test_connection_arguments_are_checked(emulator: Emulator) -> None:
+    assert Session(emulator=emulator, region="EU").region == "eu"
+    with pytest.raises(ValueError, match="client_host"):
+        Session(emulator=emulator, client_host="http://127.0.0.1:1")
+    with pytest.raises(ValueError, match="app id"):
+        Session(app_id="x@evil.example#", store=MemoryStore())
+
+
+def test_profile_update_names_must_be_strings(session: Session) -> None:
+    session.login("cometchat-uid-1")
+    with pytest.raises(CometChatException, match="should be a string"):
+        session.update_current_user_details({"name": 5})
+
+
+def test_redaction_masks_whole_words_only() -> None:
+    assert redact("The auth token e does not exist.", ["e"]) == (
+        "The auth token •••• does not exist."
+    )
+    token = "kevin_1717000000" + "ab" * 15
+    assert redact(f"see {token}.") == f"see ••••{token[-4:]}."
+    key = "emulator-auth-key-0000a1b2"
+    assert redact("The key emula****************0a1b2 does not exist.", [key]) == (
+        "The key ••••a1b2 does not exist."
+    )
+
+
+def test_listener_errors_are_redacted(session: Session) -> None:
+    token = "kevin_1717000000" + "cd" * 15
+    events: list[Event] = []
+    session.listeners.subscribe(events.append)
+
+    def leaky(user: User) -> None:
+        raise ValueError(f"bad {token}")
+
+    from cometchat_nb import LoginListener
+
+    session.add_login_listener("leaky", LoginListener(login_success=leaky))
+    session.login("cometchat-uid-1")
+    assert token not in events[0].detail and events[0].name == "listener_error"

@@ -1,0 +1,410 @@
+"""Widgets in plain pytest: set values, click, assert on traits and on the session."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ipywidgets
+import pytest
+
+from cometchat_nb import (
+    AsyncSession,
+    Emulator,
+    EventLog,
+    LoginForm,
+    LoginListener,
+    MemoryStore,
+    Session,
+    User,
+    UserTable,
+    dashboard,
+)
+from cometchat_nb.emulator import AUTH_KEY, REST_API_KEY
+from cometchat_nb.widgets import Dashboard
+
+
+def tree(widget: Any) -> list[Any]:
+    """The widget and every widget inside it."""
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found.extend(tree(child))
+    return found
+
+
+def state_text(widget: Any) -> str:
+    return json.dumps([w.get_state() for w in tree(widget)], default=str)
+
+
+def values(widget: Any) -> list[tuple[Any, ...]]:
+    """What each part shows (readable after `close()`, unlike `get_state()`)."""
+    return [
+        tuple(getattr(w, name, None) for name in ("value", "disabled", "placeholder"))
+        for w in tree(widget)
+    ]
+
+
+def with_class(widget: Any, css: str) -> Any:
+    [found] = [w for w in tree(widget) if css in w._dom_classes]
+    return found
+
+
+class FakeClock:
+    def __init__(self, step: float = 0.0) -> None:
+        self.now, self.step = 1000.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+# -- every widget ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [LoginForm, EventLog, UserTable, dashboard])
+def test_widgets_take_only_a_sync_session(make: Any, emulator: Emulator) -> None:
+    for wrong in (AsyncSession(emulator=emulator), emulator, None, "session"):
+        with pytest.raises(TypeError, match=r"needs a cometchat_nb\.Session"):
+            make(wrong)
+    with pytest.raises(TypeError, match="synchronous"):
+        make(AsyncSession(emulator=emulator))
+
+
+@pytest.mark.parametrize(
+    ("make", "classes"),
+    [
+        (
+            LoginForm,
+            [
+                "cc-login-uid",
+                "cc-login-auth-key",
+                "cc-login-token",
+                "cc-login-submit",
+                "cc-logout",
+                "cc-login-status",
+            ],
+        ),
+        (EventLog, ["cc-event-log"]),
+        (UserTable, ["cc-user-uid", "cc-user-name", "cc-user-create", "cc-user-table"]),
+    ],
+)
+def test_css_classes_sit_on_the_widgets(make: Any, classes: list[str], session: Session) -> None:
+    widget = make(session)
+    assert isinstance(widget, ipywidgets.VBox)
+    kinds = {
+        "cc-login-uid": ipywidgets.Text,
+        "cc-login-auth-key": ipywidgets.Password,
+        "cc-login-token": ipywidgets.Password,
+        "cc-login-submit": ipywidgets.Button,
+        "cc-logout": ipywidgets.Button,
+        "cc-login-status": ipywidgets.HTML,
+        "cc-event-log": ipywidgets.HTML,
+        "cc-user-uid": ipywidgets.Text,
+        "cc-user-name": ipywidgets.Text,
+        "cc-user-create": ipywidgets.Button,
+        "cc-user-table": ipywidgets.HTML,
+    }
+    for css in classes:
+        assert type(with_class(widget, css)) is kinds[css]
+    widget.close()
+
+
+@pytest.mark.parametrize("make", [LoginForm, EventLog, UserTable, dashboard])
+def test_close_leaves_no_subscriber(make: Any, session: Session) -> None:
+    before = session.listeners.subscriber_count
+    widget = make(session)
+    assert session.listeners.subscriber_count > before
+    widget.close()
+    assert session.listeners.subscriber_count == before
+    snapshot = values(widget)
+    session.login("cometchat-uid-1")
+    session.create_user(User("after-close", "After"))
+    assert values(widget) == snapshot  # nothing listens any more
+
+
+# -- LoginForm ---------------------------------------------------------------------
+
+
+def test_log_in_with_uid_and_typed_key_then_log_out(session: Session) -> None:
+    form = LoginForm(session)
+    assert form.logout.disabled  # nobody logged in
+    assert form.status.value == "Not logged in"
+    form.uid.value = "cometchat-uid-1"
+    form.auth_key.value = AUTH_KEY
+    form.submit.click()
+    assert form.auth_key.value == ""  # read and cleared
+    assert session.get_logged_in_user().uid == "cometchat-uid-1"  # type: ignore[union-attr]
+    assert "Logged in as <code>cometchat-uid-1</code> (Andrew Joseph)" in form.status.value
+    assert not form.logout.disabled and not form.submit.disabled
+    form.logout.click()
+    assert session.get_logged_in_user() is None
+    assert form.status.value == "Not logged in"
+    assert form.logout.disabled
+
+
+def test_an_empty_key_field_means_the_sessions_key(session: Session) -> None:
+    form = LoginForm(session)
+    assert form.auth_key.placeholder == "session key ••••a1b2"
+    form.uid.value = "cometchat-uid-2"
+    form.submit.click()
+    assert session.get_logged_in_user().uid == "cometchat-uid-2"  # type: ignore[union-attr]
+
+
+def test_a_session_without_a_key_says_so(emulator: Emulator) -> None:
+    with Session(emulator=emulator, auth_key="") as keyless:
+        form = LoginForm(keyless)
+        assert form.auth_key.placeholder == "auth key (the session has none)"
+        form.uid.value = "cometchat-uid-1"
+        form.submit.click()
+        assert "<b>MISSING_PARAMETERS</b>" in form.status.value
+
+
+def test_log_in_with_an_auth_token(session: Session) -> None:
+    token = session.admin.create_auth_token("cometchat-uid-3")
+    form = LoginForm(session)
+    form.tabs.selected_index = 1
+    form.token.value = token.auth_token.reveal()
+    form.submit.click()
+    assert form.token.value == ""
+    assert session.get_logged_in_user().uid == "cometchat-uid-3"  # type: ignore[union-attr]
+    assert "cometchat-uid-3" in form.status.value
+    assert token.auth_token.reveal() not in state_text(form)
+
+
+def test_a_failed_login_shows_its_code_once_in_the_log(session: Session) -> None:
+    form = LoginForm(session)
+    log = EventLog(session)
+    form.uid.value = "nobody"
+    form.auth_key.value = "wrong-key"
+    form.submit.click()
+    assert form.auth_key.value == ""
+    assert "<b>AUTH_ERR_APIKEY_NOT_FOUND</b>" in form.status.value
+    assert [e.name for e in log.events] == ["login_failure"]  # reported once, by the session
+    form.auth_key.value = ""
+    form.submit.click()
+    assert "<b>ERR_UID_NOT_FOUND</b>" in form.status.value
+    form.tabs.selected_index = 1
+    form.submit.click()  # no token typed
+    assert "<b>MISSING_PARAMETERS</b>" in form.status.value
+    assert [e.name for e in log.events] == ["login_failure"] * 3
+    assert form.logout.disabled
+
+
+def test_buttons_are_disabled_while_a_call_runs(session: Session) -> None:
+    form = LoginForm(session)
+    seen: list[tuple[bool, bool]] = []
+    session.add_login_listener(
+        "probe",
+        LoginListener(
+            login_success=lambda user: seen.append((form.submit.disabled, form.logout.disabled))
+        ),
+    )
+    form.uid.value = "cometchat-uid-1"
+    form.submit.click()
+    assert seen == [(True, True)]
+    assert (form.submit.disabled, form.logout.disabled) == (False, False)
+
+
+def test_the_form_follows_the_session(session: Session) -> None:
+    form = LoginForm(session)
+    session.login("cometchat-uid-4")
+    assert "cometchat-uid-4" in form.status.value and not form.logout.disabled
+    session.login("cometchat-uid-5")  # clears uid-4's session, then logs in
+    assert "cometchat-uid-5" in form.status.value
+    with pytest.raises(Exception, match="AUTH_ERR_AUTH_TOKEN_NOT_FOUND"):
+        session.login(auth_token="not-a-real-token")  # session_cleared, then the failure
+    assert "<b>AUTH_ERR_AUTH_TOKEN_NOT_FOUND</b>" in form.status.value
+    assert form.logout.disabled
+    session.login("cometchat-uid-1")
+    assert "cometchat-uid-1" in form.status.value and "AUTH_ERR" not in form.status.value
+    session.logout()
+    assert form.status.value == "Not logged in"
+
+
+class BrokenStore(MemoryStore):
+    """A store whose disk is full: every save fails."""
+
+    def save(self, app_id: str, data: dict[str, Any]) -> None:
+        raise OSError("disk full")
+
+
+def test_a_store_failure_in_a_click_is_shown_and_logged(emulator: Emulator) -> None:
+    with Session(emulator=emulator, store=BrokenStore()) as broken:
+        form = LoginForm(broken)
+        log = EventLog(broken)
+        form.uid.value = "cometchat-uid-1"
+        form.submit.click()
+        assert "<b>SESSION_NOT_SAVED</b>" in form.status.value
+        [event] = log.events
+        assert (event.name, event.payload.code) == ("login_failure", "SESSION_NOT_SAVED")
+        assert not form.submit.disabled
+
+
+def test_an_unexpected_exception_in_a_click_is_shown_and_logged(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form = LoginForm(session)
+    log = EventLog(session)
+
+    def failing_login(*args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")  # a failure no session call types
+
+    monkeypatch.setattr(session, "login", failing_login)
+    form.uid.value = "cometchat-uid-1"
+    form.submit.click()
+    assert "<b>OSError</b>: disk full" in form.status.value
+    [event] = log.events
+    assert event.name == "listener_error"
+    assert event.detail == "LoginForm raised in log in: OSError: disk full"
+    assert not form.submit.disabled
+
+
+def test_no_widget_state_ever_holds_a_secret(session: Session) -> None:
+    board = dashboard(session)
+    form = board.login_form
+    form.uid.value = "cometchat-uid-1"
+    form.auth_key.value = AUTH_KEY
+    form.submit.click()
+    user = session.get_logged_in_user()
+    assert user is not None and user.auth_token is not None
+    minted = session.admin.create_auth_token("cometchat-uid-2")
+    form.logout.click()
+    form.tabs.selected_index = 1
+    form.token.value = minted.auth_token.reveal()
+    form.submit.click()
+    board.user_table.uid.value, board.user_table.name.value = "eve", "Eve"
+    board.user_table.create.click()
+    session.create_users([{"uid": "bulk-eve", "name": "B"}], progress=False)
+    current = session.get_logged_in_user()
+    assert current is not None and current.auth_token is not None
+    text = state_text(board)
+    for secret in (
+        AUTH_KEY,
+        REST_API_KEY,
+        user.auth_token.reveal(),
+        minted.auth_token.reveal(),
+        current.auth_token.reveal(),
+    ):
+        assert secret not in text
+    assert len(board.event_log.events) >= 5
+
+
+# -- EventLog ------------------------------------------------------------------------
+
+
+def test_events_appear_in_order(session: Session) -> None:
+    log = EventLog(session)
+    session.login("cometchat-uid-1")
+    session.create_user(User("zed", "Zed"))
+    session.logout()
+    assert [e.name for e in log.events] == ["login_success", "user_created", "logout_success"]
+    html = log.table.value
+    positions = [
+        html.index(f"<td>{name}</td>")
+        for name in ("login_success", "user_created", "logout_success")
+    ]
+    assert positions == sorted(positions)
+    frame = log.to_frame()
+    assert list(frame.columns) == ["time", "kind", "name", "detail"]
+    assert list(frame["detail"]) == ["cometchat-uid-1", "zed", ""]
+
+
+def test_the_log_starts_with_the_registrys_recent_events(session: Session) -> None:
+    session.login("cometchat-uid-1")
+    log = EventLog(session)
+    assert [e.name for e in log.events] == ["login_success"]
+
+
+def test_the_log_is_bounded(session: Session) -> None:
+    log = EventLog(session, max_rows=5)
+    for i in range(8):
+        session.create_user(User(f"b{i}", "B"))
+    assert [e.detail for e in log.events] == [f"b{i}" for i in range(3, 8)]
+    assert "<td>b2</td>" not in log.table.value and "<td>b7</td>" in log.table.value
+    with pytest.raises(ValueError, match="max_rows"):
+        EventLog(session, max_rows=0)
+
+
+def test_filter_by_kind_and_clear(session: Session) -> None:
+    log = EventLog(session)
+    session.login("cometchat-uid-1")
+    session.create_user(User("k1", "K"))
+    log.kind.value = "user"
+    assert [e.name for e in log.events] == ["user_created"]
+    assert "<td>login_success</td>" not in log.table.value
+    assert list(log.to_frame()["name"]) == ["user_created"]
+    log.kind.value = "all"
+    assert len(log.events) == 2
+    log.clear_button.click()
+    assert log.events == [] and "no events yet" in log.table.value
+    assert log.to_frame().empty
+
+
+def test_a_burst_of_ten_thousand_events_is_coalesced(session: Session) -> None:
+    clock = FakeClock(step=0.001)  # one event per millisecond: a ten-second burst
+    log = EventLog(session, clock=clock)
+    start = log.renders
+    user = User("burst", "Burst")
+    for i in range(10_000):
+        session.listeners.fire("user_created", user.replace(uid=f"burst-{i}"))
+    during = log.renders - start
+    assert during <= 10 * 10 + 1  # at most ten a second (and the first event at once)
+    assert len(log.events) == 500
+    session.listeners.flush()  # what the end of a session call does
+    assert log.renders - start <= during + 1
+    assert "<td>burst-9999</td>" in log.table.value
+
+
+def test_a_session_call_always_ends_with_a_render(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0))  # time stands still: all coalesced
+    start = log.renders
+    session.create_users([{"uid": f"call-{i}", "name": "C"} for i in range(300)], progress=False)
+    assert log.renders - start == 2  # the first event, then once at the end of the call
+    assert "<td>call-299</td>" in log.table.value
+    session.login("cometchat-uid-1")  # too soon to render at once, so rendered at the end
+    assert "<td>login_success</td>" in log.table.value
+
+
+# -- UserTable and the dashboard --------------------------------------------------------
+
+
+def test_user_table_creates_and_refreshes(session: Session) -> None:
+    table = UserTable(session)
+    log = EventLog(session)
+    table.uid.value, table.name.value = "kevin", "Kevin <b>"
+    table.create.click()
+    assert session.created_users[-1].uid == "kevin"
+    assert (table.uid.value, table.name.value) == ("", "")
+    assert "<code>kevin</code>" in table.table.value
+    assert "Kevin &lt;b&gt;" in table.table.value
+    session.create_user(User("from-code", "Code"))
+    assert "<code>from-code</code>" in table.table.value
+    session.create_users([{"uid": "from-bulk", "name": "Bulk"}], progress=False)
+    assert "<code>from-bulk</code>" in table.table.value
+    table.uid.value, table.name.value = "kevin", "Again"
+    table.create.click()
+    assert "<b>ERR_UID_ALREADY_EXISTS</b>" in table.status.value
+    assert table.uid.value == "kevin"  # kept, to fix and retry
+    assert log.events[-1].name == "listener_error"
+    assert log.events[-1].detail.startswith("UserTable raised in create user: ERR_UID_ALREADY")
+    table.uid.value, table.name.value = "bad uid", "X"
+    table.create.click()
+    assert "<b>INVALID_UID</b>" in table.status.value
+    assert not table.create.disabled
+
+
+def test_dashboard_composes_the_three_widgets(session: Session) -> None:
+    board = session.dashboard()
+    assert isinstance(board, Dashboard) and "cc-dashboard" in board._dom_classes
+    assert list(board.children) == [board.login_form, board.event_log, board.user_table]
+    assert {w.session for w in board.children} == {session}
+    board.login_form.uid.value = "cometchat-uid-2"
+    board.login_form.submit.click()
+    board.user_table.uid.value, board.user_table.name.value = "dash", "Dash"
+    board.user_table.create.click()
+    assert [e.name for e in board.event_log.events] == ["login_success", "user_created"]
+    assert "<code>dash</code>" in board.user_table.table.value
+    assert "cometchat-uid-2" in board.login_form.status.value
+    before = session.listeners.subscriber_count
+    board.close()
+    assert session.listeners.subscriber_count == before - 3
