@@ -6,9 +6,19 @@ import os
 import threading
 
 from .ratelimit import RateLimiter
+from .remote import RemoteEmulator
 from .service import APP_ID, AUTH_KEY, REGION, REST_API_KEY, Emulator
 
-__all__ = ["APP_ID", "AUTH_KEY", "REGION", "REST_API_KEY", "Emulator", "RateLimiter", "embedded"]
+__all__ = [
+    "APP_ID",
+    "AUTH_KEY",
+    "REGION",
+    "REST_API_KEY",
+    "Emulator",
+    "RateLimiter",
+    "RemoteEmulator",
+    "embedded",
+]
 
 _embedded: Emulator | None = None
 _embedded_lock = threading.Lock()

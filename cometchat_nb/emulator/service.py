@@ -131,6 +131,18 @@ def masked_key(key: str) -> str:
     return key[:5] + "*" * (len(key) - 10) + key[-5:]
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; one too large for a float is not a valid value."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
 @dataclass
 class Call:
     """One request, decoded: what the route handlers read."""
@@ -141,15 +153,17 @@ class Call:
     headers: httpx.Headers
     raw_body: bytes
     host: str
+    problem: ServiceError | None = None  # found while decoding, answered after the rate count
     scope: str = ""  # "full", "auth" (the auth key) or "token"
     token: dict[str, Any] | None = None  # the authToken's record on T calls
 
     def body(self) -> dict[str, Any]:
+        """The JSON object sent (`{}` for none); anything else is `ERR_BAD_REQUEST`."""
         if not self.raw_body.strip():
             return {}
         try:
-            body = json.loads(self.raw_body)
-        except ValueError:
+            body = json.loads(self.raw_body, parse_constant=_no_constant, parse_float=_finite)
+        except (ValueError, RecursionError):
             raise bad_request({"body": ["The request body must be valid JSON."]}) from None
         if not isinstance(body, dict):
             raise bad_request({"body": ["The request body must be a JSON object."]})
@@ -298,7 +312,7 @@ class Emulator:
         """Serve this emulator over HTTP with uvicorn: `with emu.serve() as server: server.url`."""
         from .server import Server
 
-        return Server(self, host=host, port=port, **options)
+        return Server(self, host=host, port=port, **options).start()
 
     # -- handling ------------------------------------------------------------
 
@@ -337,10 +351,19 @@ class Emulator:
 
     def _route(self, request: httpx.Request, headers: dict[str, str]) -> tuple[int, Any]:
         call = self._decode(request)
-        handler, auth, rate_class = self._find(call)
-        self._check_app(call)
+        found = None if call.problem else self._find(call)
+        # Every answer carries the rate headers, errors included (spec 9).
+        rate_class = found[2] if found else "standard"
         allowed, limit_headers = self.rate_limiter.take(rate_class, self.now())
         headers.update(limit_headers)
+        if call.problem:
+            raise call.problem
+        if found is None:
+            raise ServiceError(
+                404, "ERR_API_NOT_FOUND", "The API endpoint is invalid. Please verify the API call."
+            )
+        handler, auth, _ = found
+        self._check_app(call)
         if not allowed:
             seconds = self.rate_limiter.retry_after
             raise ServiceError(
@@ -355,25 +378,29 @@ class Emulator:
         return 200, {"data": result}
 
     def _decode(self, request: httpx.Request) -> Call:
+        """The request as a `Call`; a bad version or an oversized body is noted in `problem`."""
         raw_path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
         segments = [unquote(s) for s in raw_path.split("/") if s]
+        problem = None
         if segments and _VERSION.match(segments[0]):
             version = segments.pop(0)
             if version not in ("v3", "v3.0"):
-                raise ServiceError(
+                problem = ServiceError(
                     404, "ERR_INVALID_API_VERSION", f"The API version {version} is invalid."
                 )
         body = request.content
         if len(body) > MAX_BODY:
-            raise ServiceError(
+            problem = ServiceError(
                 413, "ERR_BAD_REQUEST", "The request body is too large (over 1 MiB)."
             )
         query = parse_qsl(request.url.query.decode("ascii", "replace"), keep_blank_values=True)
         host = self.public_host or request.headers.get("host") or request.url.netloc.decode()
-        return Call(request.method, segments, query, request.headers, body, host)
+        if host.startswith("0.0.0.0"):  # a wildcard bind address is no place to come back to
+            host = "127.0.0.1" + host[len("0.0.0.0") :]
+        return Call(request.method, segments, query, request.headers, body, host, problem)
 
-    def _find(self, call: Call) -> tuple[Callable[[Call], Any], str, str]:
-        """(handler, credential rule, rate class) for the route, or ERR_API_NOT_FOUND."""
+    def _find(self, call: Call) -> tuple[Callable[[Call], Any], str, str] | None:
+        """(handler, credential rule, rate class) for the route, or None."""
         route = tuple("*" if i % 2 else s for i, s in enumerate(call.segments))
         table: dict[tuple[str, ...], dict[str, tuple[Callable[[Call], Any], str, str]]] = {
             ("users",): {
@@ -405,12 +432,7 @@ class Emulator:
             ("user_sessions",): {"POST": (self._user_sessions, "token?", "standard")},
             ("settings",): {"GET": (self._get_settings, "token", "standard")},
         }
-        found = table.get(route, {}).get(call.method)
-        if found is None:
-            raise ServiceError(
-                404, "ERR_API_NOT_FOUND", "The API endpoint is invalid. Please verify the API call."
-            )
-        return found
+        return table.get(route, {}).get(call.method)
 
     def _check_app(self, call: Call) -> None:
         app_id = call.headers.get("appid")

@@ -1,0 +1,203 @@
+"""The `cometchat-nb` command line: `cometchat-nb emulator` serves the emulator over HTTP."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import TextIO
+
+from .emulator import APP_ID, AUTH_KEY, REGION, REST_API_KEY, Emulator, RateLimiter
+from .emulator.ratelimit import DEFAULT_LIMITS
+from .emulator.server import Server
+
+DEFAULT_PORT = 8790
+
+
+def _text(value: str) -> str:
+    """An argparse type: any non-empty string."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
+def _count(value: str) -> int:
+    """An argparse type: a positive integer."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _port(value: str) -> int:
+    """An argparse type: 0 (any free port) to 65535."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError("must be from 0 to 65535")
+    return number
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `cometchat-nb` argument parser."""
+    top = argparse.ArgumentParser(
+        prog="cometchat-nb", description="cometchat-nb tools: CometChat users and auth, offline."
+    )
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    emu = commands.add_parser(
+        "emulator",
+        help="serve the CometChat emulator over HTTP",
+        description="Serve the emulator of CometChat's users and auth API over HTTP, for "
+        "Python sessions, CometChat's JS SDK, browsers and curl. Its keys are its own: "
+        "local and throwaway.",
+    )
+    emu.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emu.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port to bind; 0 picks a free one (default {DEFAULT_PORT})",
+    )
+    emu.add_argument("--app-id", type=_text, default=APP_ID, help=f"app id (default {APP_ID})")
+    emu.add_argument("--region", type=_text, default=REGION, help=f"region (default {REGION})")
+    emu.add_argument("--auth-key", type=_text, default=AUTH_KEY, help="the auth key to accept")
+    emu.add_argument(
+        "--rest-api-key", type=_text, default=REST_API_KEY, help="the REST API key to accept"
+    )
+    emu.add_argument(
+        "--data", metavar="PATH", help="SQLite file keeping users and tokens (default: memory)"
+    )
+    emu.add_argument("--no-seed", action="store_true", help="start without cometchat-uid-1 ... -5")
+    emu.add_argument(
+        "--public-host",
+        metavar="HOST:PORT",
+        type=_text,
+        help="host:port to name in login settings (default: the request's Host header)",
+    )
+    limits = emu.add_argument_group(
+        "rate limits", "Off unless a limit is given; then over-limit requests get 429."
+    )
+    limits.add_argument(
+        "--rate-limit-core",
+        type=_count,
+        metavar="N",
+        help=f"core requests per minute (logins, user create/delete; "
+        f"reported as {DEFAULT_LIMITS['core']})",
+    )
+    limits.add_argument(
+        "--rate-limit-standard",
+        type=_count,
+        metavar="N",
+        help=f"other requests per minute (reported as {DEFAULT_LIMITS['standard']})",
+    )
+    limits.add_argument(
+        "--retry-after",
+        type=_count,
+        default=15,
+        metavar="SECONDS",
+        help="the Retry-After of a 429 (default 15)",
+    )
+    tls = emu.add_argument_group("TLS", "Serve https:// (the JS SDK always builds https URLs).")
+    tls.add_argument("--tls-cert", metavar="PEM", help="certificate file")
+    tls.add_argument("--tls-key", metavar="PEM", help="private key file")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `cometchat-nb`; the exit status."""
+    args = parser().parse_args(argv)
+    if args.command != "emulator":
+        parser().print_help()
+        return 2
+    return run_emulator(args)
+
+
+def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; every write is committed before its response."""
+    out = out or sys.stdout
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("cometchat-nb emulator: give both --tls-cert and --tls-key", file=sys.stderr)
+        return 2
+    limits = dict(DEFAULT_LIMITS)
+    enforce = False
+    for name, value in (("core", args.rate_limit_core), ("standard", args.rate_limit_standard)):
+        if value is not None:
+            limits[name], enforce = value, True
+    emulator = Emulator(
+        args.app_id,
+        args.region,
+        args.auth_key,
+        args.rest_api_key,
+        seed=not args.no_seed,
+        data=args.data,
+        public_host=args.public_host,
+        rate_limiter=RateLimiter(limits, enforce=enforce, retry_after=args.retry_after),
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = Server(emulator, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    try:
+        try:
+            server.start()
+        except (OSError, RuntimeError) as exc:
+            print(
+                f"cometchat-nb emulator: cannot serve on {args.host}:{args.port}: {exc}",
+                file=sys.stderr,
+            )
+            return 1
+        print(banner(server, args.data), file=out, flush=True)
+        stop.wait()
+        print("cometchat-nb emulator: stopping", file=out, flush=True)
+        server.stop()
+        return 0
+    finally:
+        emulator.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def banner(server: Server, data: str | None) -> str:
+    """What a newcomer needs: where it is, its keys, and how to point clients at it."""
+    emu = server.emulator
+    address = server.url.split("://", 1)[1]
+    auth_key, rest_key = emu.auth_key.reveal(), emu.rest_api_key.reveal()
+    stored = f"{data} (SQLite)" if data else "in memory (gone when stopped)"
+    sdk_note = (
+        "serving https://, as the SDK expects"
+        if server.tls
+        else "the SDK builds https:// URLs: serve with --tls-cert/--tls-key, or rewrite them"
+    )
+    return f"""\
+cometchat-nb emulator serving CometChat's users and auth API at {server.url}
+  base URL      {server.url}   (also under /v3 and /v3.0)
+  app id        {emu.app_id}
+  region        {emu.region}
+  auth key      {auth_key}
+  REST API key  {rest_key}
+  data          {stored}
+  users         {len(emu.users)}
+
+Python (cometchat-nb):
+  COMETCHAT_EMULATOR_HOST={address} python ...   then Session() uses this emulator
+JavaScript SDK (@cometchat/chat-sdk-javascript):
+  new CometChat.AppSettingsBuilder().setRegion("{emu.region}")
+    .autoEstablishSocketConnection(false)
+    .overrideClientHost("{address}/v3.0").overrideAdminHost("{address}/v3.0").build()
+  CometChat.init("{emu.app_id}", appSettings); CometChat.login(uid, "{auth_key}")
+  ({sdk_note})
+curl:
+  curl -H 'appId: {emu.app_id}' -H 'apiKey: {rest_key}' {server.url}/v3/users
+
+These keys are the emulator's own, local and throwaway. Stop with Ctrl+C or SIGTERM."""

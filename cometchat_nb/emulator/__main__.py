@@ -1,0 +1,10 @@
+"""`python -m cometchat_nb.emulator [options]`: the same as `cometchat-nb emulator`."""
+
+from __future__ import annotations
+
+import sys
+
+from ..cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["emulator", *sys.argv[1:]]))

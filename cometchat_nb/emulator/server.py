@@ -1,0 +1,206 @@
+"""`Server`: an `Emulator` over real HTTP, through a thin ASGI adapter served by uvicorn.
+
+The adapter only translates: an ASGI request becomes an `httpx.Request` for
+`Emulator.handle`, and its `httpx.Response` goes back out. Every rule lives in
+the emulator, so the in-process and the served emulator behave alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from os import PathLike
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import uvicorn
+
+from .service import MAX_BODY
+
+if TYPE_CHECKING:
+    from .service import Emulator
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class App:
+    """The ASGI application: one HTTP request in, `Emulator.handle`'s answer out."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # uvicorn runs with lifespan and websockets off
+            return
+        request = await _request(scope, receive)
+        # In a worker thread: SQLite commits and injected latency never stall the loop.
+        response = await asyncio.to_thread(self.emulator.handle, request)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": response.headers.raw,
+            }
+        )
+        await send({"type": "http.response.body", "body": response.content})
+
+
+async def _request(scope: Scope, receive: Receive) -> httpx.Request:
+    """The `httpx.Request` for an ASGI scope, its body read to at most `MAX_BODY` + 1 bytes.
+
+    Reading stops there: the emulator answers 413 to anything longer, and a
+    client cannot make the server buffer more than that.
+    """
+    body = bytearray()
+    more = True
+    while more and len(body) <= MAX_BODY:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+    server = scope.get("server") or ("127.0.0.1", 80)
+    target = scope.get("raw_path") or scope["path"].encode()
+    if query := scope.get("query_string"):
+        target += b"?" + query
+    url = httpx.URL(
+        scheme=scope.get("scheme", "http"), host=server[0], port=server[1], raw_path=target
+    )
+    return httpx.Request(scope["method"], url, headers=headers, content=bytes(body[: MAX_BODY + 1]))
+
+
+def _url_host(host: str) -> str:
+    """The host to put in a URL for a bind address (wildcards become loopback)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+class Server:
+    """An `Emulator` served over HTTP (or HTTPS) by uvicorn in a background thread.
+
+    `Emulator.serve()` returns one already started; use it as a context manager
+    (`with emu.serve(port=0) as server: server.url`) or call `stop()`. The socket
+    is bound before uvicorn starts, so `port=0` picks a free port; uvicorn's
+    logging is left unconfigured, so a notebook's logging stays as it was.
+    """
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls_cert: str | PathLike[str] | None = None,
+        tls_key: str | PathLike[str] | None = None,
+        start_timeout: float = 10.0,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("give both tls_cert and tls_key, or neither")
+        self.emulator = emulator
+        self.host = host
+        self.tls = tls_cert is not None
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self._port = port
+        self._config = uvicorn.Config(
+            App(emulator),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            ws="none",
+            ssl_certfile=tls_cert,
+            ssl_keyfile=tls_key,
+        )
+        self._server: uvicorn.Server | None = None
+        self._socket: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def port(self) -> int:
+        """The port bound (the one asked for, until started)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. `http://127.0.0.1:8790` (no version prefix)."""
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"Server(url={self.url!r}, app_id={self.emulator.app_id!r}, {state})"
+
+    def start(self) -> Server:
+        """Bind the socket, start uvicorn and wait until it accepts connections."""
+        if self.running:
+            return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when
+        # the listener says TCP, and without it every keep-alive answer waits ~40 ms.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._port))
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
+        self._socket, self._port = sock, sock.getsockname()[1]
+        self._error = None
+        self._server = uvicorn.Server(self._config)
+        self._thread = threading.Thread(
+            target=self._run, name=f"cometchat-nb emulator {self.url}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + self.start_timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                reason = repr(self._error) if self._error else "no start within the timeout"
+                raise RuntimeError(f"the emulator server did not start: {reason}")
+            time.sleep(0.01)
+        return self
+
+    def _run(self) -> None:
+        assert self._server is not None and self._socket is not None
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException as exc:  # reported by start(); SystemExit is uvicorn's failure
+            self._error = exc
+
+    def stop(self) -> None:
+        """Shut uvicorn down (forcing it after `stop_timeout`) and close the socket."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(self.stop_timeout)
+            if self._thread.is_alive() and self._server is not None:
+                self._server.force_exit = True
+                self._thread.join(self.stop_timeout)
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.close()
+        self._thread = None
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
