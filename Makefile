@@ -19,8 +19,10 @@ $(VENV)/.test: pyproject.toml
 	touch $@ $(VENV)/.notebook
 
 ## quickstart: open notebooks/01-quickstart.ipynb in JupyterLab, on the embedded emulator
+## (even when the shell has a real app's COMETCHAT_APP_ID set)
 quickstart: $(VENV)/.notebook
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/01-quickstart.ipynb
+	env -u COMETCHAT_APP_ID -u COMETCHAT_EMULATOR_HOST \
+		$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/01-quickstart.ipynb
 
 ## lint: ruff and mypy
 lint: $(VENV)/.test

@@ -162,10 +162,14 @@ class ListenerRegistry:
         return len(self._subscriptions)
 
     def fire(self, name: str, payload: Any = None) -> Event:
-        """Tell the listeners with a `name` callback, then every subscriber."""
+        """Tell the listeners with a `name` callback, then every subscriber.
+
+        A listener's failure is published after the event that caused it.
+        """
         event = self._record(name, payload)
         with self._lock:
             listeners = list(self._listeners.items())
+        failures: list[tuple[str, Exception]] = []
         if name in LOGIN_CALLBACKS:
             for listener_id, listener in listeners:
                 callback = getattr(listener, name)
@@ -174,8 +178,10 @@ class ListenerRegistry:
                 try:
                     callback() if payload is None else callback(payload)
                 except Exception as exc:
-                    self._listener_failed(f"listener {listener_id!r}", name, exc)
+                    failures.append((f"listener {listener_id!r}", exc))
         self._publish(event)
+        for who, failure in failures:
+            self._listener_failed(who, name, failure)
         return event
 
     def _record(self, name: str, payload: Any, detail: str | None = None) -> Event:

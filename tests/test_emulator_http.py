@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY, Emulator, RateLimiter
-from cometchat_nb.emulator.service import CORS_HEADERS, MAX_BODY, masked_key
+from cometchat_nb.emulator.service import CORS_HEADERS, MAX_BODY
+from cometchat_nb.secret import service_masked
 
 RATE_HEADERS = (
     "X-RateLimit-Limit",
@@ -170,6 +171,8 @@ def test_telemetry_with_or_without_a_token(http: httpx.Client) -> None:
     assert envelope(http.post("/v3.0/user_sessions", json=body))["data"] == {"sessionId": "abc123"}
     headers = {"authToken": login(http)}
     assert envelope(http.post("/v3.0/user_sessions", headers=headers, json=body))
+    stale = {"authToken": "gone_1717000000" + "0" * 30}  # sent after a logout: still accepted
+    assert envelope(http.post("/v3.0/user_sessions", headers=stale, json=body))["data"]
 
 
 # -- credentials -------------------------------------------------------------------
@@ -199,7 +202,7 @@ def test_api_key_errors(http: httpx.Client) -> None:
     )
     assert (
         found["message"]
-        == f"The key {masked_key(wrong)} does not exist. Please use correct apiKey."
+        == f"The key {service_masked(wrong)} does not exist. Please use correct apiKey."
     )
     assert wrong not in json.dumps(found)
 
@@ -223,7 +226,7 @@ def test_the_auth_key_cannot_do_rest_api_key_work(
     http: httpx.Client, emulator: Emulator, method: str, path: str, body: Any
 ) -> None:
     found = error(http.request(method, path, headers=AUTH, json=body), 403, "AUTH_ERR_NO_ACCESS")
-    assert masked_key(AUTH_KEY) in found["message"] and AUTH_KEY not in found["message"]
+    assert service_masked(AUTH_KEY) in found["message"] and AUTH_KEY not in found["message"]
     assert len(emulator.users) == 5 and not emulator.users["cometchat-uid-1"].deactivated_at
 
 

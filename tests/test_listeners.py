@@ -37,9 +37,9 @@ def test_a_failing_listener_breaks_nothing(
     with caplog.at_level(logging.WARNING, logger="cometchat_nb"):
         user = session.login("cometchat-uid-1")
     assert after == [user]
-    assert [e.name for e in seen] == ["listener_error", "login_success"]
-    assert seen[0].kind == "listener" and "listener bug" in seen[0].detail
-    assert "'bad'" in seen[0].detail and "listener bug" in caplog.text
+    assert [e.name for e in seen] == ["login_success", "listener_error"]
+    assert seen[1].kind == "listener" and "listener bug" in seen[1].detail
+    assert "'bad'" in seen[1].detail and "listener bug" in caplog.text
 
 
 def test_a_failing_subscriber_is_reported_to_the_others() -> None:

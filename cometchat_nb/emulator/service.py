@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, unquote
 import httpx
 
 from ..models import User
-from ..secret import Secret
+from ..secret import Secret, service_masked
 from ..store import MemoryStore
 from .ratelimit import RateLimiter
 from .state import State
@@ -122,13 +122,6 @@ def token_not_found(token: str) -> ServiceError:
         "valid auth token or try login again."
     )
     return ServiceError(401, "AUTH_ERR_AUTH_TOKEN_NOT_FOUND", message)
-
-
-def masked_key(key: str) -> str:
-    """The service's key masking: first 5, one `*` per hidden character, last 5."""
-    if len(key) <= 10:
-        return "*" * len(key)
-    return key[:5] + "*" * (len(key) - 10) + key[-5:]
 
 
 def _no_constant(name: str) -> Any:
@@ -465,7 +458,7 @@ class Emulator:
             elif key == self.auth_key:
                 call.scope = "auth"
                 if rule == "full":
-                    shown = masked_key(api_key)
+                    shown = service_masked(api_key)
                     raise ServiceError(
                         403,
                         "AUTH_ERR_NO_ACCESS",
@@ -475,7 +468,7 @@ class Emulator:
                         "operation, please use the API key with the correct scope.",
                     )
             else:
-                shown = masked_key(api_key)
+                shown = service_masked(api_key)
                 raise ServiceError(
                     401,
                     "AUTH_ERR_APIKEY_NOT_FOUND",
@@ -483,15 +476,18 @@ class Emulator:
                     f"The {shown} key doesn't work. Please use correct apiKey.",
                 )
             return
-        if rule == "token?" and not token:
-            return
+        optional = rule == "token?"  # telemetry: accepted with or without a token (spec 4.15)
         if not token or not token.strip():
+            if optional:
+                return
             raise ServiceError(
                 401, "AUTH_ERR_EMPTY_AUTH_TOKEN", "The authToken header is missing or empty."
             )
         record = self._state.tokens.get(token)
         user = self._state.users.get(record["uid"]) if record else None
         if record is None or user is None or user.get("deactivatedAt"):
+            if optional:
+                return
             raise token_not_found(token)
         call.scope, call.token = "token", record
 

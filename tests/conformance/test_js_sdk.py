@@ -20,7 +20,7 @@ import pytest
 from emulator_process import EmulatorProcess
 
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY
-from cometchat_nb.emulator.service import masked_key
+from cometchat_nb.secret import service_masked
 
 SDK = "@cometchat/chat-sdk-javascript"
 SDK_VERSION = "4.2.0"
@@ -326,7 +326,7 @@ def test_failing_logins(run: dict[str, Any]) -> None:
     assert event["code"] == "ERR_UID_NOT_FOUND" and unknown in event["message"]
 
     step = _fails(run, "29.login_wrong_authKey", "AUTH_ERR_APIKEY_NOT_FOUND", ["loginFailure"], 1)
-    shown = masked_key(run["tokens"]["wrong_key"])
+    shown = service_masked(run["tokens"]["wrong_key"])
     assert step["error"]["message"] == f"The key {shown} does not exist. Please use correct apiKey."
 
     step = _fails(
