@@ -32,8 +32,11 @@ lint: $(VENV)/.test
 
 ## test: lint, then unit and HTTP tests, the JS SDK conformance test, nbval over notebooks/,
 ## and the browser tests (they skip without /usr/bin/chromium, except under CI=true)
+## (a shell's real app settings are ignored: the suite runs on emulators)
 test: lint
-	$(PY) -m pytest -ra --timeout=600 --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
+	env -u COMETCHAT_APP_ID -u COMETCHAT_EMULATOR_HOST -u COMETCHAT_REGION -u COMETCHAT_AUTH_KEY \
+		-u COMETCHAT_REST_API_KEY -u COMETCHAT_CLIENT_HOST -u COMETCHAT_ADMIN_HOST \
+		$(PY) -m pytest -ra --timeout=600 --nbval-lax --nbval-current-env --nbval-cell-timeout=120 \
 		tests notebooks $(PYTEST_ARGS)
 
 clean:

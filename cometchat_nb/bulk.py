@@ -44,6 +44,12 @@ def _missing(value: Any) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
+def _empty_cell(value: Any) -> bool:
+    """A frame cell that says "not set": missing, or an empty list or dict (how
+    `created_users_frame()` shows a user without tags or metadata)."""
+    return _missing(value) or (isinstance(value, list | tuple | dict) and not value)
+
+
 def records_of(frame_or_records: Records) -> tuple[list[User | dict[str, Any]], pd.Index | None]:
     """The rows to create (empty cells dropped), and the input frame's index if any.
 
@@ -56,7 +62,7 @@ def records_of(frame_or_records: Records) -> tuple[list[User | dict[str, Any]], 
             frame = frame.reset_index().set_axis(frame.index)
         records = frame.to_dict("records")
         rows: list[User | dict[str, Any]] = [
-            {str(k): v for k, v in r.items() if not _missing(v)} for r in records
+            {str(k): v for k, v in r.items() if not _empty_cell(v)} for r in records
         ]
         return rows, frame_or_records.index
     if isinstance(frame_or_records, str | bytes | Mapping | User) or not isinstance(

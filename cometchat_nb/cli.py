@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
@@ -131,16 +132,21 @@ def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
     for name, value in (("core", args.rate_limit_core), ("standard", args.rate_limit_standard)):
         if value is not None:
             limits[name], enforce = value, True
-    emulator = Emulator(
-        args.app_id,
-        args.region,
-        args.auth_key,
-        args.rest_api_key,
-        seed=not args.no_seed,
-        data=args.data,
-        public_host=args.public_host,
-        rate_limiter=RateLimiter(limits, enforce=enforce, retry_after=args.retry_after),
-    )
+    try:
+        emulator = Emulator(
+            args.app_id,
+            args.region,
+            args.auth_key,
+            args.rest_api_key,
+            seed=not args.no_seed,
+            data=args.data,
+            public_host=args.public_host,
+            rate_limiter=RateLimiter(limits, enforce=enforce, retry_after=args.retry_after),
+            keep_requests=100,  # nobody inspects a served emulator's requests from here
+        )
+    except sqlite3.Error as exc:
+        print(f"cometchat-nb emulator: cannot use --data {args.data}: {exc}", file=sys.stderr)
+        return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -12,7 +13,7 @@ import httpx
 from .emulator.service import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
-from .store import FileStore, SessionStore
+from .store import FileStore, SessionStore, default_home
 
 if TYPE_CHECKING:
     from .emulator import Emulator, RemoteEmulator
@@ -165,10 +166,16 @@ def _to_remote(
         rest_api_key=_secret(rest_api_key, "COMETCHAT_REST_API_KEY") or Secret(REST_API_KEY),
         hosts=_emulator_hosts(remote.url),
         overridden=True,
-        store=store if store is not None else FileStore(),
+        store=store if store is not None else FileStore(emulator_home(remote.url)),
         emulator=remote,
         emulator_url=remote.url,
     )
+
+
+def emulator_home(url: str) -> Path:
+    """Where logins on a served emulator persist: apart from real apps' session files,
+    so a real app's session never holds (or restores) an emulator's."""
+    return default_home() / "emulators" / re.sub(r"[^A-Za-z0-9_.-]", "_", url.split("://")[-1])
 
 
 def _check_match(

@@ -63,8 +63,9 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
 .cc-repr .cc-status-online { color: var(--cc-ok); }
 .cc-repr .cc-status-offline { color: var(--cc-fg-dim); }
 .cc-repr table { border-collapse: collapse; margin: 0; }
-.cc-repr th, .cc-repr td { text-align: left; vertical-align: top; padding: 0.1em 0.6em 0.1em 0;
-  border-bottom: 1px solid var(--cc-border); }
+/* doubled class: outranks JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td` */
+.cc-repr.cc-repr th, .cc-repr.cc-repr td { text-align: left; vertical-align: top;
+  padding: 0.1em 0.6em 0.1em 0; border-bottom: 1px solid var(--cc-border); }
 .cc-repr th { color: var(--cc-fg-dim); font-weight: normal; }
 .cc-repr thead th { font-weight: 600; color: var(--cc-fg); }
 .cc-repr .cc-failure td { color: var(--cc-error); }

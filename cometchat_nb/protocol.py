@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,10 @@ CLIENT_API_VERSION = "v3.0"
 REST_API_VERSION = "v3"
 SDK_HEADER = f"cometchat-nb@{VERSION}"
 USER_AGENT = f"cometchat-nb/{VERSION} Python/{platform.python_version()}"
+
+
+_COMETCHAT_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.cometchat\.io(:\d+)?")
+_VERSION = re.compile(r"v\d+(\.\d+)?")
 
 
 def host_url(host: str) -> str:
@@ -61,12 +66,18 @@ class Hosts:
         )
 
     def with_settings(self, settings: dict[str, Any] | None, overridden: bool) -> Hosts:
-        """The hosts a login's `settings` name, unless explicit overrides win (spec 1.2)."""
+        """The hosts a login's `settings` name, unless explicit overrides win (spec 1.2).
+
+        Only CometChat's own hosts are followed: a stored session must never send the
+        app's keys anywhere else.
+        """
         if overridden or not settings:
             return self
         client, admin = settings.get("CLIENT_API_HOST"), settings.get("ADMIN_API_HOST")
         version = settings.get("CHAT_API_VERSION") or CLIENT_API_VERSION
-        if not isinstance(client, str) or not isinstance(admin, str):
+        if not all(isinstance(h, str) and _COMETCHAT_HOST.fullmatch(h) for h in (client, admin)):
+            return self
+        if not isinstance(version, str) or not _VERSION.fullmatch(version):
             return self
         return Hosts(
             client=f"https://{client}/{version}",

@@ -117,6 +117,23 @@ def test_a_uid_indexed_frame_round_trips(session: Session, emulator: Emulator) -
     assert {"one", "two"} <= set(emulator.users)
 
 
+def test_created_users_frame_round_trips(session: Session, emulator: Emulator) -> None:
+    """The frame of one session's users creates them again elsewhere, tags or no tags."""
+    session.create_users(
+        [{"uid": "plain", "name": "Plain"}, {"uid": "tagged", "name": "T", "tags": ["a"]}],
+        progress=False,
+    )
+    frame = session.created_users_frame()
+    with Session(emulator=Emulator()) as elsewhere:
+        result = elsewhere.create_users(frame, progress=False)
+        assert list(result["result"]) == ["created", "created"]
+        assert elsewhere.emulator.users["tagged"].tags == ["a"]
+    assert list(session.create_users(frame, exist_ok=True, progress=False)["result"]) == [
+        "exists",
+        "exists",
+    ]
+
+
 def test_one_unsendable_row_never_stops_the_rest(session: Session) -> None:
     rows = [
         {"uid": "ok-1", "name": "One"},

@@ -153,6 +153,19 @@ def test_tls_needs_both_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert "both --tls-cert and --tls-key" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("kind", ["missing folder", "not a database"])
+def test_an_unusable_data_file_is_one_clear_line(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "nowhere" / "emulator.db"
+    if kind == "not a database":
+        path = tmp_path / "notes.db"
+        path.write_bytes(b"these are not the users you are looking for" * 100)
+    assert main(["emulator", "--port", "0", "--data", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cometchat-nb emulator: cannot use --data") and "Traceback" not in err
+
+
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "emulator" in capsys.readouterr().out

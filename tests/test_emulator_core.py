@@ -62,3 +62,25 @@ def test_every_request_is_recorded(session: Session, emulator: Emulator) -> None
         ("POST", "/v3.0/users/cometchat-uid-1/auth_tokens"),
         ("PUT", "/v3.0/me"),
     ]
+
+
+def test_requests_kept_are_bounded(emulator: Emulator) -> None:
+    emulator.keep_requests = 3
+    with Session(emulator=emulator) as s:
+        for i in range(1, 6):
+            s.get_user(f"cometchat-uid-{i}")
+    assert [r.url.path for r in emulator.requests] == [
+        f"/v3/users/cometchat-uid-{i}" for i in (3, 4, 5)
+    ]
+
+
+def test_an_oversized_body_is_not_kept(emulator: Emulator) -> None:
+    big = b'{"uid": "' + b"x" * (1024 * 1024) + b'"}'
+    request = httpx.Request(
+        "POST",
+        "http://emulator.invalid/v3/users",
+        content=big,
+        headers={"apiKey": emulator.rest_api_key.reveal()},
+    )
+    assert emulator.handle(request).status_code == 413
+    assert emulator.requests[-1].content == b""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,29 @@ def test_unknown_paths_methods_and_versions(http: httpx.Client) -> None:
             error(response, 404, "ERR_API_NOT_FOUND")
     found = error(http.get("/v9/users", headers=REST), 404, "ERR_INVALID_API_VERSION")
     assert found["message"] == "The API version v9 is invalid."
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("*", 404),
+        ("http://elsewhere.example/v3/users", 404),
+        ("/v3/users/a#b", 401),
+        ("/v3/users/a?b#c", 401),
+        ("/v3/users/%zz", 401),
+    ],
+)
+def test_odd_request_targets_get_json(url: str, target: str, status: int) -> None:
+    """Targets httpx cannot parse as a URL still reach the emulator: JSON, never a 500."""
+    address = httpx.URL(url)
+    with socket.create_connection((address.host, address.port), timeout=10) as raw:
+        raw.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == str(status).encode()
+    assert json.loads(body)["error"]["code"]
 
 
 def test_header_names_are_case_insensitive_and_bodyless_json_is_fine(http: httpx.Client) -> None:

@@ -32,13 +32,36 @@ def test_overrides_are_used_verbatim_with_an_optional_scheme() -> None:
 def test_stored_settings_move_the_hosts_unless_overridden() -> None:
     hosts = Hosts.for_app("a", "us")
     settings = {
-        "CLIENT_API_HOST": "c.example",
-        "ADMIN_API_HOST": "a.example",
+        "CLIENT_API_HOST": "a.apiclient-us2.cometchat.io",
+        "ADMIN_API_HOST": "a.api-us2.cometchat.io",
         "CHAT_API_VERSION": "v3.0",
     }
     moved = hosts.with_settings(settings, overridden=False)
-    assert (moved.client, moved.admin) == ("https://c.example/v3.0", "https://a.example/v3.0")
+    assert (moved.client, moved.admin) == (
+        "https://a.apiclient-us2.cometchat.io/v3.0",
+        "https://a.api-us2.cometchat.io/v3.0",
+    )
     assert hosts.with_settings(settings, overridden=True) == hosts
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"CLIENT_API_HOST": "127.0.0.1:8790"},
+        {"ADMIN_API_HOST": "evil.example"},
+        {"CLIENT_API_HOST": "cometchat.io.evil.example"},
+        {"CHAT_API_VERSION": "../x"},
+    ],
+)
+def test_stored_settings_never_lead_away_from_cometchat(changes: dict[str, str]) -> None:
+    hosts = Hosts.for_app("a", "us")
+    settings = {
+        "CLIENT_API_HOST": "a.apiclient-us.cometchat.io",
+        "ADMIN_API_HOST": "a.api-us.cometchat.io",
+        "CHAT_API_VERSION": "v3.0",
+        **changes,
+    }
+    assert hosts.with_settings(settings, overridden=False) == hosts
 
 
 @pytest.mark.parametrize("uid", ["a/b", "../x", "%2F", "zoë", "a b", "?#"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from needs import unavailable
 
 from cometchat_nb import AsyncSession, Emulator, Session, User
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, RemoteEmulator
@@ -111,7 +112,7 @@ def test_start_is_idempotent_and_tls_needs_both_files(emulator: Emulator) -> Non
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+        unavailable("the TLS test needs openssl to make a throwaway certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [
@@ -212,3 +213,20 @@ def test_an_app_id_that_is_not_the_emulators_is_refused(server: Server) -> None:
         Session(emulator=server, app_id="other")
     with pytest.raises(ValueError, match="does not match"):
         Session(emulator=RemoteEmulator.at(host_of(server)), region="us")
+
+
+def test_a_served_emulators_logins_stay_apart_from_real_apps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With COMETCHAT_APP_ID set for a real app, an emulator login must not land in (or be
+    restored from) the real app's session file, which would send the real keys elsewhere."""
+    monkeypatch.setenv("COMETCHAT_APP_ID", "real-app")
+    monkeypatch.setenv("COMETCHAT_AUTH_KEY", "real-auth-key-000000000000")
+    with Emulator(app_id="real-app").serve(port=0) as server:
+        monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", server.url.removeprefix("http://"))
+        with Session(auth_key=server.emulator.auth_key) as on_emulator:
+            on_emulator.login("cometchat-uid-1")
+        monkeypatch.delenv("COMETCHAT_EMULATOR_HOST")
+        with Session() as real:
+            assert real.emulator is None
+            assert real.get_logged_in_user() is None

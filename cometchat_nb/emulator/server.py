@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_from_bytes
 
 import httpx
 import uvicorn
@@ -68,13 +69,29 @@ async def _request(scope: Scope, receive: Receive) -> httpx.Request:
         more = message.get("more_body", False)
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     server = scope.get("server") or ("127.0.0.1", 80)
-    target = scope.get("raw_path") or scope["path"].encode()
-    if query := scope.get("query_string"):
-        target += b"?" + query
     url = httpx.URL(
-        scheme=scope.get("scheme", "http"), host=server[0], port=server[1], raw_path=target
+        scheme=scope.get("scheme", "http"), host=server[0], port=server[1], raw_path=_target(scope)
     )
     return httpx.Request(scope["method"], url, headers=headers, content=bytes(body[: MAX_BODY + 1]))
+
+
+def _target(scope: Scope) -> bytes:
+    """The request target as an origin-form path and query that httpx accepts.
+
+    Anything else (`*`, an absolute URL, a stray `#`) is kept but percent-encoded
+    into a path, so the emulator answers it like any unknown route: JSON, never a 500.
+    """
+    target: bytes = scope.get("raw_path") or scope["path"].encode()
+    if query := scope.get("query_string"):
+        target += b"?" + query
+    target = target.replace(b"#", b"%23")
+    if not target.startswith(b"/"):
+        target = b"/" + quote_from_bytes(target, safe="").encode()
+    try:
+        httpx.URL(raw_path=target)
+    except httpx.InvalidURL:
+        target = b"/" + quote_from_bytes(target, safe="/").encode()
+    return target
 
 
 def _url_host(host: str) -> str:

@@ -81,13 +81,11 @@ class ServiceError(Exception):
         message: str,
         dev_message: str | None = None,
         details: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(code)
         self.status, self.code, self.message = status, code, message
         self.dev_message = dev_message or message
         self.details = details
-        self.headers = headers or {}
 
     def envelope(self) -> dict[str, Any]:
         error: dict[str, Any] = {
@@ -180,9 +178,10 @@ class Call:
 class Emulator:
     """An in-process emulator of one CometChat app's users and authentication.
 
-    Seeded with `cometchat-uid-1` ... `cometchat-uid-5`. `requests` lists every
-    request handled; `session_store` is shared by every session on this emulator,
-    as tabs share a browser's localStorage. `deterministic=True` fixes the clock
+    Seeded with `cometchat-uid-1` ... `cometchat-uid-5`. `requests` lists the last
+    `keep_requests` requests handled (bodies over 1 MiB not kept); `session_store`
+    is shared by every session on this emulator, as tabs share a browser's
+    localStorage. `deterministic=True` fixes the clock
     (one second per request from 2024-05-29) and the random tokens, so outputs
     are byte-stable. `latency` (seconds) delays every response, outside the lock.
     """
@@ -203,6 +202,7 @@ class Emulator:
         rate_limiter: RateLimiter | None = None,
         latency: float = 0.0,
         public_host: str | None = None,
+        keep_requests: int = 10_000,
     ) -> None:
         for label, value in (("app_id", app_id), ("region", region)):
             if not isinstance(value, str) or not value.strip():
@@ -221,7 +221,9 @@ class Emulator:
         self.latency = latency
         self.public_host = public_host
         self.requests: list[httpx.Request] = []
+        self.keep_requests = keep_requests
         self.session_store = MemoryStore()
+        self._handled = 0  # requests handled since the last reset: the deterministic clock
         self._clock = clock
         self._lock = threading.RLock()
         self._state = State(data)
@@ -258,6 +260,7 @@ class Emulator:
         with self._lock:
             self._state.clear()
             self.requests.clear()
+            self._handled = 0
             self.session_store.clear()
             if self._rng is not None:
                 self._rng.seed(0)
@@ -274,7 +277,7 @@ class Emulator:
         if self._clock is not None:
             return int(self._clock())
         if self.deterministic:
-            return EPOCH + len(self.requests)
+            return EPOCH + self._handled
         return int(time.time())
 
     def _seed(self) -> None:
@@ -325,13 +328,13 @@ class Emulator:
         if request.method == "OPTIONS":
             return httpx.Response(204, headers=CORS_HEADERS)
         with self._lock:
-            self.requests.append(request)
+            self._handled += 1
+            self._record(request)
             headers = dict(CORS_HEADERS)
             try:
                 status, body = self._route(request, headers)
             except ServiceError as exc:
                 status, body = exc.status, exc.envelope()
-                headers.update(exc.headers)
             except Exception:  # a bug must still answer with an envelope
                 logger.exception("emulator failed on %s %s", request.method, request.url.path)
                 status, body = (
@@ -341,6 +344,13 @@ class Emulator:
                     ).envelope(),
                 )
         return httpx.Response(status, headers=headers, json=body)
+
+    def _record(self, request: httpx.Request) -> None:
+        if len(request.content) > MAX_BODY:  # keep what was asked, not the oversized body
+            request = httpx.Request(request.method, request.url, headers=request.headers)
+        self.requests.append(request)
+        if len(self.requests) > self.keep_requests:
+            del self.requests[: len(self.requests) - self.keep_requests]
 
     def _route(self, request: httpx.Request, headers: dict[str, str]) -> tuple[int, Any]:
         call = self._decode(request)

@@ -17,8 +17,9 @@ CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, uid TEXT NOT NULL, re
 class State:
     """Users by lowercased uid and tokens by value, both in creation order.
 
-    Every change is committed to SQLite (WAL mode) before the method returns;
-    callers hold the emulator's lock, so one connection serves all threads.
+    Every change is committed to SQLite (WAL mode) before memory changes and the
+    method returns, so a failed write changes nothing; callers hold the emulator's
+    lock, so one connection serves all threads.
     """
 
     def __init__(self, path: str | PathLike[str] | None = None) -> None:
@@ -51,45 +52,32 @@ class State:
             for sql, args in statements:
                 self._db.execute(sql, args)
 
+    _UPSERT_USER = (
+        "INSERT INTO users (uid, record) VALUES (?, ?) "
+        "ON CONFLICT(uid) DO UPDATE SET record = excluded.record"
+    )
+
     def put_user(self, record: dict[str, Any]) -> None:
-        uid = record["uid"]
-        self.users[uid] = record
-        self._write(
-            [
-                (
-                    "INSERT INTO users (uid, record) VALUES (?, ?) "
-                    "ON CONFLICT(uid) DO UPDATE SET record = excluded.record",
-                    (uid, json.dumps(record)),
-                )
-            ]
-        )
+        self.put_users([record])
 
     def put_users(self, records: list[dict[str, Any]]) -> None:
+        self._write([(self._UPSERT_USER, (r["uid"], json.dumps(r))) for r in records])
         for record in records:
             self.users[record["uid"]] = record
-        self._write(
-            (
-                "INSERT INTO users (uid, record) VALUES (?, ?) "
-                "ON CONFLICT(uid) DO UPDATE SET record = excluded.record",
-                (record["uid"], json.dumps(record)),
-            )
-            for record in records
-        )
 
     def delete_user(self, uid: str) -> None:
         """Remove the user and every token of theirs."""
-        self.users.pop(uid, None)
-        for token in [t for t, r in self.tokens.items() if r["uid"] == uid]:
-            del self.tokens[token]
         self._write(
             [
                 ("DELETE FROM users WHERE uid = ?", (uid,)),
                 ("DELETE FROM tokens WHERE uid = ?", (uid,)),
             ]
         )
+        self.users.pop(uid, None)
+        for token in [t for t, r in self.tokens.items() if r["uid"] == uid]:
+            del self.tokens[token]
 
     def put_token(self, record: dict[str, Any]) -> None:
-        self.tokens[record["authToken"]] = record
         self._write(
             [
                 (
@@ -98,16 +86,17 @@ class State:
                 )
             ]
         )
+        self.tokens[record["authToken"]] = record
 
     def delete_tokens(self, tokens: list[str]) -> None:
+        self._write([("DELETE FROM tokens WHERE token = ?", (token,)) for token in tokens])
         for token in tokens:
             self.tokens.pop(token, None)
-        self._write(("DELETE FROM tokens WHERE token = ?", (token,)) for token in tokens)
 
     def clear(self) -> None:
+        self._write([("DELETE FROM users", ()), ("DELETE FROM tokens", ())])
         self.users.clear()
         self.tokens.clear()
-        self._write([("DELETE FROM users", ()), ("DELETE FROM tokens", ())])
 
     def close(self) -> None:
         if self._db is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from needs import unavailable
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,10 +51,7 @@ def _chromium() -> None:
     """Skip without Debian's Chromium; under CI=true its absence is a failure instead."""
     if os.path.exists(CHROMIUM):
         return
-    reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install -y chromium)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    unavailable(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install -y chromium)")
 
 
 @pytest.fixture(scope="module")

@@ -168,6 +168,10 @@ def assert_legible(page: Page, artifacts: Path, dark: bool) -> None:
     expect(page.locator(EVENT_LOG)).to_contain_text("login_success")
     expect(page.locator(USER_TABLE)).to_contain_text("smoke-ada")
     page.screenshot(path=str(artifacts / "page.png"))
+    aligned = page.eval_on_selector_all(
+        ".cc-repr td", "cells => [...new Set(cells.map(c => getComputedStyle(c).textAlign))]"
+    )
+    assert aligned == ["left"], aligned  # the host's table styles do not realign the repr
     samples = contrast(page)
     worst = min(samples, key=lambda s: s["ratio"])
     assert worst["ratio"] >= MIN_CONTRAST, f"illegible: {worst}"
