@@ -20,6 +20,7 @@ import httpx
 import pandas as pd
 
 from .errors import CometChatException
+from .frames import typed_frame
 from .models import User
 from .secret import redact
 
@@ -197,22 +198,21 @@ class Batch:
 
     def frame(self) -> pd.DataFrame:
         """One row per input row, in input order (the input frame's index, if any)."""
-        columns: dict[str, list[Any]] = {name: [] for name in RESULT_COLUMNS}
+        records = []
         for row, outcome in zip(self.rows, self.outcomes, strict=True):
             assert outcome is not None
             uid, name = _field(row, "uid"), _field(row, "name")
-            columns["uid"].append(None if uid is None else str(uid))
-            columns["name"].append(None if name is None else str(name))
-            for column, value in zip(
-                ("result", "error_code", "error_message"), outcome, strict=True
-            ):
-                columns[column].append(value)
-        frame = pd.DataFrame(
-            {
-                name: pd.Series(values, dtype=object).astype(RESULT_COLUMNS[name])
-                for name, values in columns.items()
-            }
-        )
+            result, code, message = outcome
+            records.append(
+                {
+                    "uid": None if uid is None else str(uid),
+                    "name": None if name is None else str(name),
+                    "result": result,
+                    "error_code": code,
+                    "error_message": message,
+                }
+            )
+        frame = typed_frame(records, RESULT_COLUMNS)
         if self.index is not None:
             frame.index = self.index
         return frame

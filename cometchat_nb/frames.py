@@ -43,7 +43,7 @@ EVENT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _typed(records: list[dict[str, Any]], columns: dict[str, Any]) -> pd.DataFrame:
+def typed_frame(records: list[dict[str, Any]], columns: dict[str, Any]) -> pd.DataFrame:
     """A frame of `records` with exactly `columns`, each cast to its dtype."""
     return pd.DataFrame(
         {
@@ -73,7 +73,7 @@ def users_frame(users: Iterable[User]) -> pd.DataFrame:
         }
         for u in users
     ]
-    frame = _typed(records, USER_COLUMNS)
+    frame = typed_frame(records, USER_COLUMNS)
     frame.index = pd.Index([u.uid for u in users], dtype=TEXT, name="uid")
     return frame
 
@@ -83,7 +83,7 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
     records = [
         {"time": e.time, "kind": e.kind, "name": e.name, "detail": redact(e.detail)} for e in events
     ]
-    return _typed(records, EVENT_COLUMNS)
+    return typed_frame(records, EVENT_COLUMNS)
 
 
 def _metadata(value: Any) -> dict[str, Any]:

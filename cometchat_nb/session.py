@@ -468,6 +468,7 @@ class Session(_SessionBase):
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
         self._sleep = sleep or time.sleep
+        self._dashboard: Dashboard | None = None
         self._client = httpx.Client(transport=self._connection.transport())
         self.admin = Admin(self)
 
@@ -570,10 +571,17 @@ class Session(_SessionBase):
         return create_users(self, frame_or_records, concurrency, exist_ok, progress)
 
     def dashboard(self) -> Dashboard:
-        """The login form, event log and user table of this session, in one widget."""
+        """The login form, event log and user table of this session, in one widget.
+
+        It replaces (closes) the one this session made before, so re-running the
+        cell leaves no stale subscribers.
+        """
         from .widgets import dashboard
 
-        return dashboard(self)
+        if self._dashboard is not None:
+            self._dashboard.close()
+        self._dashboard = dashboard(self)
+        return self._dashboard
 
     def get_user(self, uid: str) -> User:
         """Fetch a user (`GET /users/{uid}`) with the session's token, else the REST API key.

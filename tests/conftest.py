@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from cometchat_nb import AsyncSession, Emulator, Session
+from cometchat_nb.emulator.server import Server
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,13 @@ def emulator() -> Iterator[Emulator]:
     emu = Emulator()
     yield emu
     emu.close()
+
+
+@pytest.fixture
+def server(emulator: Emulator) -> Iterator[Server]:
+    """The test's emulator, served over real HTTP on a free port."""
+    with emulator.serve(port=0) as served:
+        yield served
 
 
 @pytest.fixture

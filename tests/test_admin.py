@@ -22,12 +22,6 @@ from cometchat_nb.emulator.server import Server
 
 
 @pytest.fixture
-def server(emulator: Emulator) -> Iterator[Server]:
-    with emulator.serve(port=0) as served:
-        yield served
-
-
-@pytest.fixture
 def admin_session(server: Server) -> Iterator[Session]:
     with Session(emulator=server) as session:
         yield session

@@ -7,7 +7,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,12 +16,6 @@ from needs import unavailable
 from cometchat_nb import AsyncSession, Emulator, Session, User
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, RemoteEmulator
 from cometchat_nb.emulator.server import Server
-
-
-@pytest.fixture
-def server(emulator: Emulator) -> Iterator[Server]:
-    with emulator.serve(port=0) as served:
-        yield served
 
 
 def host_of(server: Server) -> str:
@@ -230,3 +223,31 @@ def test_a_served_emulators_logins_stay_apart_from_real_apps(
         with Session() as real:
             assert real.emulator is None
             assert real.get_logged_in_user() is None
+
+
+async def test_the_adapter_reads_at_most_one_mebibyte_and_a_byte() -> None:
+    """A client cannot make the served emulator buffer more than that."""
+    from cometchat_nb.emulator.server import _request
+    from cometchat_nb.emulator.service import MAX_BODY
+
+    chunks = [b"x" * 65536] * 100  # 6.25 MiB offered
+    consumed = 0
+
+    async def receive() -> dict[str, object]:
+        nonlocal consumed
+        chunk = chunks.pop(0)
+        consumed += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v3/users",
+        "raw_path": b"/v3/users",
+        "query_string": b"",
+        "headers": [],
+        "server": ("127.0.0.1", 80),
+    }
+    request = await _request(scope, receive)
+    assert len(request.content) == MAX_BODY + 1
+    assert consumed <= MAX_BODY + 65536

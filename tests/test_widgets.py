@@ -408,3 +408,14 @@ def test_dashboard_composes_the_three_widgets(session: Session) -> None:
     before = session.listeners.subscriber_count
     board.close()
     assert session.listeners.subscriber_count == before - 3
+
+
+def test_rerunning_the_dashboard_cell_leaves_no_stale_subscribers(session: Session) -> None:
+    before = session.listeners.subscriber_count
+    first = session.dashboard()
+    second = session.dashboard()  # the cell, run again
+    assert session.listeners.subscriber_count == before + 3
+    assert first.comm is None and second.comm is not None  # the first one was closed
+    session.login("cometchat-uid-1")
+    assert [e.name for e in second.event_log.events] == ["login_success"]
+    assert first.event_log.events == []

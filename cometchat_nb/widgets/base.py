@@ -8,11 +8,26 @@ from typing import Any
 
 import ipywidgets
 
+from ..display import escape
+from ..errors import CometChatException
 from ..models import Event
+from ..secret import redact
 from ..session import Session
 
 #: How often, at most, a widget re-renders during a burst of events (seconds).
 RENDER_INTERVAL = 0.1
+
+
+def error_html(error: BaseException) -> str:
+    """An error as a status line: its code (or type) and message, escaped and redacted."""
+    if isinstance(error, CometChatException):
+        code, message = error.code, error.message
+    else:
+        code, message = type(error).__name__, str(error)
+    return (
+        "<span style='color: var(--jp-error-color1, #d32f2f)'>"
+        f"<b>{escape(code)}</b>: {escape(redact(message))}</span>"
+    )
 
 
 def require_session(session: Any, widget: str) -> Session:

@@ -7,12 +7,10 @@ from typing import Any
 
 import ipywidgets
 
-from ..errors import CometChatException
 from ..models import Event, User
-from .base import SessionWidget
+from .base import SessionWidget, error_html
 
 _FOLLOWED = ("login_success", "login_failure", "logout_success", "session_cleared")
-_ERROR = "<span style='color: var(--jp-error-color1, #d32f2f)'>{}</span>"
 DEV_NOTE = (
     "<small>Development only: the auth key can create and log in any user. "
     "In production, mint an auth token on your server "
@@ -24,11 +22,7 @@ TOKEN_NOTE = "<small>An auth token minted server-side for one user (REST API).</
 def status_html(user: User | None, error: BaseException | None = None) -> str:
     """The status line: the last error's code and message, else who is logged in."""
     if error is not None:
-        if isinstance(error, CometChatException):
-            text = f"<b>{escape(error.code)}</b>: {escape(error.message)}"
-        else:
-            text = f"<b>{escape(type(error).__name__)}</b>: {escape(str(error))}"
-        return _ERROR.format(text)
+        return error_html(error)
     if user is None:
         return "Not logged in"
     name = f" ({escape(user.name)})" if user.name else ""

@@ -10,11 +10,8 @@ from typing import Any
 import ipywidgets
 
 from .. import display
-from ..errors import CometChatException
 from ..models import Event
-from .base import RENDER_INTERVAL, Coalescer, SessionWidget
-
-_ERROR = "<span style='color: var(--jp-error-color1, #d32f2f)'><b>{}</b>: {}</span>"
+from .base import RENDER_INTERVAL, Coalescer, SessionWidget, error_html
 
 
 class UserTable(SessionWidget):
@@ -65,9 +62,7 @@ class UserTable(SessionWidget):
                 {"uid": self.uid.value.strip(), "name": self.name.value}
             )
         except Exception as exc:
-            code = exc.code if isinstance(exc, CometChatException) else type(exc).__name__
-            message = exc.message if isinstance(exc, CometChatException) else str(exc)
-            self.status.value = _ERROR.format(escape(code), escape(message))
+            self.status.value = error_html(exc)
             self._report("create user", exc)
         else:
             self.uid.value = self.name.value = ""
