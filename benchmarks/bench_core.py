@@ -76,6 +76,37 @@ def create_ratio(rounds: int) -> tuple[float, float]:
     return median_seconds(ours, rounds), median_seconds(bare, rounds)
 
 
+def served_ratio(rounds: int) -> tuple[float, float]:
+    """`login` + `logout` against the emulator served over HTTP vs the same, in-process."""
+    emulator = Emulator()
+    in_process = Session(emulator=emulator)
+    with emulator.serve(port=0) as server, Session(emulator=server) as served:
+
+        def over_http() -> None:
+            served.login("cometchat-uid-1")
+            served.logout()
+
+        def local() -> None:
+            in_process.login("cometchat-uid-1")
+            in_process.logout()
+
+        over_http(), local()  # warm up
+        return median_seconds(over_http, rounds), median_seconds(local, rounds)
+
+
+def bulk_ratio(rows: int) -> tuple[float, float]:
+    """`create_users` of `rows` users at concurrency 8 vs 1, each request taking 5 ms."""
+    times = []
+    for concurrency in (8, 1):
+        emulator = Emulator(latency=0.005)
+        with Session(emulator=emulator) as session:
+            records = [{"uid": f"bulk-{i}", "name": f"Bulk {i}"} for i in range(rows)]
+            start = time.perf_counter()
+            session.create_users(records, concurrency=concurrency, progress=False)
+            times.append(time.perf_counter() - start)
+    return times[0], times[1]
+
+
 def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=200)
@@ -89,6 +120,11 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
         ),
         ("login+logout / 3 bare httpx requests", *login_logout_ratio(args.rounds)),
         ("create_user / 1 bare httpx request", *create_ratio(args.rounds)),
+        ("login+logout over HTTP / in-process", *served_ratio(max(1, args.rounds // 4))),
+        (
+            "create_users x200, 8 at a time / 1 at a time",
+            *bulk_ratio(200 if args.rounds > 10 else 8),
+        ),
     ]
     print(f"{'measure':42} {'ours':>10} {'baseline':>10} {'ratio':>7}")
     for name, ours, base in rows:
