@@ -57,7 +57,8 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
 .cc-repr .cc-dim { color: var(--cc-fg-dim); }
 .cc-repr .cc-badge { border-radius: 3px; padding: 0 0.4em; font-size: 0.85em; font-weight: 600;
   border: 1px solid currentColor; }
-.cc-repr .cc-badge-emulator { color: var(--cc-warn); }
+/* solid, with dark text: unmistakable, and legible on the orange of both themes */
+.cc-repr .cc-badge-emulator { background: var(--cc-warn); color: #000; border-color: transparent; }
 .cc-repr .cc-badge-live { color: var(--cc-ok); }
 .cc-repr .cc-badge-error { color: var(--cc-error); }
 .cc-repr .cc-status-online { color: var(--cc-ok); }
