@@ -426,7 +426,7 @@ class _SessionBase:
             raise failed_to_fetch("unexpected response shape")
         return self._save_session(data, Secret(data.get("authToken") or token), replacing=token)
 
-    def _describe(self) -> str:
+    def __repr__(self) -> str:
         where = "EMULATOR" if self.emulator is not None else "app"
         user = self._stored_user()
         who = user.uid if user else None
@@ -434,8 +434,6 @@ class _SessionBase:
             f"{type(self).__name__}({where} app_id={self.app_id!r}, region={self.region!r}, "
             f"logged_in={who!r}, listeners={len(self.listeners)})"
         )
-
-    __repr__ = _describe
 
     def _repr_html_(self) -> str:
         from .display import session_html
