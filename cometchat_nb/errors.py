@@ -217,7 +217,6 @@ FAILED_TO_FETCH_MESSAGE = (
     "There is an unknown issue with the API request. "
     "Please check your internet connection and verify the api call."
 )
-UID_RULE = "1 to 100 characters: letters, digits, '_' and '-'"
 
 
 def local_error(code: str, message: str, *, name: str | None = None) -> CometChatException:

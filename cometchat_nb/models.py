@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .secret import Secret
+from .wire import SESSION_KEYS
 
 # Python attribute -> wire key, for every field of the user object (spec 5).
 _WIRE_NAMES = {
@@ -30,9 +31,7 @@ _WIRE_NAMES = {
 }
 _TIMESTAMPS = ("created_at", "updated_at", "last_active_at", "deactivated_at")
 #: Wire keys a client may write when creating or updating a user.
-WRITABLE_FIELDS = ("uid", "name", "avatar", "link", "role", "statusMessage", "metadata", "tags")
 #: Wire keys that belong to a login session rather than to the user; never kept on `User`.
-SESSION_KEYS = ("authToken", "jwt", "wsChannel", "fat", "settings")
 
 
 def to_datetime(seconds: int | float | None) -> datetime | None:

@@ -17,12 +17,11 @@ import httpx
 
 from .errors import CometChatException, RateLimitError, failed_to_fetch, from_envelope
 from .secret import Secret, redact
+from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
 VERSION = "0.1.0"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_REGION = "eu"
-CLIENT_API_VERSION = "v3.0"
-REST_API_VERSION = "v3"
 SDK_HEADER = f"cometchat-nb@{VERSION}"
 USER_AGENT = f"cometchat-nb/{VERSION} Python/{platform.python_version()}"
 

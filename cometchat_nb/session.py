@@ -21,7 +21,7 @@ from .admin import Admin, AsyncAdmin
 from .config import Connection, connect
 from .errors import CometChatException, failed_to_fetch, local_error, missing_parameters
 from .listeners import ListenerRegistry, LoginListener
-from .models import SESSION_KEYS, AuthToken, User, UserList
+from .models import AuthToken, User, UserList
 from .protocol import DEFAULT_TIMEOUT, Hosts, data_of, object_data
 from .secret import Secret, redact_http_logs
 from .store import SessionStore
@@ -33,6 +33,7 @@ from .validation import (
     is_falsy,
     user_fields,
 )
+from .wire import SESSION_KEYS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import UID_RULE, CometChatException, local_error, missing_parameters
-from .models import WRITABLE_FIELDS, User
+from .errors import CometChatException, local_error, missing_parameters
+from .models import User
 from .secret import Secret
+from .wire import UID_CHARS, UID_MAX, UID_RULE, WRITABLE_FIELDS
 
-_UID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _SNAKE_TO_WIRE = {"status_message": "statusMessage"}
 
 
@@ -29,7 +28,7 @@ def check_uid(uid: Any) -> str:
     """`uid` if it is 1-100 letters, digits, `_` or `-`; else `INVALID_UID`."""
     if not isinstance(uid, str):
         raise local_error("INVALID_UID", "UID should be a string.")
-    if not _UID.fullmatch(uid):
+    if len(uid) > UID_MAX or not UID_CHARS.fullmatch(uid):
         shown = uid if len(uid) <= 40 else uid[:40] + "…"
         raise local_error("INVALID_UID", f"Invalid UID {shown!r}: a UID is {UID_RULE}.")
     return uid

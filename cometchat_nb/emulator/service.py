@@ -29,9 +29,10 @@ import httpx
 from ..models import User
 from ..secret import Secret, service_masked
 from ..store import MemoryStore
+from ..wire import UID_CHARS
 from .ratelimit import RateLimiter
 from .state import State
-from .validation import UID, check_user_body, user_record_fields
+from .validation import check_user_body, user_record_fields
 
 if TYPE_CHECKING:
     from .server import Server
@@ -504,7 +505,7 @@ class Emulator:
     # -- helpers -------------------------------------------------------------
 
     def _active_user(self, uid: str) -> dict[str, Any]:
-        record = self._state.users.get(uid.lower()) if UID.fullmatch(uid) else None
+        record = self._state.users.get(uid.lower()) if UID_CHARS.fullmatch(uid) else None
         if record is None or record.get("deactivatedAt"):
             raise uid_not_found(uid.lower())
         return record

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-UID = re.compile(r"[A-Za-z0-9_-]+")
+from ..wire import UID_CHARS, UNSETTABLE_FIELDS
+
 _URL_FIELDS = ("avatar", "link")
-UNSETTABLE = ("avatar", "link", "metadata")
 
 
 class Problems:
@@ -52,7 +51,7 @@ def check_user_body(body: Mapping[str, Any], *, create: bool) -> Problems:
                 problems.add(field, f"The {field} field is required.")
         if "uid" not in problems.details:
             uid = _string(problems, body, "uid", 100)
-            if uid is not None and not UID.fullmatch(uid):
+            if uid is not None and not UID_CHARS.fullmatch(uid):
                 problems.add(
                     "uid", "The uid may only contain letters, numbers, dashes and underscores."
                 )
@@ -82,7 +81,7 @@ def check_user_body(body: Mapping[str, Any], *, create: bool) -> Problems:
             problems.add("unset", "The unset must be an array.")
         else:
             for i, item in enumerate(unset):
-                if item not in UNSETTABLE:
+                if item not in UNSETTABLE_FIELDS:
                     problems.add(f"unset.{i}", f"The selected unset.{i} is invalid.")
     if create and "withAuthToken" in body and not isinstance(body["withAuthToken"], bool):
         problems.add("withAuthToken", "The with auth token field must be true or false.")
