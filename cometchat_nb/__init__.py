@@ -6,9 +6,8 @@ and to the embedded emulator otherwise.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .emulator import Emulator
 from .errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -24,10 +23,14 @@ from .errors import (
 from .listeners import ListenerRegistry, LoginListener
 from .models import AuthToken, Event, User, UserList
 from .nested import enable_nested_asyncio
-from .protocol import VERSION as __version__
 from .secret import Secret
 from .session import AsyncSession, Session
 from .store import FileStore, MemoryStore
+from .version import VERSION as __version__
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+    from .widgets import Dashboard, EventLog, LoginForm, UserTable
 
 __all__ = [
     "AlreadyExistsError",
@@ -35,12 +38,15 @@ __all__ = [
     "AuthToken",
     "AuthenticationError",
     "CometChatException",
+    "Dashboard",
     "Emulator",
     "Event",
+    "EventLog",
     "FileStore",
     "InvalidInputError",
     "InvalidStateError",
     "ListenerRegistry",
+    "LoginForm",
     "LoginListener",
     "MemoryStore",
     "NotFoundError",
@@ -52,12 +58,14 @@ __all__ = [
     "UnavailableError",
     "User",
     "UserList",
+    "UserTable",
     "__version__",
     "enable_nested_asyncio",
 ]
 
-# Heavier names (pandas, ipywidgets), imported on first use.
+# Heavier names (the emulator, pandas, ipywidgets), imported on first use.
 _LAZY: dict[str, str] = {
+    "Emulator": ".emulator",
     "Dashboard": ".widgets",
     "EventLog": ".widgets",
     "LoginForm": ".widgets",

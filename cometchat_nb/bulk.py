@@ -1,20 +1,22 @@
 """Bulk user creation: many creates with bounded concurrency, one result row per input.
 
-The sync driver multiplexes `Session`'s create-user flows: worker threads only
-send requests (retrying 429s after `Retry-After`), while the flows themselves
-(validation, bookkeeping, `user_created` events) and the progress bar run on
-the calling thread, so listeners and widgets are only ever touched from there.
-The async driver runs the same flows as tasks on the caller's event loop.
+The drivers are handed what they need by the session: a flow factory (one
+create-user flow per row), a sender or a runner, and the listener registry.
+The sync driver multiplexes the flows: worker threads only send requests
+(retrying 429s after `Retry-After`), while the flows themselves (validation,
+bookkeeping, `user_created` events) and the progress bar run on the calling
+thread, so listeners and widgets are only ever touched from there. The async
+driver runs the same flows as tasks on the caller's event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import httpx
 import pandas as pd
@@ -25,9 +27,16 @@ from .models import User
 from .secret import redact
 
 if TYPE_CHECKING:
-    from .session import AsyncSession, Flow, Session
+    from ipywidgets import IntProgress
+
+    from .core.client import Flow
+    from .listeners import ListenerRegistry
 
 Records = pd.DataFrame | Iterable[User | Mapping[str, Any]]
+#: What `progress=` takes: True (a bar in a notebook, text elsewhere), False, or a bar.
+ProgressOption: TypeAlias = "bool | IntProgress"
+#: Makes the create-user flow of one row.
+CreateFlow = Callable[[User | Mapping[str, Any]], "Flow[User]"]
 #: The values of the result frame's `result` column.
 RESULTS = ["created", "exists", "error"]
 #: The code of a row whose uid an earlier row of the same input already has.
@@ -98,7 +107,7 @@ class Progress:
     is driven as given. The bar moves in 1% steps, the text in 10% steps.
     """
 
-    def __init__(self, total: int, progress: Any) -> None:
+    def __init__(self, total: int, progress: ProgressOption) -> None:
         self.total = total
         self.step = max(1, total // 100)
         self.shown = 0
@@ -154,7 +163,7 @@ def in_kernel() -> bool:
 class Batch:
     """The bookkeeping shared by both drivers: rows, duplicates, outcomes, the result frame."""
 
-    def __init__(self, frame_or_records: Records, exist_ok: bool, progress: Any) -> None:
+    def __init__(self, frame_or_records: Records, exist_ok: bool, progress: ProgressOption) -> None:
         self.rows, self.index = records_of(frame_or_records)
         self.exist_ok = exist_ok
         self.outcomes: list[tuple[str, str | None, str | None] | None] = [None] * len(self.rows)
@@ -219,14 +228,16 @@ class Batch:
 
 
 def create_users(
-    session: Session,
     frame_or_records: Records,
+    flows: CreateFlow,
+    send: Callable[[httpx.Request], httpx.Response],
+    listeners: ListenerRegistry,
     concurrency: int = 8,
     exist_ok: bool = False,
-    progress: Any = True,
+    progress: ProgressOption = True,
 ) -> pd.DataFrame:
     """`Session.create_users`: up to `concurrency` creates in flight on a thread pool."""
-    _check_concurrency(concurrency)
+    check_concurrency(concurrency)
     batch = Batch(frame_or_records, exist_ok, progress)
     in_flight: dict[Future[httpx.Response], tuple[int, Flow[User]]] = {}
     todo: Iterator[int] = iter(batch.todo)
@@ -241,14 +252,14 @@ def create_users(
             except Exception as exc:
                 batch.finish(position, exc)
             else:
-                in_flight[pool.submit(session._send, request)] = (position, flow)
+                in_flight[pool.submit(send, request)] = (position, flow)
 
         def start() -> None:
             while len(in_flight) < concurrency:
                 position = next(todo, None)
                 if position is None:
                     return
-                flow = session._create_user(batch.rows[position], None, False)
+                flow = flows(batch.rows[position])
                 step(position, flow, partial(next, flow))
 
         try:
@@ -265,19 +276,20 @@ def create_users(
                         step(position, flow, partial(flow.send, response))
                 start()
         finally:
-            session.listeners.flush()
+            listeners.flush()
     return batch.frame()
 
 
 async def acreate_users(
-    session: AsyncSession,
     frame_or_records: Records,
+    flows: CreateFlow,
+    run: Callable[[Flow[User]], Awaitable[User]],
     concurrency: int = 8,
     exist_ok: bool = False,
-    progress: Any = True,
+    progress: ProgressOption = True,
 ) -> pd.DataFrame:
     """`AsyncSession.create_users`: `concurrency` tasks taking rows in turn."""
-    _check_concurrency(concurrency)
+    check_concurrency(concurrency)
     batch = Batch(frame_or_records, exist_ok, progress)
     todo = iter(batch.todo)
 
@@ -285,9 +297,7 @@ async def acreate_users(
         for position in todo:
             outcome: User | BaseException
             try:
-                outcome = await session._run(
-                    session._create_user(batch.rows[position], None, False)
-                )
+                outcome = await run(flows(batch.rows[position]))
             except Exception as exc:
                 outcome = exc
             batch.finish(position, outcome)
@@ -298,6 +308,7 @@ async def acreate_users(
     return batch.frame()
 
 
-def _check_concurrency(concurrency: Any) -> None:
+def check_concurrency(concurrency: Any) -> None:
+    """`concurrency` must be a positive integer (`ValueError` otherwise)."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be a positive integer, not {concurrency!r}")

@@ -14,16 +14,13 @@ import hashlib
 import html
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import CometChatException
 from .models import AuthToken, Event, User
 from .secret import Secret, redact
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
-    from .session import _SessionBase
 
 CSS = """<style>
 .cc-repr {
@@ -253,6 +250,18 @@ def error_text(exc: CometChatException) -> str:
     return redact("\n".join(lines))
 
 
+def error_line(error: BaseException) -> str:
+    """An error as a one-line status: its code (or type) and message, escaped and redacted."""
+    if isinstance(error, CometChatException):
+        code, message = error.code, error.message
+    else:
+        code, message = type(error).__name__, str(error)
+    return (
+        "<span style='color: var(--jp-error-color1, #d32f2f)'>"
+        f"<b>{escape(code)}</b>: {escape(redact(message))}</span>"
+    )
+
+
 def error_html(exc: CometChatException) -> str:
     """An error: its class, code, message, HTTP status and per-field details."""
     details = "".join(
@@ -323,48 +332,78 @@ def events_log(events: Sequence[Event]) -> str:
 # -- sessions and the emulator -----------------------------------------------
 
 
-def session_html(session: _SessionBase) -> str:
-    """A session: where it is connected, who is logged in, its listeners and last events.
+@dataclass(frozen=True)
+class SessionView:
+    """What a session's repr shows, read from the session without HTTP."""
 
-    Reads the session's configuration and stored login only: no HTTP.
-    """
-    connection = session._connection
-    if connection.emulator is not None:
+    kind: str  # the class name: Session or AsyncSession
+    app_id: str
+    region: str
+    emulator: bool
+    emulator_url: str | None  # None in-process (or on a real app)
+    logged_in: User | None
+    listener_ids: Sequence[str]
+    subscribers: int
+    recent: Sequence[Event]  # the last events, oldest first
+    created: int  # how many users the session created
+    auth_key: Secret | None
+    rest_api_key: Secret | None
+    text: str  # the text repr, for the fallback
+
+
+def session_html(view: SessionView) -> str:
+    """A session: where it is connected, who is logged in, its listeners and last events."""
+    if view.emulator:
         badge = _badge("EMULATOR", "emulator")
-        url = connection.emulator_url
+        url = view.emulator_url
         where = f"emulator at {escape(url)}" if url else "emulator (in-process)"
     else:
         badge = _badge("LIVE", "live")
         where = "CometChat"
-    user = session._stored_user()
+    user = view.logged_in
     who = "nobody"
     if user is not None:
         who = f"<code>{escape(user.uid)}</code> {escape(user.name or '')}"
-    registry = session.listeners
-    listeners = ", ".join(f"<code>{escape(i)}</code>" for i in registry.ids) or "none"
-    title = f"<code>{escape(session.app_id)}</code>"
-    body = _header(escape(type(session).__name__), title, badge) + _rows(
+    listeners = ", ".join(f"<code>{escape(i)}</code>" for i in view.listener_ids) or "none"
+    title = f"<code>{escape(view.app_id)}</code>"
+    body = _header(escape(view.kind), title, badge) + _rows(
         [
             ("connected to", where),
-            ("region", escape(session.region)),
+            ("region", escape(view.region)),
             ("logged in", who),
             ("login listeners", listeners),
-            ("subscribers", str(registry.subscriber_count)),
-            ("users created", str(len(session._created))),
-            ("auth key", secret(session._auth_key())),
-            ("REST API key", secret(connection.rest_api_key)),
+            ("subscribers", str(view.subscribers)),
+            ("users created", str(view.created)),
+            ("auth key", secret(view.auth_key)),
+            ("REST API key", secret(view.rest_api_key)),
         ]
     )
-    recent = list(registry.recent)[-RECENT_EVENTS:]
+    recent = list(view.recent)[-RECENT_EVENTS:]
     if recent:
         body += (
             f"<details open><summary>last {len(recent)} events</summary>"
             f"{events_table(recent)}</details>"
         )
-    return wrap("session", body, repr(session))
+    return wrap("session", body, view.text)
 
 
-def emulator_html(emulator: Emulator) -> str:
+class EmulatorLike(Protocol):
+    """What an emulator's repr reads (the emulator package stays apart from this module)."""
+
+    app_id: str
+    region: str
+
+    @property
+    def users(self) -> Any: ...
+
+    @property
+    def requests(self) -> Any: ...
+
+    @property
+    def persistent(self) -> bool: ...
+
+
+def emulator_html(emulator: EmulatorLike) -> str:
     """An emulator: the badge, its app, and how many users and requests it holds."""
     body = _header(
         "Emulator", f"<code>{escape(emulator.app_id)}</code>", _badge("EMULATOR", "emulator")

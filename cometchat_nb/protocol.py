@@ -17,9 +17,9 @@ import httpx
 
 from .errors import CometChatException, RateLimitError, failed_to_fetch, from_envelope
 from .secret import Secret, redact
+from .version import VERSION
 from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
-VERSION = "0.1.0"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_REGION = "eu"
 SDK_HEADER = f"cometchat-nb@{VERSION}"
@@ -194,3 +194,18 @@ def retry_after(response: httpx.Response, default: float = 15.0) -> float:
         return max(0.0, float(value)) if value is not None else default
     except ValueError:
         return default
+
+
+#: The longest `Retry-After` a session waits out; a longer one raises at once.
+MAX_RETRY_WAIT = 60.0
+
+
+def retry_wait(response: httpx.Response, attempt: int, max_retries: int) -> float | None:
+    """Seconds to wait before resending after a 429, or None to hand the response on.
+
+    Any request may be resent: a 429 means the service did nothing with it.
+    """
+    if response.status_code != 429 or attempt >= max_retries:
+        return None
+    wait = retry_after(response)
+    return wait if wait <= MAX_RETRY_WAIT else None

@@ -151,9 +151,15 @@ def test_the_sdk_object_forms_of_login(session: Session) -> None:
 
 
 def test_exist_ok_without_a_way_to_read_the_user(emulator: Emulator) -> None:
-    with Session(emulator=emulator, store=MemoryStore()) as s:
-        s._connection = s._connection.__class__(**{**s._connection.__dict__, "rest_api_key": None})
-        found = s.create_user(User("CometChat-UID-1", name="X"), exist_ok=True)
+    # The emulator addressed as a real app with only the auth key: no REST API key.
+    with emulator.serve() as server:
+        host = f"{server.url}/v3.0"
+        with Session(
+            emulator.app_id, auth_key=emulator.auth_key, client_host=host, admin_host=host,
+            store=MemoryStore(),
+        ) as s:  # fmt: skip
+            assert s.rest_api_key is None
+            found = s.create_user(User("CometChat-UID-1", name="X"), exist_ok=True)
     assert found == User("cometchat-uid-1")
 
 

@@ -16,6 +16,7 @@ from cometchat_nb import (
     UnavailableError,
     User,
 )
+from cometchat_nb.connection import connect
 from cometchat_nb.emulator import AUTH_KEY, REST_API_KEY
 
 
@@ -72,7 +73,7 @@ def test_the_device_id_is_created_once(session: Session, emulator: Emulator) -> 
         if r.url.path.endswith("/auth_tokens")
     }
     assert len(device_ids) == 1
-    assert emulator.session_store.load(emulator.app_id)["deviceId"] in device_ids
+    assert session.store.load(emulator.app_id)["deviceId"] in device_ids
 
 
 def test_login_with_the_stored_token_sends_nothing(session: Session, emulator: Emulator) -> None:
@@ -180,11 +181,16 @@ def test_configuration_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     s = Session(store=MemoryStore())
     assert (s.app_id, s.region, s.emulator) == ("abc123", "us", None)
     assert "abc123" in repr(s) and "EMULATOR" not in repr(s)
-    hosts = s._connection.hosts
+    hosts = connect(
+        None, None, None, None, client_host=None, admin_host=None, store=None, emulator=None
+    ).hosts
     assert hosts.client == "https://abc123.apiclient-us.cometchat.io/v3.0"
     assert hosts.rest == "https://abc123.api-us.cometchat.io/v3"
     monkeypatch.setenv("COMETCHAT_CLIENT_HOST", "http://127.0.0.1:9/v3.0")
-    assert Session(store=MemoryStore())._connection.hosts.client == "http://127.0.0.1:9/v3.0"
+    overridden = connect(
+        None, None, None, None, client_host=None, admin_host=None, store=None, emulator=None
+    )
+    assert overridden.hosts.client == "http://127.0.0.1:9/v3.0"
 
 
 def test_no_app_id_means_the_embedded_emulator() -> None:

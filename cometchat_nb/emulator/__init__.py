@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import threading
 
+from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .ratelimit import RateLimiter
 from .remote import RemoteEmulator
-from .service import APP_ID, AUTH_KEY, REGION, REST_API_KEY, Emulator
+from .service import Emulator
 
 __all__ = [
     "APP_ID",

@@ -28,8 +28,8 @@ import httpx
 
 from ..models import User
 from ..secret import Secret, service_masked
-from ..store import MemoryStore
 from ..wire import UID_CHARS
+from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .ratelimit import RateLimiter
 from .state import State
 from .validation import check_user_body, user_record_fields
@@ -39,11 +39,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("cometchat_nb.emulator")
 
-#: The embedded emulator's well-known configuration (any non-empty strings work).
-APP_ID = "cometchat-nb-emulator"
-REGION = "eu"
-AUTH_KEY = "emulator-auth-key-0000000000000000000000a1b2"
-REST_API_KEY = "emulator-rest-api-key-000000000000000000c3d4"
 #: The start of the deterministic clock.
 EPOCH = 1_717_000_000
 MAX_BODY = 1024 * 1024
@@ -180,11 +175,10 @@ class Emulator:
     """An in-process emulator of one CometChat app's users and authentication.
 
     Seeded with `cometchat-uid-1` ... `cometchat-uid-5`. `requests` lists the last
-    `keep_requests` requests handled (bodies over 1 MiB not kept); `session_store`
-    is shared by every session on this emulator, as tabs share a browser's
-    localStorage. `deterministic=True` fixes the clock
-    (one second per request from 2024-05-29) and the random tokens, so outputs
-    are byte-stable. `latency` (seconds) delays every response, outside the lock.
+    `keep_requests` requests handled (bodies over 1 MiB not kept).
+    `deterministic=True` fixes the clock (one second per request from 2024-05-29)
+    and the random tokens, so outputs are byte-stable. `latency` (seconds) delays
+    every response, outside the lock.
     """
 
     def __init__(
@@ -223,7 +217,7 @@ class Emulator:
         self.public_host = public_host
         self.requests: list[httpx.Request] = []
         self.keep_requests = keep_requests
-        self.session_store = MemoryStore()
+        self._reset_hooks: list[Callable[[], None]] = []
         self._handled = 0  # requests handled since the last reset: the deterministic clock
         self._clock = clock
         self._lock = threading.RLock()
@@ -262,11 +256,16 @@ class Emulator:
             self._state.clear()
             self.requests.clear()
             self._handled = 0
-            self.session_store.clear()
             if self._rng is not None:
                 self._rng.seed(0)
             if self.seed:
                 self._seed()
+        for hook in list(self._reset_hooks):
+            hook()
+
+    def on_reset(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` after every `reset()` (e.g. to empty its sessions' store)."""
+        self._reset_hooks.append(callback)
 
     def close(self) -> None:
         """Close the SQLite file, if any."""

@@ -8,29 +8,14 @@ from typing import Any
 
 import ipywidgets
 
-from ..display import escape
-from ..errors import CometChatException
 from ..models import Event
-from ..secret import redact
 from ..session import Session
 
 #: How often, at most, a widget re-renders during a burst of events (seconds).
 RENDER_INTERVAL = 0.1
 
 
-def error_html(error: BaseException) -> str:
-    """An error as a status line: its code (or type) and message, escaped and redacted."""
-    if isinstance(error, CometChatException):
-        code, message = error.code, error.message
-    else:
-        code, message = type(error).__name__, str(error)
-    return (
-        "<span style='color: var(--jp-error-color1, #d32f2f)'>"
-        f"<b>{escape(code)}</b>: {escape(redact(message))}</span>"
-    )
-
-
-def require_session(session: Any, widget: str) -> Session:
+def require_session(session: object, widget: str) -> Session:
     """`session` if it is a sync `Session`; else a `TypeError` that says what to pass."""
     if not isinstance(session, Session):
         hint = (
@@ -88,7 +73,7 @@ class Coalescer:
 class SessionWidget(ipywidgets.VBox):  # type: ignore[misc]
     """A `VBox` bound to a sync `Session`, subscribed to its events until `close()`."""
 
-    def __init__(self, session: Any, children: list[Any], **kwargs: Any) -> None:
+    def __init__(self, session: Session, children: list[Any], **kwargs: Any) -> None:
         self.session = require_session(session, type(self).__name__)
         super().__init__(children=children, **kwargs)
         self._subscription = self.session.listeners.subscribe(

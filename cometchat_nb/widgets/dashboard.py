@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
@@ -11,11 +11,14 @@ from .event_log import EventLog
 from .login import LoginForm
 from .user_table import UserTable
 
+if TYPE_CHECKING:
+    from ..session import Session
+
 
 class Dashboard(ipywidgets.VBox):  # type: ignore[misc]
     """A `LoginForm`, an `EventLog` and a `UserTable` on the same session."""
 
-    def __init__(self, session: Any, **kwargs: Any) -> None:
+    def __init__(self, session: Session, **kwargs: Any) -> None:
         session = require_session(session, "dashboard")
         self.login_form = LoginForm(session)
         self.event_log = EventLog(session)
@@ -31,6 +34,6 @@ class Dashboard(ipywidgets.VBox):  # type: ignore[misc]
         super().close()
 
 
-def dashboard(session: Any) -> Dashboard:
+def dashboard(session: Session) -> Dashboard:
     """One widget composing `LoginForm`, `EventLog` and `UserTable` on `session`."""
     return Dashboard(session)

@@ -16,6 +16,8 @@ from .base import RENDER_INTERVAL, Coalescer, SessionWidget
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..session import Session
+
 ALL = "all"
 KINDS = (ALL, "login", "logout", "user", "session", "listener")
 
@@ -31,7 +33,7 @@ class EventLog(SessionWidget):
 
     def __init__(
         self,
-        session: Any,
+        session: Session,
         max_rows: int = 500,
         *,
         interval: float = RENDER_INTERVAL,

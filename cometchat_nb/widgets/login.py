@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
+from .. import display
 from ..models import Event, User
-from .base import SessionWidget, error_html
+from .base import SessionWidget
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 _FOLLOWED = ("login_success", "login_failure", "logout_success", "session_cleared")
 DEV_NOTE = (
@@ -22,11 +25,11 @@ TOKEN_NOTE = "<small>An auth token minted server-side for one user (REST API).</
 def status_html(user: User | None, error: BaseException | None = None) -> str:
     """The status line: the last error's code and message, else who is logged in."""
     if error is not None:
-        return error_html(error)
+        return display.error_line(error)
     if user is None:
         return "Not logged in"
-    name = f" ({escape(user.name)})" if user.name else ""
-    return f"Logged in as <code>{escape(user.uid)}</code>{name}"
+    name = f" ({display.escape(user.name)})" if user.name else ""
+    return f"Logged in as <code>{display.escape(user.uid)}</code>{name}"
 
 
 class LoginForm(SessionWidget):
@@ -39,7 +42,7 @@ class LoginForm(SessionWidget):
     form follows logins, logouts and cleared sessions done in code.
     """
 
-    def __init__(self, session: Any, **kwargs: Any) -> None:
+    def __init__(self, session: Session, **kwargs: Any) -> None:
         self.uid = ipywidgets.Text(description="UID", placeholder="e.g. cometchat-uid-1")
         self.uid.add_class("cc-login-uid")
         self.auth_key = ipywidgets.Password(description="Auth Key")
@@ -117,7 +120,7 @@ class LoginForm(SessionWidget):
     def _show(self, busy: bool = False) -> None:
         user = self.session.get_logged_in_user()
         self.status.value = status_html(user, self._error)
-        key = self.session._auth_key()
+        key = self.session.auth_key
         self.auth_key.placeholder = (
             f"session key {key.masked}" if key else "auth key (the session has none)"
         )

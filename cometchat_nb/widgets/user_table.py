@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
 from .. import display
 from ..models import Event
-from .base import RENDER_INTERVAL, Coalescer, SessionWidget, error_html
+from .base import RENDER_INTERVAL, Coalescer, SessionWidget
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 
 class UserTable(SessionWidget):
@@ -24,7 +26,7 @@ class UserTable(SessionWidget):
 
     def __init__(
         self,
-        session: Any,
+        session: Session,
         *,
         interval: float = RENDER_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
@@ -62,11 +64,11 @@ class UserTable(SessionWidget):
                 {"uid": self.uid.value.strip(), "name": self.name.value}
             )
         except Exception as exc:
-            self.status.value = error_html(exc)
+            self.status.value = display.error_line(exc)
             self._report("create user", exc)
         else:
             self.uid.value = self.name.value = ""
-            self.status.value = f"Created <code>{escape(user.uid)}</code>"
+            self.status.value = f"Created <code>{display.escape(user.uid)}</code>"
         finally:
             self.create.disabled = False
 

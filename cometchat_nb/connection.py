@@ -1,26 +1,39 @@
-"""How a session connects: to a real app, the embedded emulator, or a served emulator."""
+"""Where a session connects: a real app, the embedded emulator, or a served emulator.
+
+Also where logins on an emulator persist: apart from real apps' session files, in a
+`MemoryStore` per in-process emulator (shared by its sessions, as tabs share a
+browser's localStorage) or a folder per served emulator.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import httpx
 
-from .emulator.service import APP_ID, AUTH_KEY, REGION, REST_API_KEY
+from .emulator.defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
-from .store import FileStore, SessionStore, default_home
+from .store import FileStore, MemoryStore, SessionStore, default_home
+from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
 if TYPE_CHECKING:
     from .emulator import Emulator, RemoteEmulator
+    from .emulator.server import Server
+
+#: What `Session(emulator=...)` takes: an emulator, its server, or a served one's handle.
+EmulatorTarget: TypeAlias = "Emulator | Server | RemoteEmulator"
 
 _APP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 #: Where an in-process emulator "lives": a name that never resolves, so nothing leaks out.
 IN_PROCESS_HOST = "http://emulator.invalid"
+#: The session store of each in-process emulator, emptied by its `reset()`.
+_EMULATOR_STORES: weakref.WeakKeyDictionary[Emulator, MemoryStore] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -36,21 +49,15 @@ class Connection:
     store: SessionStore
     emulator: Emulator | RemoteEmulator | None = None
     emulator_url: str | None = None  # set when the emulator is reached over HTTP
-    in_process: bool = False
+    in_process: Emulator | None = None  # the emulator answering without a socket
 
     def transport(self) -> httpx.BaseTransport | None:
-        emulator = self.emulator if self.in_process else None
-        return emulator.transport() if isinstance(emulator, _emulator_class()) else None
+        """The sync transport to the in-process emulator; None for a network connection."""
+        return None if self.in_process is None else self.in_process.transport()
 
     def async_transport(self) -> httpx.AsyncBaseTransport | None:
-        emulator = self.emulator if self.in_process else None
-        return emulator.async_transport() if isinstance(emulator, _emulator_class()) else None
-
-
-def _emulator_class() -> type[Emulator]:
-    from .emulator import Emulator
-
-    return Emulator
+        """`transport`, for an `httpx.AsyncClient`."""
+        return None if self.in_process is None else self.in_process.async_transport()
 
 
 def _secret(value: str | Secret | None, env: str) -> Secret | None:
@@ -68,34 +75,43 @@ def connect(
     client_host: str | None,
     admin_host: str | None,
     store: SessionStore | None,
-    emulator: Any,
+    emulator: EmulatorTarget | None,
 ) -> Connection:
     """Resolve `Session(...)` arguments, then `COMETCHAT_*` variables, then the emulator.
 
     `COMETCHAT_EMULATOR_HOST=host:port` sends every session to the emulator served
     there, as `FIREBASE_AUTH_EMULATOR_HOST` does for Firebase.
     """
+    # Imported here, not at the top: `import cometchat_nb` stays light until a session opens.
+    from .emulator import Emulator, RemoteEmulator, embedded
+
     emulator_host = os.environ.get("COMETCHAT_EMULATOR_HOST") or None
     if emulator is None and emulator_host is not None:
-        from .emulator import RemoteEmulator
-
         emulator = RemoteEmulator.at(
             emulator_host,
             app_id or os.environ.get("COMETCHAT_APP_ID") or APP_ID,
             region or os.environ.get("COMETCHAT_REGION") or REGION,
         )
+    if emulator is None and not (app_id or os.environ.get("COMETCHAT_APP_ID")):
+        emulator = embedded()
+        app_id = None
     if emulator is not None:
         if client_host or admin_host:
             raise ValueError(
                 "client_host and admin_host do not go with an emulator (emulator= or "
                 "COMETCHAT_EMULATOR_HOST): it has its own"
             )
-        return _to_emulator(emulator, app_id, region, auth_key, rest_api_key, store)
-    app_id = app_id or os.environ.get("COMETCHAT_APP_ID") or None
-    if app_id is None:
-        from .emulator import embedded
-
-        return _to_emulator(embedded(), None, region, auth_key, rest_api_key, store)
+        if isinstance(emulator, RemoteEmulator):
+            return _to_remote(emulator, app_id, region, auth_key, rest_api_key, store)
+        served_url: str | None = getattr(emulator, "url", None)
+        local: object = getattr(emulator, "emulator", emulator)
+        if not isinstance(local, Emulator):
+            raise TypeError(
+                "emulator= takes an Emulator, its server or a RemoteEmulator, "
+                f"not {type(emulator).__name__}"
+            )
+        return _to_emulator(local, served_url, app_id, region, auth_key, rest_api_key, store)
+    app_id = app_id or os.environ.get("COMETCHAT_APP_ID") or ""
     if not _APP_ID.fullmatch(app_id):
         raise ValueError(f"app_id {app_id!r} is not an app id: letters, digits, '-' and '_'")
     region = (region or os.environ.get("COMETCHAT_REGION") or DEFAULT_REGION).lower()
@@ -115,24 +131,15 @@ def connect(
 
 
 def _to_emulator(
-    target: Any,
+    emulator: Emulator,
+    served_url: str | None,
     app_id: str | None,
     region: str | None,
     auth_key: str | Secret | None,
     rest_api_key: str | Secret | None,
     store: SessionStore | None,
 ) -> Connection:
-    from .emulator import Emulator, RemoteEmulator
-
-    if isinstance(target, RemoteEmulator):
-        return _to_remote(target, app_id, region, auth_key, rest_api_key, store)
-    served_url: str | None = getattr(target, "url", None)
-    emulator = getattr(target, "emulator", target)
-    if not isinstance(emulator, Emulator):
-        raise TypeError(
-            "emulator= takes an Emulator, its server or a RemoteEmulator, "
-            f"not {type(target).__name__}"
-        )
+    """An emulator this process holds: in-process, or through its server at `served_url`."""
     _check_match(app_id, region, emulator.app_id, emulator.region)
     base = served_url.rstrip("/") if served_url else IN_PROCESS_HOST
     return Connection(
@@ -142,10 +149,10 @@ def _to_emulator(
         rest_api_key=Secret(rest_api_key) if rest_api_key is not None else emulator.rest_api_key,
         hosts=_emulator_hosts(base),
         overridden=True,
-        store=store if store is not None else emulator.session_store,
+        store=store if store is not None else emulator_store(emulator),
         emulator=emulator,
         emulator_url=served_url,
-        in_process=served_url is None,
+        in_process=None if served_url else emulator,
     )
 
 
@@ -172,6 +179,15 @@ def _to_remote(
     )
 
 
+def emulator_store(emulator: Emulator) -> MemoryStore:
+    """The store every session on this in-process emulator shares; its `reset()` empties it."""
+    store = _EMULATOR_STORES.get(emulator)
+    if store is None:
+        store = _EMULATOR_STORES[emulator] = MemoryStore()
+        emulator.on_reset(store.clear)
+    return store
+
+
 def emulator_home(url: str) -> Path:
     """Where logins on a served emulator persist: apart from real apps' session files,
     so a real app's session never holds (or restores) an emulator's."""
@@ -189,5 +205,6 @@ def _check_match(
 
 
 def _emulator_hosts(base: str) -> Hosts:
-    """An emulator serves every route under `/v3.0` and `/v3`, like the service's two hosts."""
-    return Hosts(client=f"{base}/v3.0", admin=f"{base}/v3.0", rest=f"{base}/v3")
+    """An emulator serves every route under both API versions, like the service's two hosts."""
+    client = f"{base}/{CLIENT_API_VERSION}"
+    return Hosts(client=client, admin=client, rest=f"{base}/{REST_API_VERSION}")

@@ -1,0 +1,186 @@
+"""The REST API flows, made with the REST API key (server-side work, spec 4.1-4.11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ..errors import failed_to_fetch, local_error
+from ..models import AuthToken, User
+from ..protocol import object_data, read
+from ..secret import Secret
+from ..validation import check_new_user, check_uid, user_fields
+from .client import Core, Flow
+
+Page = tuple[list[Any], int]  # the items, and the number of pages
+
+
+class Pager:
+    """A listing, one flow per page: run `next()`'s flows until it returns None."""
+
+    def __init__(self, page: Callable[[int], Flow[Page]]) -> None:
+        self._page = page
+        self._number = 1
+        self._done = False
+
+    def next(self) -> Flow[list[Any]] | None:
+        """The flow fetching the next page's items, or None after the last page."""
+        return None if self._done else self._fetch()
+
+    def _fetch(self) -> Flow[list[Any]]:
+        items, pages = yield from self._page(self._number)
+        self._done = self._number >= pages or not items
+        self._number += 1
+        return items
+
+
+def list_params(
+    per_page: int,
+    search_key: str | None,
+    search_in: Iterable[str] | None,
+    status: str | None,
+    roles: Iterable[str] | None,
+    tags: Iterable[str] | None,
+    with_tags: bool,
+    with_deactivated: bool,
+    only_deactivated: bool,
+) -> dict[str, Any]:
+    """The query of `GET /users` (spec 4.2), checked."""
+    if not isinstance(per_page, int) or not 1 <= per_page <= 1000:
+        raise local_error("MISSING_PARAMETERS", "per_page must be an integer from 1 to 1000.")
+    if status not in (None, "available", "offline"):
+        raise local_error("MISSING_PARAMETERS", "status must be 'available' or 'offline'.")
+    return {
+        "perPage": per_page,
+        "searchKey": search_key,
+        "searchIn": list(search_in) if search_in else None,
+        "status": status,
+        "roles": list(roles) if roles else None,
+        "tags": list(tags) if tags else None,
+        "withTags": with_tags or None,
+        "withDeactivated": with_deactivated or None,
+        "onlyDeactivated": only_deactivated or None,
+    }
+
+
+def _strings(values: Iterable[str], name: str) -> Iterable[str]:
+    """`values`, refusing a lone string (which would be split into characters)."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{name} takes a list of strings, not a single string")
+    return values
+
+
+class AdminFlows:
+    """The REST calls of `session.admin`, as flows on a session's `Core`."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def key(self, endpoint: str) -> Secret:
+        """The REST API key, or `API_KEY_NOT_SET` naming the endpoint."""
+        key = self.core.connection.rest_api_key
+        if key is None:
+            raise local_error(
+                "API_KEY_NOT_SET",
+                f"An apiKey is needed to use the {endpoint} api: pass rest_api_key= to Session "
+                "or set COMETCHAT_REST_API_KEY.",
+            )
+        return key
+
+    def _call(
+        self, method: str, *segments: str, required: tuple[str, ...] = (), **kwargs: Any
+    ) -> Flow[dict[str, Any]]:
+        """One REST call answered by an object holding `required` string fields."""
+        request = self.core.build(
+            method, self.core.connection.hosts.rest, *segments,
+            api_key=self.key(segments[0]), **kwargs,
+        )  # fmt: skip
+        response = yield request
+        return object_data(response, *required)
+
+    def _page(self, *segments: str, params: dict[str, Any]) -> Flow[Page]:
+        request = self.core.build(
+            "GET",
+            self.core.connection.hosts.rest,
+            *segments,
+            api_key=self.key(segments[0]),
+            params=params,
+        )
+        response = yield request
+        body = read(response)
+        data, meta = body["data"], body.get("meta", {})
+        pages = meta.get("pagination", {}).get("total_pages") if isinstance(meta, dict) else None
+        if not isinstance(data, list) or not isinstance(pages, int):
+            raise failed_to_fetch("unexpected response shape", response.status_code)
+        return data, pages
+
+    def create_user(self, user: User | Mapping[str, Any], exist_ok: bool) -> Flow[User]:
+        fields = user_fields(user)
+        check_new_user(fields)
+        request = self.core.build(
+            "POST",
+            self.core.connection.hosts.rest,
+            "users",
+            api_key=self.key("users"),
+            body=fields,
+        )
+        seen = self.core.logins.read()
+        return (yield from self.core.created_or_existing(request, fields["uid"], exist_ok, seen))
+
+    def get_user(self, uid: str) -> Flow[User]:
+        return User.from_dict(
+            (yield from self._call("GET", "users", check_uid(uid), required=("uid",)))
+        )
+
+    def update_user(
+        self, uid: str, changes: User | Mapping[str, Any], unset: Iterable[str]
+    ) -> Flow[User]:
+        body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
+        if unset:
+            body["unset"] = list(_strings(unset, "unset"))
+        data = yield from self._call("PUT", "users", check_uid(uid), body=body, required=("uid",))
+        return User.from_dict(data)
+
+    def delete_user(self, uid: str, permanent: bool) -> Flow[dict[str, Any]]:
+        body = {"permanent": bool(permanent)}
+        return (yield from self._call("DELETE", "users", check_uid(uid), body=body))
+
+    def deactivate_users(self, uids: Iterable[str]) -> Flow[dict[str, Any]]:
+        return self._bulk("DELETE", "uidsToDeactivate", uids)
+
+    def reactivate_users(self, uids: Iterable[str]) -> Flow[dict[str, Any]]:
+        return self._bulk("PUT", "uidsToActivate", uids)
+
+    def _bulk(self, method: str, key: str, uids: Iterable[str]) -> Flow[dict[str, Any]]:
+        uid_list = list(_strings(uids, "uids"))
+        if not uid_list or not all(isinstance(u, str) for u in uid_list):
+            raise local_error("INVALID_UID", "Give a non-empty list of uid strings.")
+        return (yield from self._call(method, "users", body={key: uid_list}))
+
+    def users(self, params: dict[str, Any]) -> Pager:
+        """The app's users, page by page (`params` from `list_params`)."""
+        self.key("users")
+        return Pager(lambda page: self._page("users", params={**params, "page": page}))
+
+    def auth_tokens(self, uid: str) -> Pager:
+        """Every auth token of `uid`, page by page."""
+        check_uid(uid)
+        return Pager(lambda page: self._page("users", uid, "auth_tokens", params={"page": page}))
+
+    def create_auth_token(self, uid: str, force: bool) -> Flow[AuthToken]:
+        data = yield from self._call(
+            "POST", "users", check_uid(uid), "auth_tokens",
+            body={"force": bool(force)}, required=("authToken",),
+        )  # fmt: skip
+        return AuthToken.from_dict(data)
+
+    def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> Flow[dict[str, Any]]:
+        if isinstance(token, AuthToken):
+            token = token.auth_token
+        value = token.reveal() if isinstance(token, Secret) else token
+        if not isinstance(value, str) or not value:
+            raise local_error("MISSING_PARAMETERS", "An auth token is required.")
+        return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens", value))
+
+    def flush_auth_tokens(self, uid: str) -> Flow[dict[str, Any]]:
+        return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens"))

@@ -1,0 +1,274 @@
+"""The guide's flows: login, logout, create, get and update users (spec 8).
+
+A flow is a generator that yields the `httpx.Request`s to send and receives the
+`httpx.Response`s (or, thrown in, the `CometChatException` sending raised). It
+sends nothing itself, so `Session` and `AsyncSession` run the same flows and
+differ only in how they send. `Core` holds what flows share: the connection,
+the listener registry, the stored login, the login's key and the users created.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Mapping
+from typing import Any, TypeVar
+
+import httpx
+
+from .. import protocol
+from ..connection import Connection
+from ..errors import CometChatException, failed_to_fetch, local_error, missing_parameters
+from ..listeners import ListenerRegistry
+from ..models import AuthToken, User
+from ..protocol import Hosts, data_of, object_data
+from ..secret import Secret
+from ..validation import (
+    check_login,
+    check_new_user,
+    check_profile_update,
+    check_uid,
+    is_falsy,
+    user_fields,
+)
+from ..wire import AUTH_ERR_AUTH_TOKEN_NOT_FOUND, ERR_UID_ALREADY_EXISTS
+from .stored import LoginStore, StoredLogin
+
+T = TypeVar("T")
+Flow = Generator[httpx.Request, httpx.Response, T]
+
+_NOT_LOGGED_IN = (
+    "An authToken is need to use the {endpoint} end-point. PS- We are aware of the spelling "
+    "mistake, but in order to maintain backward compatibility we cannot change it :("
+)
+
+
+def not_logged_in(endpoint: str) -> CometChatException:
+    """The SDK's `USER_NOT_LOGED_IN` (sic) for a client call with no token (spec 7.2)."""
+    return local_error(
+        "USER_NOT_LOGED_IN", _NOT_LOGGED_IN.format(endpoint=endpoint), name="User not logged-in"
+    )
+
+
+class Core:
+    """One session's state and flows; stateful but sans-IO (it sends nothing)."""
+
+    def __init__(self, connection: Connection, listeners: ListenerRegistry, timeout: float) -> None:
+        self.connection = connection
+        self.listeners = listeners
+        self.timeout = timeout
+        self.logins = LoginStore(connection.store, connection.app_id)
+        self.login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
+        self.created: dict[str, User] = {}
+        self._login_lock = threading.Lock()
+
+    @property
+    def auth_key(self) -> Secret | None:
+        """The key a login or create uses when none is given: the login's, else the session's."""
+        return self.login_key or self.connection.auth_key
+
+    def build(self, method: str, base: str, *segments: str, **kwargs: Any) -> httpx.Request:
+        """A request for this app (`protocol.build` with the app id and timeout)."""
+        return protocol.build(
+            method, base, *segments, app_id=self.connection.app_id, timeout=self.timeout, **kwargs
+        )
+
+    def hosts(self, seen: StoredLogin) -> Hosts:
+        """The hosts to use: those a stored login's settings name, unless overridden."""
+        return self.connection.hosts.with_settings(seen.settings, self.connection.overridden)
+
+    # -- login and logout ----------------------------------------------------
+
+    def login(self, uid: Any, auth_key: Any, auth_token: Any) -> Flow[User]:
+        """Log in with a uid and key, or a token; fires `login_success` / `login_failure`."""
+        if not self._login_lock.acquire(blocking=False):
+            raise local_error(
+                "LOGIN_IN_PROGRESS", "Please wait until the previous login request ends."
+            )
+        try:
+            if isinstance(uid, Mapping) and auth_key is None and auth_token is None:
+                # The SDK's object forms: {"authToken": t} and {"username": uid, "apiKey": key}.
+                uid, auth_key, auth_token = (
+                    uid.get("username"),
+                    uid.get("apiKey"),
+                    uid.get("authToken"),
+                )
+            if isinstance(auth_token, AuthToken):
+                auth_token = auth_token.auth_token
+            key = auth_key if auth_key is not None else self.auth_key
+            error = check_login(uid, key, auth_token)
+            if error is not None:
+                self.listeners.fire("login_failure", error)
+                raise error
+            seen = self.logins.read()
+            if auth_token is not None:
+                return (yield from self._login_with_token(seen, Secret(auth_token)))
+            assert isinstance(key, str | Secret)  # check_login proved it
+            user = yield from self._login_with_key(
+                seen, uid, Secret(key), remember=auth_key is not None
+            )
+            self.listeners.fire("login_success", user)
+            return user
+        finally:
+            self._login_lock.release()
+
+    def _login_with_key(
+        self, seen: StoredLogin, uid: str, key: Secret, remember: bool
+    ) -> Flow[User]:
+        """Mint a token with the key, then `PUT /me`; `remember` keeps the key until logout."""
+        if seen.user is not None and seen.user.uid.lower() == uid.lower():
+            return seen.user
+        seen = self._drop_other_session(seen)
+        hosts, body = self.hosts(seen), protocol.device_body(str(seen.device_id))
+        try:
+            response = yield self.build(
+                "POST", hosts.admin, "users", uid, "auth_tokens", api_key=key, body=body
+            )
+            token = Secret(object_data(response, "authToken")["authToken"])
+            response = yield self.build("PUT", hosts.client, "me", auth_token=token, body=body)
+            user = self.logins.save(seen, object_data(response, "uid"), token)
+        except CometChatException as exc:
+            self.listeners.fire("login_failure", exc)
+            raise
+        if remember:
+            self.login_key = key
+        return user
+
+    def _login_with_token(self, seen: StoredLogin, token: Secret) -> Flow[User]:
+        if seen.user is not None and seen.token == token:
+            self.listeners.fire("login_success", seen.user)
+            return seen.user
+        seen = self._drop_other_session(seen)
+        body = protocol.device_body(str(seen.device_id))
+        try:
+            response = yield self.build(
+                "PUT", self.hosts(seen).client, "me", auth_token=token, body=body
+            )
+            data = object_data(response, "uid")
+            user = self.logins.save(seen, data, Secret(data.get("authToken") or token))
+        except CometChatException as exc:
+            self.listeners.fire("login_failure", exc)
+            if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
+                self._logged_out()
+            raise
+        self.listeners.fire("login_success", user)
+        return user
+
+    def _drop_other_session(self, seen: StoredLogin) -> StoredLogin:
+        """Clear a stored session locally, without a logout (spec 8.2 step 2); the store after."""
+        if seen.user is not None:
+            self.logins.clear()
+            self.login_key = None
+            self.listeners.fire("session_cleared", seen.user)
+            seen = StoredLogin({k: v for k, v in seen.data.items() if k != "session"})
+        return self.logins.with_device_id(seen)
+
+    def _logged_out(self) -> None:
+        """Forget the session and the login's key, then tell the listeners."""
+        self.logins.clear()
+        self.login_key = None
+        self.listeners.fire("logout_success")
+
+    def logout(self) -> Flow[dict[str, Any]]:
+        """`DELETE /me`, then forget the session; a rejected token still logs out."""
+        seen = self.logins.read()
+        token = seen.token
+        if token is None:
+            self._logged_out()
+            raise not_logged_in("logout")
+        error: CometChatException | None = None
+        result: dict[str, Any] = {}
+        try:
+            response = yield self.build("DELETE", self.hosts(seen).client, "me", auth_token=token)
+            result = object_data(response)
+        except CometChatException as exc:
+            error = exc
+        self._logged_out()
+        if error is not None and error.code != AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
+            raise error
+        return result
+
+    def _client_call(self, request: httpx.Request) -> Flow[Any]:
+        """Send a call made with the session's token; a rejected token logs out (spec 8.5),
+        unless the session it belonged to has already ended."""
+        try:
+            response = yield request
+            return data_of(response)
+        except CometChatException as exc:
+            if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
+                token = self.logins.read().token
+                if token is not None and token.reveal() == request.headers.get("authToken"):
+                    self._logged_out()
+            raise
+
+    # -- users ---------------------------------------------------------------
+
+    def create_user(
+        self, user: User | Mapping[str, Any], auth_key: Any, exist_ok: bool
+    ) -> Flow[User]:
+        """Create a user with the auth key (`POST /users`); fires `user_created`."""
+        key = auth_key if auth_key is not None else self.auth_key
+        if not isinstance(key, str | Secret) or is_falsy(key):
+            raise local_error(
+                "INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY."
+            )
+        fields = user_fields(user)
+        check_new_user(fields)
+        seen = self.logins.read()
+        request = self.build(
+            "POST", self.hosts(seen).admin, "users", api_key=Secret(key), body=fields
+        )
+        return (yield from self.created_or_existing(request, fields["uid"], exist_ok, seen))
+
+    def created_or_existing(
+        self, request: httpx.Request, uid: str, exist_ok: bool, seen: StoredLogin
+    ) -> Flow[User]:
+        """Send a create; on `ERR_UID_ALREADY_EXISTS` with `exist_ok`, fetch the user instead
+        (with no login and no REST API key to read it, a `User` with only the uid)."""
+        response = yield request
+        try:
+            created = User.from_dict(object_data(response, "uid"))
+        except CometChatException as exc:
+            if not (exist_ok and exc.code == ERR_UID_ALREADY_EXISTS):
+                raise
+            if seen.token is None and self.connection.rest_api_key is None:
+                return User(uid.lower())
+            return (yield from self.get_user(uid))
+        self.created[created.uid] = created
+        self.listeners.fire("user_created", created)
+        return created
+
+    def get_user(self, uid: Any) -> Flow[User]:
+        """`GET /users/{uid}` with the session's token, else the REST API key."""
+        if not isinstance(uid, str) or is_falsy(uid):
+            raise local_error("INVALID_UID", "Invalid UID. Please provide a valid UID.")
+        check_uid(uid)
+        seen = self.logins.read()
+        token, rest_key = seen.token, self.connection.rest_api_key
+        if token is not None:
+            request = self.build("GET", self.hosts(seen).client, "users", uid, auth_token=token)
+        elif rest_key is not None:
+            request = self.build("GET", self.hosts(seen).rest, "users", uid, api_key=rest_key)
+        else:
+            raise not_logged_in("users")
+        data = yield from self._client_call(request)
+        return User.from_dict(data)
+
+    def update_current_user_details(self, user: User | Mapping[str, Any]) -> Flow[User]:
+        """`PUT /me` with a profile body; the stored user follows (unless logged out meanwhile)."""
+        seen = self.logins.read()
+        token = seen.token
+        if token is None:
+            raise local_error(
+                "USER_NOT_LOGGED_IN", "Please log in to CometChat before calling this method."
+            )
+        fields = {k: v for k, v in user_fields(user).items() if k not in ("uid", "role")}
+        if not fields:
+            raise missing_parameters(
+                "Nothing to update: give a name, avatar, link, metadata, statusMessage or tags."
+            )
+        check_profile_update(fields)
+        request = self.build("PUT", self.hosts(seen).client, "me", auth_token=token, body=fields)
+        data = yield from self._client_call(request)
+        if not isinstance(data, dict):
+            raise failed_to_fetch("unexpected response shape")
+        return self.logins.save(seen, data, Secret(data.get("authToken") or token), replacing=token)

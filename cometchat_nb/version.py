@@ -1,0 +1,3 @@
+"""The package version, read by `pyproject.toml` too (written once)."""
+
+VERSION = "0.1.0"
