@@ -29,6 +29,7 @@ _WIRE_NAMES = {
     "has_blocked_me": "hasBlockedMe",
     "blocked_by_me": "blockedByMe",
 }
+_ATTRS = {key: attr for attr, key in _WIRE_NAMES.items()}
 _TIMESTAMPS = ("created_at", "updated_at", "last_active_at", "deactivated_at")
 #: Wire keys a client may write when creating or updating a user.
 #: Wire keys that belong to a login session rather than to the user; never kept on `User`.
@@ -111,11 +112,10 @@ class User:
         """A user from its wire form; session data (token, jwt, settings) is left out."""
         fields: dict[str, Any] = {}
         extra: dict[str, Any] = {}
-        attrs = {key: attr for attr, key in _WIRE_NAMES.items()}
         for key, value in data.items():
             if key in SESSION_KEYS:
                 continue
-            attr = attrs.get(key)
+            attr = _ATTRS.get(key)
             if attr is None:
                 extra[key] = value
             elif attr in _TIMESTAMPS:

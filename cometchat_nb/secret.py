@@ -54,7 +54,7 @@ class Secret:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Secret):
-            return hmac.compare_digest(self._value.encode(), other._value.encode())
+            return hmac.compare_digest(self._value.encode(), other.reveal().encode())
         return NotImplemented
 
     def __hash__(self) -> int:

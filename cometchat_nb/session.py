@@ -1,7 +1,7 @@
 """`Session` and `AsyncSession`: CometChat's authentication guide, in Python.
 
-Each owns a `Core` (the flows and the stored login, sans-IO) and an httpx client;
-the two differ only in how they send what the flows yield.
+Each is a `BaseSession` (a `Core` of flows and the stored login, sans-IO) plus an
+httpx client; the two differ only in how they send what the flows yield.
 """
 
 from __future__ import annotations
@@ -14,158 +14,20 @@ import httpx
 
 from . import protocol
 from .admin import Admin, AsyncAdmin
-from .connection import connect
+from .base_session import BaseSession
 from .core.admin import AdminFlows
-from .core.client import Core, Flow
+from .core.client import Flow
 from .errors import CometChatException, local_error
-from .listeners import ListenerRegistry, LoginListener
-from .models import AuthToken, User, UserList
-from .protocol import DEFAULT_TIMEOUT
-from .secret import Secret, redact_http_logs
-from .store import SessionStore
+from .models import AuthToken, User
+from .secret import Secret
 
 if TYPE_CHECKING:
     import pandas as pd
     from ipywidgets import VBox
 
     from .bulk import ProgressOption, Records
-    from .connection import EmulatorTarget
-    from .emulator import Emulator, RemoteEmulator
 
 T = TypeVar("T")
-
-
-class BaseSession:
-    """What `Session` and `AsyncSession` share: where they connect, their listeners,
-    the stored login and the users they created. Nothing here sends a request."""
-
-    def __init__(
-        self,
-        app_id: str | None = None,
-        region: str | None = None,
-        auth_key: str | Secret | None = None,
-        rest_api_key: str | Secret | None = None,
-        *,
-        client_host: str | None = None,
-        admin_host: str | None = None,
-        store: SessionStore | None = None,
-        emulator: EmulatorTarget | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        sleep: Callable[[float], Any] | None = None,
-    ) -> None:
-        connection = connect(
-            app_id,
-            region,
-            auth_key,
-            rest_api_key,
-            client_host=client_host,
-            admin_host=admin_host,
-            store=store,
-            emulator=emulator,
-        )
-        self.max_retries = max_retries
-        self.listeners = ListenerRegistry()
-        self._core = Core(connection, self.listeners, timeout)
-        redact_http_logs()
-        self._open(sleep)
-
-    def _open(self, sleep: Callable[[float], Any] | None) -> None:
-        """Create the HTTP client and the admin for this kind of session."""
-        raise NotImplementedError
-
-    @property
-    def app_id(self) -> str:
-        return self._core.connection.app_id
-
-    @property
-    def region(self) -> str:
-        return self._core.connection.region
-
-    @property
-    def emulator(self) -> Emulator | RemoteEmulator | None:
-        """The emulator this session talks to, or `None` on a real app."""
-        return self._core.connection.emulator
-
-    @property
-    def emulator_url(self) -> str | None:
-        """The served emulator's base URL; `None` in-process or on a real app."""
-        return self._core.connection.emulator_url
-
-    @property
-    def store(self) -> SessionStore:
-        return self._core.connection.store
-
-    @property
-    def auth_key(self) -> Secret | None:
-        """The auth key logins and creates use when given none (masked when shown)."""
-        return self._core.auth_key
-
-    @property
-    def rest_api_key(self) -> Secret | None:
-        """The REST API key `admin` calls use (masked when shown)."""
-        return self._core.connection.rest_api_key
-
-    @property
-    def timeout(self) -> float:
-        """Seconds each request may take."""
-        return self._core.timeout
-
-    @timeout.setter
-    def timeout(self, seconds: float) -> None:
-        self._core.timeout = seconds
-
-    @property
-    def created_users(self) -> UserList:
-        """The users this session created, oldest first."""
-        return UserList(self._core.created.values())
-
-    def created_users_frame(self) -> pd.DataFrame:
-        """The users this session created as a DataFrame (`uid` index; see `frames`)."""
-        from .frames import users_frame
-
-        return users_frame(self._core.created.values())
-
-    def _create_flow(self, user: User | Mapping[str, Any]) -> Flow[User]:
-        """One row's flow for bulk creation: the session's auth key, no `exist_ok`."""
-        return self._core.create_user(user, None, False)
-
-    def add_login_listener(self, listener_id: str, listener: LoginListener) -> None:
-        """Register `listener` (same id: replaced and moved last). No HTTP."""
-        self.listeners.add(listener_id, listener)
-
-    def remove_login_listener(self, listener_id: str) -> None:
-        """Unregister the listener with this id. No HTTP."""
-        self.listeners.remove(listener_id)
-
-    def __repr__(self) -> str:
-        where = "EMULATOR" if self.emulator is not None else "app"
-        user = self._core.logins.read().user
-        who = user.uid if user else None
-        return (
-            f"{type(self).__name__}({where} app_id={self.app_id!r}, region={self.region!r}, "
-            f"logged_in={who!r}, listeners={len(self.listeners)})"
-        )
-
-    def _repr_html_(self) -> str:
-        from .display import SessionView, session_html
-
-        view = SessionView(
-            kind=type(self).__name__,
-            app_id=self.app_id,
-            region=self.region,
-            emulator=self.emulator is not None,
-            emulator_url=self.emulator_url,
-            logged_in=self._core.logins.read().user,
-            listener_ids=self.listeners.ids,
-            subscribers=self.listeners.subscriber_count,
-            recent=list(self.listeners.recent),
-            created=len(self._core.created),
-            auth_key=self.auth_key,
-            rest_api_key=self.rest_api_key,
-            text=repr(self),
-        )
-        return session_html(view)
 
 
 class Session(BaseSession):

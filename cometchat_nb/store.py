@@ -6,7 +6,6 @@ A store maps an app id to a JSON-able dict: the logged-in user with its token,
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -28,19 +27,25 @@ class SessionStore(Protocol):
 
 
 class MemoryStore:
-    """A store in memory, shared by every session given the same instance."""
+    """A store in memory, shared by every session given the same instance.
+
+    Data is kept as JSON text, as a `FileStore` keeps it: what is loaded is a fresh
+    copy, and what cannot be written to a file cannot be saved here either.
+    """
 
     def __init__(self) -> None:
-        self._data: dict[str, dict[str, Any]] = {}
+        self._data: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def load(self, app_id: str) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy(self._data.get(app_id, {}))
+            text = self._data.get(app_id)
+        return {} if text is None else dict(json.loads(text))
 
     def save(self, app_id: str, data: dict[str, Any]) -> None:
+        text = json.dumps(data)
         with self._lock:
-            self._data[app_id] = copy.deepcopy(data)
+            self._data[app_id] = text
 
     def clear(self) -> None:
         """Forget every app's data."""

@@ -115,7 +115,7 @@ class Core:
         self, seen: StoredLogin, uid: str, key: Secret, remember: bool
     ) -> Flow[User]:
         """Mint a token with the key, then `PUT /me`; `remember` keeps the key until logout."""
-        if seen.user is not None and seen.user.uid.lower() == uid.lower():
+        if seen.uid is not None and seen.uid.lower() == uid.lower() and seen.user is not None:
             return seen.user
         seen = self._drop_other_session(seen)
         hosts, body = self.hosts(seen), protocol.device_body(str(seen.device_id))
@@ -155,7 +155,7 @@ class Core:
 
     def _drop_other_session(self, seen: StoredLogin) -> StoredLogin:
         """Clear a stored session locally, without a logout (spec 8.2 step 2); the store after."""
-        if seen.user is not None:
+        if seen.session is not None:
             self.logins.clear()
             self.login_key = None
             self.listeners.fire("session_cleared", seen.user)

@@ -46,6 +46,11 @@ class StoredLogin:
         return session if isinstance(user.get("uid"), str) else None
 
     @property
+    def uid(self) -> str | None:
+        """The logged-in user's uid, read without building the `User`."""
+        return None if self.session is None else str(self.session["user"]["uid"])
+
+    @property
     def token(self) -> Secret | None:
         return None if self.session is None else Secret(self.session["authToken"])
 
