@@ -59,16 +59,16 @@ class Subscription:
 
     def __init__(
         self,
-        registry: ListenerRegistry,
+        remove: Callable[[Subscription], None],
         callback: Callable[[Event], Any],
         on_flush: Callable[[], Any] | None = None,
     ) -> None:
-        self._registry = registry
+        self._remove = remove  # the registry's way to forget this subscription
         self.callback = callback
         self.on_flush = on_flush
 
     def unsubscribe(self) -> None:
-        self._registry._unsubscribe(self)
+        self._remove(self)
 
     __call__ = unsubscribe
 
@@ -123,7 +123,7 @@ class ListenerRegistry:
         `on_flush()`, if given, runs at the end of every session call (see `flush`),
         so a subscriber that buffers work during a burst of events can finish it.
         """
-        subscription = Subscription(self, callback, on_flush)
+        subscription = Subscription(self._unsubscribe, callback, on_flush)
         with self._lock:
             self._subscriptions.append(subscription)
         return subscription

@@ -100,20 +100,8 @@ def test_no_module_reads_another_modules_privates(path: Path) -> None:
         and not (node.attr.startswith("__") and node.attr.endswith("__"))
         and node.attr not in FOREIGN
         and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
-        and not _own_attribute(node)
     ]
     assert reaches == []
-
-
-def _own_attribute(node: ast.Attribute) -> bool:
-    """`self._a._b`: a private of an object this class holds privately (its own parts)."""
-    value = node.value
-    return (
-        isinstance(value, ast.Attribute)
-        and value.attr.startswith("_")
-        and isinstance(value.value, ast.Name)
-        and value.value.id == "self"
-    )
 
 
 @pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(ROOT)))
