@@ -23,6 +23,7 @@ from .errors import (
 from .listeners import ListenerRegistry, LoginListener
 from .models import AuthToken, Event, User, UserList
 from .nested import enable_nested_asyncio
+from .retry import Retry
 from .secret import Secret
 from .session import AsyncSession, Session
 from .store import FileStore, MemoryStore
@@ -53,6 +54,7 @@ __all__ = [
     "PermissionDeniedError",
     "QuotaExceededError",
     "RateLimitError",
+    "Retry",
     "Secret",
     "Session",
     "UnavailableError",

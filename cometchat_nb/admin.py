@@ -83,7 +83,7 @@ class Admin:
             per_page, search_key, search_in, status, roles, tags,
             with_tags, with_deactivated, only_deactivated,
         )  # fmt: skip
-        return map(User.from_dict, self._items(self._flows.users(params)))
+        return self._items(self._flows.users(params))
 
     def users_frame(self, **filters: Any) -> pd.DataFrame:
         """The app's users as a DataFrame, every page fetched; `filters` as `list_users`."""
@@ -97,7 +97,7 @@ class Admin:
 
     def list_auth_tokens(self, uid: str) -> list[AuthToken]:
         """Every auth token of `uid`, newest first."""
-        return [AuthToken.from_dict(item) for item in self._items(self._flows.auth_tokens(uid))]
+        return list(self._items(self._flows.auth_tokens(uid)))
 
     def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> dict[str, Any]:
         """Revoke one token; it stops working at once. `ERR_AUTH_TOKEN_NOT_FOUND`."""
@@ -107,7 +107,7 @@ class Admin:
         """Revoke every token of `uid`."""
         return self._run(self._flows.flush_auth_tokens(uid))
 
-    def _items(self, pager: Pager) -> Iterator[Any]:
+    def _items(self, pager: Pager[T]) -> Iterator[T]:
         while (flow := pager.next()) is not None:
             yield from self._run(flow)
 
@@ -163,7 +163,7 @@ class AsyncAdmin:
             per_page, search_key, search_in, status, roles, tags,
             with_tags, with_deactivated, only_deactivated,
         )  # fmt: skip
-        return self._users(self._flows.users(params))
+        return self._items(self._flows.users(params))
 
     async def users_frame(self, **filters: Any) -> pd.DataFrame:
         """`Admin.users_frame`, awaited."""
@@ -177,8 +177,7 @@ class AsyncAdmin:
 
     async def list_auth_tokens(self, uid: str) -> list[AuthToken]:
         """`Admin.list_auth_tokens`, awaited."""
-        pager = self._flows.auth_tokens(uid)
-        return [AuthToken.from_dict(item) async for item in self._items(pager)]
+        return [token async for token in self._items(self._flows.auth_tokens(uid))]
 
     async def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> dict[str, Any]:
         """`Admin.delete_auth_token`, awaited."""
@@ -188,11 +187,7 @@ class AsyncAdmin:
         """`Admin.flush_auth_tokens`, awaited."""
         return await self._run(self._flows.flush_auth_tokens(uid))
 
-    async def _users(self, pager: Pager) -> AsyncIterator[User]:
-        async for item in self._items(pager):
-            yield User.from_dict(item)
-
-    async def _items(self, pager: Pager) -> AsyncIterator[Any]:
+    async def _items(self, pager: Pager[T]) -> AsyncIterator[T]:
         while (flow := pager.next()) is not None:
             for item in await self._run(flow):
                 yield item

@@ -15,6 +15,7 @@ from .core.client import Core, Flow
 from .listeners import ListenerRegistry, LoginListener
 from .models import User, UserList
 from .protocol import DEFAULT_TIMEOUT
+from .retry import Retry
 from .secret import Secret, redact_http_logs
 from .store import SessionStore
 
@@ -41,7 +42,7 @@ class BaseSession:
         store: SessionStore | None = None,
         emulator: EmulatorTarget | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
+        retry: Retry | None = None,
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
         connection = connect(
@@ -54,7 +55,9 @@ class BaseSession:
             store=store,
             emulator=emulator,
         )
-        self.max_retries = max_retries
+        if retry is not None and not isinstance(retry, Retry):
+            raise TypeError(f"retry= takes a cometchat_nb.Retry, not {type(retry).__name__}")
+        self.retry = retry or Retry()
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, timeout)
         redact_http_logs()

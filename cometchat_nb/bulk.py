@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import httpx
 import pandas as pd
 
+from .core.client import Flow, answer
 from .errors import CometChatException
 from .frames import typed_frame
 from .models import User
@@ -29,7 +30,6 @@ from .secret import redact
 if TYPE_CHECKING:
     from ipywidgets import IntProgress
 
-    from .core.client import Flow
     from .listeners import ListenerRegistry
 
 Records = pd.DataFrame | Iterable[User | Mapping[str, Any]]
@@ -273,7 +273,7 @@ def create_users(
                     except Exception as exc:
                         step(position, flow, partial(flow.throw, exc))
                     else:
-                        step(position, flow, partial(flow.send, response))
+                        step(position, flow, partial(answer, flow, response))
                 start()
         finally:
             listeners.flush()

@@ -13,8 +13,13 @@ class CometChatException(Exception):
 
     `details` maps a field to its messages (validation errors); `http_status` is
     `None` for local errors; `source` is `"chat-api"` for the service, `"local"`
-    otherwise.
+    otherwise; `attempts` is how many times the request was sent (0 for a local
+    error); `outcome_unknown` is True when the request may have been carried out
+    although its answer was lost (a create is then read back, never resent blindly).
     """
+
+    attempts: int = 0
+    outcome_unknown: bool = False
 
     def __init__(
         self,
@@ -56,7 +61,7 @@ class CometChatException(Exception):
             "source": self.source,
             "name": self.name,
         }
-        return _rebuild, (type(self), self.code, self.message, kwargs)
+        return _rebuild, (type(self), self.code, self.message, kwargs), self.__dict__
 
 
 def _rebuild(

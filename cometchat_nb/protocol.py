@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import platform
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -20,6 +21,7 @@ from .secret import Secret, redact
 from .version import VERSION
 from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_REGION = "eu"
 SDK_HEADER = f"cometchat-nb@{VERSION}"
@@ -154,7 +156,7 @@ def read(response: httpx.Response) -> dict[str, Any]:
         secrets = ()
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         if body.get("data") is not None:
@@ -163,9 +165,32 @@ def read(response: httpx.Response) -> dict[str, Any]:
             exc = from_envelope(body["error"], response.status_code, secrets)
             if isinstance(exc, RateLimitError):
                 exc.retry_after = retry_after(response)
+            exc.attempts = attempts_of(response)
             raise exc
     excerpt = redact(response.content[:200].decode("utf-8", "replace"), secrets)
-    raise failed_to_fetch("unreadable response", response.status_code, excerpt)
+    error = failed_to_fetch("unreadable response", response.status_code, excerpt)
+    error.attempts = attempts_of(response)
+    raise error
+
+
+#: Where a session notes on a response how many tries its request took.
+ATTEMPTS = "cometchat_nb.attempts"
+
+
+def attempts_of(response: httpx.Response) -> int:
+    """How many tries the request of `response` took (1 unless a session noted more)."""
+    attempts = response.extensions.get(ATTEMPTS, 1)
+    return attempts if isinstance(attempts, int) else 1
+
+
+def parsed(parse: Callable[[Any], T], data: Any, response: httpx.Response) -> T:
+    """`parse(data)` (e.g. `User.from_dict`); an odd shape is `FAILED_TO_FETCH`, never raw."""
+    try:
+        return parse(data)
+    except Exception as exc:
+        error = failed_to_fetch(f"unexpected shape ({type(exc).__name__})", response.status_code)
+        error.attempts = attempts_of(response)
+        raise error from None
 
 
 def data_of(response: httpx.Response) -> Any:
@@ -174,17 +199,25 @@ def data_of(response: httpx.Response) -> Any:
 
 
 def object_data(response: httpx.Response, *required: str) -> dict[str, Any]:
-    """`data` as an object holding string `required` keys, else `FAILED_TO_FETCH`."""
+    """`data` as an object holding non-empty string `required` keys, else `FAILED_TO_FETCH`."""
     data = data_of(response)
-    if not isinstance(data, dict) or any(not isinstance(data.get(k), str) for k in required):
-        raise failed_to_fetch("unexpected response shape", response.status_code)
+    if not isinstance(data, dict) or any(
+        not isinstance(data.get(k), str) or not data[k] for k in required
+    ):
+        error = failed_to_fetch("unexpected response shape", response.status_code)
+        error.attempts = attempts_of(response)
+        raise error
     return data
 
 
-def transport_error(exc: httpx.HTTPError) -> CometChatException:
+def transport_error(
+    exc: httpx.HTTPError, attempts: int = 1, outcome_unknown: bool = False
+) -> CometChatException:
     """`FAILED_TO_FETCH` for a network error or timeout, without the httpx text."""
     reason = "timeout" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
-    return failed_to_fetch(reason)
+    error = failed_to_fetch(reason)
+    error.attempts, error.outcome_unknown = attempts, outcome_unknown
+    return error
 
 
 def retry_after(response: httpx.Response, default: float = 15.0) -> float:
@@ -194,18 +227,3 @@ def retry_after(response: httpx.Response, default: float = 15.0) -> float:
         return max(0.0, float(value)) if value is not None else default
     except ValueError:
         return default
-
-
-#: The longest `Retry-After` a session waits out; a longer one raises at once.
-MAX_RETRY_WAIT = 60.0
-
-
-def retry_wait(response: httpx.Response, attempt: int, max_retries: int) -> float | None:
-    """Seconds to wait before resending after a 429, or None to hand the response on.
-
-    Any request may be resent: a 429 means the service did nothing with it.
-    """
-    if response.status_code != 429 or attempt >= max_retries:
-        return None
-    wait = retry_after(response)
-    return wait if wait <= MAX_RETRY_WAIT else None

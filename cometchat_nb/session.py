@@ -16,7 +16,7 @@ from . import protocol
 from .admin import Admin, AsyncAdmin
 from .base_session import BaseSession
 from .core.admin import AdminFlows
-from .core.client import Flow
+from .core.client import Flow, answer
 from .errors import CometChatException, local_error
 from .models import AuthToken, User
 from .secret import Secret
@@ -45,20 +45,24 @@ class Session(BaseSession):
         self.admin = Admin(AdminFlows(self._core), self._run)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send one request, resending it after a 429 as `protocol.retry_wait` says."""
-        attempt = 0
+        """Send one request, resending it as the session's `Retry` allows."""
+        attempts = self.retry.start(request)
         while True:
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             try:
                 response = self._client.send(request)
             except httpx.HTTPError as exc:
-                raise protocol.transport_error(exc) from None
-            wait = protocol.retry_wait(response, attempt, self.max_retries)
-            if wait is None:
-                return response
+                wait = attempts.after_error(exc)
+                if wait is None:
+                    unknown = attempts.outcome_unknown(exc)
+                    raise protocol.transport_error(exc, attempts.count, unknown) from None
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    response.extensions[protocol.ATTEMPTS] = attempts.count
+                    return response
             self._sleep(wait)
-            attempt += 1
 
     def _run(self, flow: Flow[T]) -> T:
         """Drive a flow: send each request it yields, hand it the response.
@@ -73,7 +77,7 @@ class Session(BaseSession):
                 except CometChatException as exc:
                     request = flow.throw(exc)
                 else:
-                    request = flow.send(response)
+                    request = answer(flow, response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         finally:
@@ -198,21 +202,25 @@ class AsyncSession(BaseSession):
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """`Session._send`, awaited (a plain `sleep=` function works too)."""
-        attempt = 0
+        attempts = self.retry.start(request)
         while True:
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             try:
                 response = await self._client.send(request)
             except httpx.HTTPError as exc:
-                raise protocol.transport_error(exc) from None
-            wait = protocol.retry_wait(response, attempt, self.max_retries)
-            if wait is None:
-                return response
+                wait = attempts.after_error(exc)
+                if wait is None:
+                    unknown = attempts.outcome_unknown(exc)
+                    raise protocol.transport_error(exc, attempts.count, unknown) from None
+            else:
+                wait = attempts.after_response(response)
+                if wait is None:
+                    response.extensions[protocol.ATTEMPTS] = attempts.count
+                    return response
             pause = self._sleep(wait)
             if isinstance(pause, Awaitable):
                 await pause
-            attempt += 1
 
     async def _run(self, flow: Flow[T]) -> T:
         """`Session._run`, awaited."""
@@ -224,7 +232,7 @@ class AsyncSession(BaseSession):
                 except CometChatException as exc:
                     request = flow.throw(exc)
                 else:
-                    request = flow.send(response)
+                    request = answer(flow, response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         finally:

@@ -11,7 +11,7 @@ import ipywidgets
 import pandas as pd
 import pytest
 
-from cometchat_nb import AsyncSession, Emulator, Event, Session, User
+from cometchat_nb import AsyncSession, Emulator, Event, Retry, Session, User
 from cometchat_nb import bulk as bulk_module
 from cometchat_nb.emulator import RateLimiter
 
@@ -157,7 +157,7 @@ def test_a_rate_limited_row_is_retried_after_retry_after() -> None:
         sleeps.append(seconds)
         now[0] += seconds
 
-    with Session(emulator=emulator, sleep=sleep, max_retries=2) as session:
+    with Session(emulator=emulator, sleep=sleep, retry=Retry(attempts=3)) as session:
         rows = [{"uid": f"limited-{i}", "name": "L"} for i in range(12)]
         result = session.create_users(rows, concurrency=1, progress=False)
     assert list(result["result"]) == ["created"] * 12
@@ -172,7 +172,7 @@ def test_retries_exhausted_report_the_429_code() -> None:
         rate_limiter=RateLimiter(limits={"core": 3}, enforce=True, retry_after=7),
     )
     sleeps: list[float] = []
-    with Session(emulator=emulator, sleep=sleeps.append, max_retries=2) as session:
+    with Session(emulator=emulator, sleep=sleeps.append, retry=Retry(attempts=3)) as session:
         rows = [{"uid": f"limited-{i}", "name": "L"} for i in range(5)]
         result = session.create_users(rows, concurrency=2, progress=False)
     assert list(result["result"]) == ["created"] * 3 + ["error"] * 2

@@ -12,6 +12,7 @@ from cometchat_nb import (
     Event,
     FileStore,
     MemoryStore,
+    Retry,
     Session,
     UnavailableError,
     User,
@@ -240,13 +241,13 @@ def test_a_rate_limited_call_is_retried_after_retry_after(emulator: Emulator) ->
     assert slept == [7.0] and {"one", "two"} <= set(emulator.users)
 
 
-def test_rate_limit_gives_up_after_max_retries(emulator: Emulator) -> None:
+def test_rate_limit_gives_up_after_the_last_attempt(emulator: Emulator) -> None:
     from cometchat_nb import RateLimitError
     from cometchat_nb.emulator import RateLimiter
 
     emulator.rate_limiter = RateLimiter(limits={"core": 0}, enforce=True, retry_after=3)
     slept: list[float] = []
-    with Session(emulator=emulator, sleep=slept.append, max_retries=2) as s:
+    with Session(emulator=emulator, sleep=slept.append, retry=Retry(attempts=3)) as s:
         with pytest.raises(RateLimitError) as raised:
             s.create_user(User("one", name="One"))
     assert raised.value.code == "ERR_TOO_MANY_REQUESTS" and raised.value.retry_after == 3

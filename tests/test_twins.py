@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cometchat_nb import AsyncSession, CometChatException, Emulator, Session
+from cometchat_nb import AsyncSession, CometChatException, Emulator, Retry, Session
 from cometchat_nb.admin import Admin, AsyncAdmin
 from cometchat_nb.emulator import RateLimiter
 
@@ -75,7 +75,7 @@ async def test_retries_are_bounded(open_session: Open) -> None:
     limiter = RateLimiter(limits={"core": 0}, enforce=True, retry_after=3)
     emulator = Emulator(clock=lambda: 1_717_000_020.0, rate_limiter=limiter)
     slept: list[float] = []
-    session = open_session(emulator=emulator, sleep=slept.append, max_retries=2)
+    session = open_session(emulator=emulator, sleep=slept.append, retry=Retry(attempts=3))
     try:
         with pytest.raises(CometChatException) as raised:
             await outcome(session.create_user({"uid": "never", "name": "N"}))

@@ -3,35 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..errors import failed_to_fetch, local_error
 from ..models import AuthToken, User
-from ..protocol import object_data, read
+from ..protocol import object_data, parsed, read
 from ..secret import Secret
 from ..validation import check_new_user, check_uid, user_fields
 from .client import Core, Flow
 
 Page = tuple[list[Any], int]  # the items, and the number of pages
+T = TypeVar("T")
 
 
-class Pager:
+class Pager(Generic[T]):
     """A listing, one flow per page: run `next()`'s flows until it returns None."""
 
-    def __init__(self, page: Callable[[int], Flow[Page]]) -> None:
+    def __init__(self, page: Callable[[int], Flow[Page]], parse: Callable[[Any], T]) -> None:
         self._page = page
+        self._parse = parse
         self._number = 1
         self._done = False
 
-    def next(self) -> Flow[list[Any]] | None:
-        """The flow fetching the next page's items, or None after the last page."""
+    def next(self) -> Flow[list[T]] | None:
+        """The flow fetching the next page's items, parsed, or None after the last page."""
         return None if self._done else self._fetch()
 
-    def _fetch(self) -> Flow[list[Any]]:
+    def _fetch(self) -> Flow[list[T]]:
         items, pages = yield from self._page(self._number)
         self._done = self._number >= pages or not items
         self._number += 1
-        return items
+        return [self._parse(item) for item in items]
 
 
 def list_params(
@@ -91,12 +93,23 @@ class AdminFlows:
         self, method: str, *segments: str, required: tuple[str, ...] = (), **kwargs: Any
     ) -> Flow[dict[str, Any]]:
         """One REST call answered by an object holding `required` string fields."""
+        return (yield from self._parsed(dict, method, *segments, required=required, **kwargs))
+
+    def _parsed(
+        self,
+        parse: Callable[[dict[str, Any]], T],
+        method: str,
+        *segments: str,
+        required: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> Flow[T]:
+        """`_call`, its answer parsed (`FAILED_TO_FETCH` for an odd shape)."""
         request = self.core.build(
             method, self.core.connection.hosts.rest, *segments,
             api_key=self.key(segments[0]), **kwargs,
         )  # fmt: skip
         response = yield request
-        return object_data(response, *required)
+        return parsed(parse, object_data(response, *required), response)
 
     def _page(self, *segments: str, params: dict[str, Any]) -> Flow[Page]:
         request = self.core.build(
@@ -128,9 +141,7 @@ class AdminFlows:
         return (yield from self.core.created_or_existing(request, fields["uid"], exist_ok, seen))
 
     def get_user(self, uid: str) -> Flow[User]:
-        return User.from_dict(
-            (yield from self._call("GET", "users", check_uid(uid), required=("uid",)))
-        )
+        return (yield from self._parsed(User.from_dict, "GET", "users", check_uid(uid)))
 
     def update_user(
         self, uid: str, changes: User | Mapping[str, Any], unset: Iterable[str]
@@ -138,8 +149,7 @@ class AdminFlows:
         body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
         if unset:
             body["unset"] = list(_strings(unset, "unset"))
-        data = yield from self._call("PUT", "users", check_uid(uid), body=body, required=("uid",))
-        return User.from_dict(data)
+        return (yield from self._parsed(User.from_dict, "PUT", "users", check_uid(uid), body=body))
 
     def delete_user(self, uid: str, permanent: bool) -> Flow[dict[str, Any]]:
         body = {"permanent": bool(permanent)}
@@ -157,22 +167,28 @@ class AdminFlows:
             raise local_error("INVALID_UID", "Give a non-empty list of uid strings.")
         return (yield from self._call(method, "users", body={key: uid_list}))
 
-    def users(self, params: dict[str, Any]) -> Pager:
+    def users(self, params: dict[str, Any]) -> Pager[User]:
         """The app's users, page by page (`params` from `list_params`)."""
         self.key("users")
-        return Pager(lambda page: self._page("users", params={**params, "page": page}))
+        return Pager(
+            lambda page: self._page("users", params={**params, "page": page}), User.from_dict
+        )
 
-    def auth_tokens(self, uid: str) -> Pager:
+    def auth_tokens(self, uid: str) -> Pager[AuthToken]:
         """Every auth token of `uid`, page by page."""
         check_uid(uid)
-        return Pager(lambda page: self._page("users", uid, "auth_tokens", params={"page": page}))
+        return Pager(
+            lambda page: self._page("users", uid, "auth_tokens", params={"page": page}),
+            AuthToken.from_dict,
+        )
 
     def create_auth_token(self, uid: str, force: bool) -> Flow[AuthToken]:
-        data = yield from self._call(
-            "POST", "users", check_uid(uid), "auth_tokens",
-            body={"force": bool(force)}, required=("authToken",),
+        return (
+            yield from self._parsed(
+                AuthToken.from_dict, "POST", "users", check_uid(uid), "auth_tokens",
+                body={"force": bool(force)}, required=("authToken",),
+            )
         )  # fmt: skip
-        return AuthToken.from_dict(data)
 
     def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> Flow[dict[str, Any]]:
         if isinstance(token, AuthToken):

@@ -10,7 +10,7 @@ the listener registry, the stored login, the login's key and the users created.
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -20,7 +20,7 @@ from ..connection import Connection
 from ..errors import CometChatException, failed_to_fetch, local_error, missing_parameters
 from ..listeners import ListenerRegistry
 from ..models import AuthToken, User
-from ..protocol import Hosts, data_of, object_data
+from ..protocol import Hosts, data_of, object_data, parsed
 from ..secret import Secret
 from ..validation import (
     check_login,
@@ -47,6 +47,39 @@ def not_logged_in(endpoint: str) -> CometChatException:
     return local_error(
         "USER_NOT_LOGED_IN", _NOT_LOGGED_IN.format(endpoint=endpoint), name="User not logged-in"
     )
+
+
+#: What reading an odd answer may raise inside a flow, short of a typed error.
+_SHAPE_ERRORS = (
+    ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, RecursionError,
+)  # fmt: skip
+
+
+def answer(flow: Flow[T], response: httpx.Response) -> httpx.Request:
+    """Hand `response` to `flow`; its next request (`StopIteration` when it ends).
+
+    Whatever an answer of an unexpected shape makes the flow raise reaches the caller
+    as `FAILED_TO_FETCH`, never as a raw Python error.
+    """
+    try:
+        return flow.send(response)
+    except _SHAPE_ERRORS as exc:
+        error = failed_to_fetch(f"unexpected shape ({type(exc).__name__})", response.status_code)
+        error.attempts = protocol.attempts_of(response)
+        raise error from None
+
+
+def _object(data: Any) -> dict[str, Any]:
+    """`data` when it is an object (a `parse` for `_client_call`)."""
+    if not isinstance(data, dict):
+        raise TypeError(f"expected an object, got {type(data).__name__}")
+    return data
+
+
+def _token_in(answer: Mapping[str, Any], sent: Secret) -> Secret:
+    """The token a `/me` answer names (a non-empty string), else the one sent."""
+    token = answer.get("authToken")
+    return Secret(token) if isinstance(token, str) and token else sent
 
 
 class Core:
@@ -144,7 +177,7 @@ class Core:
                 "PUT", self.hosts(seen).client, "me", auth_token=token, body=body
             )
             data = object_data(response, "uid")
-            user = self.logins.save(seen, data, Secret(data.get("authToken") or token))
+            user = self.logins.save(seen, data, _token_in(data, token))
         except CometChatException as exc:
             self.listeners.fire("login_failure", exc)
             if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
@@ -187,12 +220,12 @@ class Core:
             raise error
         return result
 
-    def _client_call(self, request: httpx.Request) -> Flow[Any]:
-        """Send a call made with the session's token; a rejected token logs out (spec 8.5),
-        unless the session it belonged to has already ended."""
+    def _client_call(self, request: httpx.Request, parse: Callable[[Any], T]) -> Flow[T]:
+        """Send a call made with the session's token and parse its `data`; a rejected token
+        logs out (spec 8.5), unless the session it belonged to has already ended."""
         try:
             response = yield request
-            return data_of(response)
+            return parsed(parse, data_of(response), response)
         except CometChatException as exc:
             if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
                 token = self.logins.read().token
@@ -226,7 +259,7 @@ class Core:
         (with no login and no REST API key to read it, a `User` with only the uid)."""
         response = yield request
         try:
-            created = User.from_dict(object_data(response, "uid"))
+            created = parsed(User.from_dict, object_data(response, "uid"), response)
         except CometChatException as exc:
             if not (exist_ok and exc.code == ERR_UID_ALREADY_EXISTS):
                 raise
@@ -250,8 +283,7 @@ class Core:
             request = self.build("GET", self.hosts(seen).rest, "users", uid, api_key=rest_key)
         else:
             raise not_logged_in("users")
-        data = yield from self._client_call(request)
-        return User.from_dict(data)
+        return (yield from self._client_call(request, User.from_dict))
 
     def update_current_user_details(self, user: User | Mapping[str, Any]) -> Flow[User]:
         """`PUT /me` with a profile body; the stored user follows (unless logged out meanwhile)."""
@@ -268,7 +300,5 @@ class Core:
             )
         check_profile_update(fields)
         request = self.build("PUT", self.hosts(seen).client, "me", auth_token=token, body=fields)
-        data = yield from self._client_call(request)
-        if not isinstance(data, dict):
-            raise failed_to_fetch("unexpected response shape")
-        return self.logins.save(seen, data, Secret(data.get("authToken") or token), replacing=token)
+        data = yield from self._client_call(request, _object)
+        return self.logins.save(seen, data, _token_in(data, token), replacing=token)

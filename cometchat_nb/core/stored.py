@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..errors import local_error
+from ..errors import failed_to_fetch, local_error
 from ..models import User
 from ..secret import Secret
 from ..store import SessionStore
@@ -119,7 +119,10 @@ class LoginStore:
         """
         user_data = {k: v for k, v in answer.items() if k not in SESSION_KEYS}
         user_data["status"] = "online"
-        user = User.from_dict(user_data).replace(auth_token=token)
+        try:
+            user = User.from_dict(user_data).replace(auth_token=token)
+        except Exception as exc:
+            raise failed_to_fetch(f"unexpected user shape ({type(exc).__name__})") from None
         with self._lock:
             previous: Mapping[str, Any] = {}
             if replacing is not None:
