@@ -138,7 +138,7 @@ class AdminFlows:
             body=fields,
         )
         seen = self.core.logins.read()
-        return (yield from self.core.created_or_existing(request, fields["uid"], exist_ok, seen))
+        return (yield from self.core.send_create(request, fields, exist_ok, seen))
 
     def get_user(self, uid: str) -> Flow[User]:
         return (yield from self._parsed(User.from_dict, "GET", "users", check_uid(uid)))

@@ -31,6 +31,7 @@ from ..validation import (
     user_fields,
 )
 from ..wire import AUTH_ERR_AUTH_TOKEN_NOT_FOUND, ERR_UID_ALREADY_EXISTS
+from .create import create, read_back
 from .stored import LoginStore, StoredLogin
 
 T = TypeVar("T")
@@ -250,25 +251,41 @@ class Core:
         request = self.build(
             "POST", self.hosts(seen).admin, "users", api_key=Secret(key), body=fields
         )
-        return (yield from self.created_or_existing(request, fields["uid"], exist_ok, seen))
+        return (yield from self.send_create(request, fields, exist_ok, seen))
 
-    def created_or_existing(
-        self, request: httpx.Request, uid: str, exist_ok: bool, seen: StoredLogin
+    def send_create(
+        self, request: httpx.Request, fields: Mapping[str, Any], exist_ok: bool, seen: StoredLogin
     ) -> Flow[User]:
-        """Send a create; on `ERR_UID_ALREADY_EXISTS` with `exist_ok`, fetch the user instead
-        (with no login and no REST API key to read it, a `User` with only the uid)."""
-        response = yield request
+        """Send a create (see `core.create`); fire `user_created` for the user it made.
+
+        On `ERR_UID_ALREADY_EXISTS` with `exist_ok`, the existing user instead (with no
+        login and no REST API key to read it, a `User` with only the uid).
+        """
+        uid = str(fields["uid"])
+        reader = self.reader(uid, seen)
         try:
-            created = parsed(User.from_dict, object_data(response, "uid"), response)
+            user = yield from create(request, fields, reader)
         except CometChatException as exc:
             if not (exist_ok and exc.code == ERR_UID_ALREADY_EXISTS):
                 raise
-            if seen.token is None and self.connection.rest_api_key is None:
+            if reader is None:
                 return User(uid.lower())
-            return (yield from self.get_user(uid))
-        self.created[created.uid] = created
-        self.listeners.fire("user_created", created)
-        return created
+            existing = yield from read_back(reader)
+            if existing is None:
+                raise
+            return existing
+        self.created[user.uid] = user
+        self.listeners.fire("user_created", user)
+        return user
+
+    def reader(self, uid: str, seen: StoredLogin) -> httpx.Request | None:
+        """The request that reads `uid`: with the REST API key, else the login's token."""
+        rest_key, token = self.connection.rest_api_key, seen.token
+        if rest_key is not None:
+            return self.build("GET", self.connection.hosts.rest, "users", uid, api_key=rest_key)
+        if token is not None:
+            return self.build("GET", self.hosts(seen).client, "users", uid, auth_token=token)
+        return None
 
     def get_user(self, uid: Any) -> Flow[User]:
         """`GET /users/{uid}` with the session's token, else the REST API key."""

@@ -1,0 +1,79 @@
+"""A create whose answer is lost is resolved by reading back: reported truly, made once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from cometchat_nb import CometChatException, Emulator, Session, User
+from cometchat_nb.core.create import create
+from cometchat_nb.protocol import build, transport_error
+
+Lose = Callable[[httpx.Request, int], str | None]  # "before" / "after" the service acts, or None
+
+
+def run(emulator: Emulator, flow: object, lose: Lose) -> User:
+    """Drive a create flow against the emulator, losing answers as `lose` says."""
+    sent = 0
+    request = next(flow)  # type: ignore[call-overload]
+    while True:
+        sent += 1
+        when = lose(request, sent)
+        try:
+            if when is None:
+                request = flow.send(emulator.handle(request))  # type: ignore[attr-defined]
+                continue
+            if when == "after":
+                emulator.handle(request)  # the service acts; its answer never arrives
+            error = transport_error(httpx.ReadTimeout("lost"), 1, request.method == "POST")
+            request = flow.throw(error)  # type: ignore[attr-defined]
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def requests(emulator: Emulator, uid: str) -> tuple[httpx.Request, httpx.Request | None]:
+    base = "http://emulator.invalid/v3"
+    fields = {"uid": uid, "name": "Kevin"}
+    post = build("POST", base, "users", app_id=emulator.app_id, api_key=emulator.rest_api_key,
+                 body=fields)  # fmt: skip
+    read = build("GET", base, "users", uid, app_id=emulator.app_id, api_key=emulator.rest_api_key)
+    return post, read
+
+
+@pytest.mark.parametrize("reader", [True, False], ids=["read back", "no way to read"])
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_lost_answer_is_resolved(emulator: Emulator, when: str, reader: bool) -> None:
+    post, read = requests(emulator, "kevin")
+    flow = create(post, {"uid": "kevin", "name": "Kevin"}, read if reader else None)
+    user = run(emulator, flow, lambda request, n: when if n == 1 else None)
+    assert user.uid == "kevin" and user.name == "Kevin"
+    assert "kevin" in emulator.users
+    handled = [r for r in emulator.requests if r.method == "POST"]
+    # resent only when it cannot be read back; the service refuses the second as a repeat
+    assert len(handled) == (2 if when == "after" and not reader else 1)
+
+
+def test_a_uid_taken_by_someone_else_is_not_reported_created(emulator: Emulator) -> None:
+    post, read = requests(emulator, "cometchat-uid-1")  # exists, named "Andrew Joseph"
+    flow = create(post, {"uid": "cometchat-uid-1", "name": "Kevin"}, read)
+    with pytest.raises(CometChatException) as raised:
+        run(emulator, flow, lambda request, n: "before" if n == 1 else None)
+    assert raised.value.code == "ERR_UID_ALREADY_EXISTS"
+
+
+def test_answers_lost_every_time_give_up_with_the_error(emulator: Emulator) -> None:
+    post, read = requests(emulator, "kevin")
+    flow = create(post, {"uid": "kevin", "name": "Kevin"}, read)
+    with pytest.raises(CometChatException) as raised:
+        run(emulator, flow, lambda request, n: "before" if request.method == "POST" else None)
+    assert raised.value.code == "FAILED_TO_FETCH" and raised.value.outcome_unknown
+
+
+def test_a_session_reports_a_created_user_once(emulator: Emulator) -> None:
+    with Session(emulator=emulator) as session:
+        events: list[str] = []
+        session.listeners.subscribe(lambda event: events.append(event.name))
+        session.create_user(User("kevin", name="Kevin"))
+    assert events == ["user_created"] and [u.uid for u in session.created_users] == ["kevin"]
