@@ -44,14 +44,17 @@ class LoginListener:
 
 
 def describe(payload: Any) -> str:
-    """A short, secret-free text for an event's payload."""
-    if isinstance(payload, User):
-        return payload.uid
-    if isinstance(payload, CometChatException):
-        return f"{payload.code}: {payload.message}"
-    if isinstance(payload, BaseException):
-        return redact(f"{type(payload).__name__}: {payload}")
-    return "" if payload is None else redact(str(payload))
+    """A short, secret-free text for an event's payload (never raises)."""
+    try:
+        if isinstance(payload, User):
+            return str(payload.uid)
+        if isinstance(payload, CometChatException):
+            return redact(f"{payload.code}: {payload.message}")
+        if isinstance(payload, BaseException):
+            return redact(f"{type(payload).__name__}: {payload}")
+        return "" if payload is None else redact(str(payload))
+    except Exception:
+        return f"<unprintable {type(payload).__name__}>"
 
 
 class Subscription:
@@ -92,6 +95,7 @@ class ListenerRegistry:
         self._listeners: dict[str, LoginListener] = {}
         self._subscriptions: list[Subscription] = []
         self._lock = threading.RLock()
+        self._queue = threading.local()  # per thread: events fired, not yet dispatched
         self.recent: deque[Event] = deque(maxlen=recent)
 
     def add(self, listener_id: str, listener: LoginListener) -> None:
@@ -164,25 +168,49 @@ class ListenerRegistry:
     def fire(self, name: str, payload: Any = None) -> Event:
         """Tell the listeners with a `name` callback, then every subscriber.
 
-        A listener's failure is published after the event that caused it.
+        Events reach everyone in the order they were fired: one fired by a listener
+        or subscriber while an event is being told waits until that one is done, and
+        a listener's failure (`listener_error`) comes after the event that caused it.
         """
         event = self._record(name, payload)
-        with self._lock:
-            listeners = list(self._listeners.items())
-        failures: list[tuple[str, Exception]] = []
-        if name in LOGIN_CALLBACKS:
+        self._dispatch(event)
+        return event
+
+    def _dispatch(self, event: Event) -> None:
+        """Queue `event`; the outermost call on this thread tells them all, in order."""
+        pending: deque[Event] | None = getattr(self._queue, "pending", None)
+        if pending is not None:
+            pending.append(event)
+            return
+        pending = self._queue.pending = deque([event])
+        try:
+            while pending:
+                self._tell(pending.popleft())
+        finally:
+            del self._queue.pending
+
+    def _tell(self, event: Event) -> None:
+        if event.name in LOGIN_CALLBACKS:
+            with self._lock:
+                listeners = list(self._listeners.items())
             for listener_id, listener in listeners:
-                callback = getattr(listener, name)
+                callback = getattr(listener, event.name)
                 if callback is None:
                     continue
                 try:
-                    callback() if payload is None else callback(payload)
+                    callback() if event.payload is None else callback(event.payload)
                 except Exception as exc:
-                    failures.append((f"listener {listener_id!r}", exc))
-        self._publish(event)
-        for who, failure in failures:
-            self._listener_failed(who, name, failure)
-        return event
+                    self._listener_failed(f"listener {listener_id!r}", event.name, exc)
+        with self._lock:
+            subscriptions = list(self._subscriptions)
+        for subscription in subscriptions:
+            try:
+                subscription.callback(event)
+            except Exception as exc:
+                if event.name == "listener_error":
+                    logger.exception("subscriber failed on a listener_error event")
+                else:
+                    self._listener_failed("a subscriber", event.name, exc)
 
     def _record(self, name: str, payload: Any, detail: str | None = None) -> Event:
         event = Event(
@@ -196,21 +224,9 @@ class ListenerRegistry:
             self.recent.append(event)
         return event
 
-    def _publish(self, event: Event) -> None:
-        with self._lock:
-            subscriptions = list(self._subscriptions)
-        for subscription in subscriptions:
-            try:
-                subscription.callback(event)
-            except Exception as exc:
-                if event.name == "listener_error":
-                    logger.exception("subscriber failed on a listener_error event")
-                else:
-                    self._listener_failed("a subscriber", event.name, exc)
-
     def _listener_failed(self, who: str, name: str, exc: BaseException) -> Event:
         detail = f"{who} raised in {name}: {describe(exc)}"
         logger.warning("%s", detail)
         event = self._record("listener_error", exc, detail)
-        self._publish(event)
+        self._dispatch(event)
         return event

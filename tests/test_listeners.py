@@ -6,7 +6,17 @@ import logging
 
 import pytest
 
-from cometchat_nb import Event, ListenerRegistry, LoginListener, Session, User
+from cometchat_nb import (
+    CometChatException,
+    Emulator,
+    Event,
+    ListenerRegistry,
+    LoginListener,
+    Retry,
+    Session,
+    User,
+)
+from cometchat_nb.emulator import RateLimiter
 
 
 def test_same_id_replaces_and_moves_last() -> None:
@@ -51,7 +61,7 @@ def test_a_failing_subscriber_is_reported_to_the_others() -> None:
     registry.subscribe(broken)
     registry.subscribe(seen.append)
     registry.fire("logout_success")
-    assert [e.name for e in seen] == ["listener_error", "logout_success"]
+    assert [e.name for e in seen] == ["logout_success", "listener_error"]
 
 
 def test_subscriptions_end_when_called_or_exited() -> None:
@@ -75,3 +85,53 @@ def test_recent_events_are_bounded() -> None:
 def test_only_login_listeners_are_accepted() -> None:
     with pytest.raises(TypeError):
         ListenerRegistry().add("x", lambda: None)  # type: ignore[arg-type]
+
+
+def test_a_logout_the_service_did_not_confirm_fires_logout_failure() -> None:
+    emulator = Emulator(rate_limiter=RateLimiter(limits={"core": 1}, enforce=True))
+    with Session(emulator=emulator, retry=Retry(attempts=1)) as session:
+        session.login("cometchat-uid-1")  # PUT /me: the one core request the window allows
+        calls: list[tuple[str, object]] = []
+        session.add_login_listener(
+            "l",
+            LoginListener(
+                logout_success=lambda: calls.append(("logout_success", None)),
+                logout_failure=lambda exc: calls.append(("logout_failure", exc)),
+            ),
+        )
+        with pytest.raises(CometChatException) as raised:
+            session.logout()
+        assert session.get_logged_in_user() is None  # the local session is cleared anyway
+    assert calls == [("logout_failure", raised.value)]
+    assert raised.value.code == "ERR_TOO_MANY_REQUESTS"
+    assert "may still be valid" in raised.value.message
+    assert "flush_auth_tokens('cometchat-uid-1')" in raised.value.message
+
+
+def test_subscribers_see_nested_events_in_the_order_fired() -> None:
+    registry, seen = ListenerRegistry(), []
+
+    def relogin(user: User) -> None:
+        registry.fire("logout_success")  # fired by a listener, during login_success
+        raise ValueError("after the nested event")
+
+    registry.add("nested", LoginListener(login_success=relogin))
+    registry.subscribe(lambda event: seen.append(event.name))
+    registry.fire("login_success", User("kevin"))
+    assert seen == ["login_success", "logout_success", "listener_error"]
+
+
+def test_a_listener_raising_the_unprintable_never_breaks_the_call(session: Session) -> None:
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no text")
+
+    def broken(user: User) -> None:
+        raise Unprintable
+
+    session.add_login_listener("broken", LoginListener(login_success=broken))
+    seen: list[Event] = []
+    session.listeners.subscribe(seen.append)
+    assert session.login("cometchat-uid-1").uid == "cometchat-uid-1"
+    assert [e.name for e in seen] == ["login_success", "listener_error"]
+    assert "unprintable" in seen[1].detail

@@ -9,6 +9,7 @@ the listener registry, the stored login, the login's key and the users created.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, TypeVar
@@ -68,6 +69,18 @@ def answer(flow: Flow[T], response: httpx.Response) -> httpx.Request:
         error = failed_to_fetch(f"unexpected shape ({type(exc).__name__})", response.status_code)
         error.attempts = protocol.attempts_of(response)
         raise error from None
+
+
+def _unconfirmed(error: CometChatException, uid: str) -> CometChatException:
+    """`error`, saying what a logout the service did not confirm leaves behind."""
+    hint = (
+        " The local session is cleared, but the service did not confirm the logout: the "
+        f"auth token may still be valid. Revoke it with session.admin.flush_auth_tokens({uid!r})."
+    )
+    failure = copy.copy(error)
+    failure.message = error.message + hint
+    failure.args = (failure.message,)
+    return failure
 
 
 def _object(data: Any) -> dict[str, Any]:
@@ -203,22 +216,29 @@ class Core:
         self.listeners.fire("logout_success")
 
     def logout(self) -> Flow[dict[str, Any]]:
-        """`DELETE /me`, then forget the session; a rejected token still logs out."""
+        """`DELETE /me`, then forget the session, whatever the answer.
+
+        Confirmed (or the token already rejected): `logout_success`. Not confirmed:
+        `logout_failure` with the error, which says the token may still be valid.
+        """
         seen = self.logins.read()
         token = seen.token
         if token is None:
             self._logged_out()
             raise not_logged_in("logout")
-        error: CometChatException | None = None
-        result: dict[str, Any] = {}
         try:
             response = yield self.build("DELETE", self.hosts(seen).client, "me", auth_token=token)
             result = object_data(response)
         except CometChatException as exc:
-            error = exc
+            if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
+                self._logged_out()
+                return {}
+            self.logins.clear()
+            self.login_key = None
+            failure = _unconfirmed(exc, seen.uid or "")
+            self.listeners.fire("logout_failure", failure)
+            raise failure from None
         self._logged_out()
-        if error is not None and error.code != AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
-            raise error
         return result
 
     def _client_call(self, request: httpx.Request, parse: Callable[[Any], T]) -> Flow[T]:
