@@ -18,6 +18,7 @@ from .protocol import DEFAULT_TIMEOUT
 from .retry import Retry
 from .secret import Secret, redact_http_logs
 from .store import SessionStore
+from .validation import check_seconds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +60,7 @@ class BaseSession:
             raise TypeError(f"retry= takes a cometchat_nb.Retry, not {type(retry).__name__}")
         self.retry = retry or Retry()
         self.listeners = ListenerRegistry()
-        self._core = Core(connection, self.listeners, timeout)
+        self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
         redact_http_logs()
         self._open(sleep)
 
@@ -106,7 +107,7 @@ class BaseSession:
 
     @timeout.setter
     def timeout(self, seconds: float) -> None:
-        self._core.timeout = seconds
+        self._core.timeout = check_seconds("timeout", seconds)
 
     @property
     def created_users(self) -> UserList:

@@ -26,6 +26,7 @@ from .errors import CometChatException
 from .frames import typed_frame
 from .models import User
 from .secret import redact
+from .validation import check_flag
 
 if TYPE_CHECKING:
     from ipywidgets import IntProgress
@@ -238,7 +239,7 @@ def create_users(
 ) -> pd.DataFrame:
     """`Session.create_users`: up to `concurrency` creates in flight on a thread pool."""
     check_concurrency(concurrency)
-    batch = Batch(frame_or_records, exist_ok, progress)
+    batch = Batch(frame_or_records, check_flag("exist_ok", exist_ok), progress)
     in_flight: dict[Future[httpx.Response], tuple[int, Flow[User]]] = {}
     todo: Iterator[int] = iter(batch.todo)
     with ThreadPoolExecutor(concurrency, thread_name_prefix="cometchat-nb-bulk") as pool:
@@ -290,7 +291,7 @@ async def acreate_users(
 ) -> pd.DataFrame:
     """`AsyncSession.create_users`: `concurrency` tasks taking rows in turn."""
     check_concurrency(concurrency)
-    batch = Batch(frame_or_records, exist_ok, progress)
+    batch = Batch(frame_or_records, check_flag("exist_ok", exist_ok), progress)
     todo = iter(batch.todo)
 
     async def worker() -> None:

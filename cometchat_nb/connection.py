@@ -20,6 +20,7 @@ from .emulator.defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
 from .store import FileStore, MemoryStore, SessionStore, default_home
+from .validation import check_credential, check_text
 from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
 if TYPE_CHECKING:
@@ -61,9 +62,10 @@ class Connection:
 
 
 def _secret(value: str | Secret | None, env: str) -> Secret | None:
+    """The argument, else the variable `env`, as a checked `Secret`."""
     if value is None:
-        value = os.environ.get(env) or None
-    return None if value is None else Secret(value)
+        return check_credential(env, os.environ.get(env) or None)
+    return check_credential(env.removeprefix("COMETCHAT_").lower(), value)
 
 
 def connect(
@@ -84,6 +86,14 @@ def connect(
     """
     # Imported here, not at the top: `import cometchat_nb` stays light until a session opens.
     from .emulator import Emulator, RemoteEmulator, embedded
+
+    for name, value in (("app_id", app_id), ("region", region), ("client_host", client_host),
+                        ("admin_host", admin_host)):  # fmt: skip
+        check_text(name, value)
+    if store is not None and not (callable(getattr(store, "load", None)) and callable(
+        getattr(store, "save", None)
+    )):  # fmt: skip
+        raise TypeError(f"store must have load() and save(), like MemoryStore; not {store!r}")
 
     emulator_host = os.environ.get("COMETCHAT_EMULATOR_HOST") or None
     if emulator is None and emulator_host is not None:
@@ -142,11 +152,13 @@ def _to_emulator(
     """An emulator this process holds: in-process, or through its server at `served_url`."""
     _check_match(app_id, region, emulator.app_id, emulator.region)
     base = served_url.rstrip("/") if served_url else IN_PROCESS_HOST
+    key = check_credential("auth_key", auth_key)
+    rest_key = check_credential("rest_api_key", rest_api_key)
     return Connection(
         app_id=emulator.app_id,
         region=emulator.region,
-        auth_key=Secret(auth_key) if auth_key is not None else emulator.auth_key,
-        rest_api_key=Secret(rest_api_key) if rest_api_key is not None else emulator.rest_api_key,
+        auth_key=emulator.auth_key if key is None else key,
+        rest_api_key=emulator.rest_api_key if rest_key is None else rest_key,
         hosts=_emulator_hosts(base),
         overridden=True,
         store=store if store is not None else emulator_store(emulator),

@@ -100,8 +100,10 @@ class ListenerRegistry:
 
     def add(self, listener_id: str, listener: LoginListener) -> None:
         """Register `listener`; an existing one with the same id is replaced and moved last."""
+        if not isinstance(listener_id, str) or not listener_id:
+            raise TypeError(f"listener_id must be a non-empty string, not {listener_id!r}")
         if not isinstance(listener, LoginListener):
-            raise TypeError(f"expected a LoginListener, got {type(listener).__name__}")
+            raise TypeError(f"listener must be a LoginListener, not {type(listener).__name__}")
         with self._lock:
             self._listeners.pop(listener_id, None)
             self._listeners[listener_id] = listener

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .errors import CometChatException, local_error, missing_parameters
@@ -36,12 +37,11 @@ def check_uid(uid: Any) -> str:
 
 def user_fields(user: User | Mapping[str, Any]) -> dict[str, Any]:
     """The writable wire fields of a `User` or a mapping (snake_case or camelCase keys)."""
+    check_user_argument("user", user)
     if isinstance(user, User):
         wire = user.to_dict()
-    elif isinstance(user, Mapping):
-        wire = {_SNAKE_TO_WIRE.get(str(k), str(k)): v for k, v in user.items()}
     else:
-        raise TypeError(f"expected a User or a mapping, got {type(user).__name__}")
+        wire = {_SNAKE_TO_WIRE.get(str(k), str(k)): v for k, v in user.items()}
     return {key: wire[key] for key in WRITABLE_FIELDS if key in wire and wire[key] is not None}
 
 
@@ -121,3 +121,75 @@ def check_login(uid: Any, auth_key: Any, auth_token: Any) -> CometChatException 
     except CometChatException as exc:
         return exc
     return None
+
+
+def check_login_credentials(auth_key: Any, auth_token: Any) -> None:
+    """`ValueError` for a key or token no header can carry (checked after `check_login`)."""
+    check_credential("auth_token", auth_token)
+    check_credential("auth_key", auth_key)
+
+
+# Arguments of the public calls: a clear error naming the argument, before anything is sent.
+
+_HEADER_SAFE = re.compile(r"[\x20-\x7e]+")  # printable ASCII: what a header value carries
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """`value` if it is True or False (a string such as "false" is refused)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def check_text(name: str, value: Any) -> str | None:
+    """`value` if it is None or a string."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    return value
+
+
+def check_strings(name: str, values: Any) -> list[str] | None:
+    """`values` as a list of non-empty strings, or None; a lone string is refused
+    (it would be split into characters)."""
+    if values is None:
+        return None
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{name} takes a list of strings, not a single string")
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{name} takes a list of strings, not {type(values).__name__}")
+    items = list(values)
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise TypeError(f"{name} takes a list of non-empty strings, not {item!r} in it")
+    return items
+
+
+def check_credential(name: str, value: Any) -> Secret | None:
+    """`value` as a `Secret` (None stays None): a key or token is printable ASCII.
+
+    A header cannot carry anything else, and no CometChat key or token holds it.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str | Secret):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    secret = Secret(value)
+    if secret.reveal() and not _HEADER_SAFE.fullmatch(secret.reveal()):
+        raise ValueError(f"{name} holds characters no CometChat key or token has")
+    return secret
+
+
+def check_user_argument(name: str, value: Any) -> User | Mapping[str, Any]:
+    """`value` if it is a `User` or a mapping of user fields."""
+    if not isinstance(value, User | Mapping):
+        raise TypeError(f"{name} must be a User or a mapping, not {type(value).__name__}")
+    return value
+
+
+def check_seconds(name: str, value: Any) -> float:
+    """`value` as a positive, finite number of seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+    return float(value)

@@ -9,7 +9,17 @@ from ..errors import failed_to_fetch, local_error
 from ..models import AuthToken, User
 from ..protocol import object_data, parsed, read
 from ..secret import Secret
-from ..validation import check_new_user, check_uid, user_fields
+from ..validation import (
+    check_credential,
+    check_flag,
+    check_new_user,
+    check_strings,
+    check_text,
+    check_uid,
+    check_user_argument,
+    user_fields,
+)
+from ..wire import UNSETTABLE_FIELDS
 from .client import Core, Flow
 
 Page = tuple[list[Any], int]  # the items, and the number of pages
@@ -48,28 +58,21 @@ def list_params(
     only_deactivated: bool,
 ) -> dict[str, Any]:
     """The query of `GET /users` (spec 4.2), checked."""
-    if not isinstance(per_page, int) or not 1 <= per_page <= 1000:
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 1000:
         raise local_error("MISSING_PARAMETERS", "per_page must be an integer from 1 to 1000.")
     if status not in (None, "available", "offline"):
         raise local_error("MISSING_PARAMETERS", "status must be 'available' or 'offline'.")
     return {
         "perPage": per_page,
-        "searchKey": search_key,
-        "searchIn": list(search_in) if search_in else None,
+        "searchKey": check_text("search_key", search_key),
+        "searchIn": check_strings("search_in", search_in) or None,
         "status": status,
-        "roles": list(roles) if roles else None,
-        "tags": list(tags) if tags else None,
-        "withTags": with_tags or None,
-        "withDeactivated": with_deactivated or None,
-        "onlyDeactivated": only_deactivated or None,
+        "roles": check_strings("roles", roles) or None,
+        "tags": check_strings("tags", tags) or None,
+        "withTags": check_flag("with_tags", with_tags) or None,
+        "withDeactivated": check_flag("with_deactivated", with_deactivated) or None,
+        "onlyDeactivated": check_flag("only_deactivated", only_deactivated) or None,
     }
-
-
-def _strings(values: Iterable[str], name: str) -> Iterable[str]:
-    """`values`, refusing a lone string (which would be split into characters)."""
-    if isinstance(values, str | bytes):
-        raise TypeError(f"{name} takes a list of strings, not a single string")
-    return values
 
 
 class AdminFlows:
@@ -128,6 +131,7 @@ class AdminFlows:
         return data, pages
 
     def create_user(self, user: User | Mapping[str, Any], exist_ok: bool) -> Flow[User]:
+        check_flag("exist_ok", exist_ok)
         fields = user_fields(user)
         check_new_user(fields)
         request = self.core.build(
@@ -146,13 +150,17 @@ class AdminFlows:
     def update_user(
         self, uid: str, changes: User | Mapping[str, Any], unset: Iterable[str]
     ) -> Flow[User]:
+        check_user_argument("changes", changes)
         body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
-        if unset:
-            body["unset"] = list(_strings(unset, "unset"))
+        removed = check_strings("unset", unset) or []
+        if any(field not in UNSETTABLE_FIELDS for field in removed):
+            raise ValueError(f"unset takes fields among {UNSETTABLE_FIELDS}, not {removed!r}")
+        if removed:
+            body["unset"] = removed
         return (yield from self._parsed(User.from_dict, "PUT", "users", check_uid(uid), body=body))
 
     def delete_user(self, uid: str, permanent: bool) -> Flow[dict[str, Any]]:
-        body = {"permanent": bool(permanent)}
+        body = {"permanent": check_flag("permanent", permanent)}
         return (yield from self._call("DELETE", "users", check_uid(uid), body=body))
 
     def deactivate_users(self, uids: Iterable[str]) -> Flow[dict[str, Any]]:
@@ -162,8 +170,8 @@ class AdminFlows:
         return self._bulk("PUT", "uidsToActivate", uids)
 
     def _bulk(self, method: str, key: str, uids: Iterable[str]) -> Flow[dict[str, Any]]:
-        uid_list = list(_strings(uids, "uids"))
-        if not uid_list or not all(isinstance(u, str) for u in uid_list):
+        uid_list = check_strings("uids", uids)
+        if not uid_list:
             raise local_error("INVALID_UID", "Give a non-empty list of uid strings.")
         return (yield from self._call(method, "users", body={key: uid_list}))
 
@@ -186,16 +194,17 @@ class AdminFlows:
         return (
             yield from self._parsed(
                 AuthToken.from_dict, "POST", "users", check_uid(uid), "auth_tokens",
-                body={"force": bool(force)}, required=("authToken",),
+                body={"force": check_flag("force", force)}, required=("authToken",),
             )
         )  # fmt: skip
 
     def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> Flow[dict[str, Any]]:
         if isinstance(token, AuthToken):
             token = token.auth_token
-        value = token.reveal() if isinstance(token, Secret) else token
-        if not isinstance(value, str) or not value:
+        secret = check_credential("token", token)
+        if not secret:
             raise local_error("MISSING_PARAMETERS", "An auth token is required.")
+        value = secret.reveal()
         return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens", value))
 
     def flush_auth_tokens(self, uid: str) -> Flow[dict[str, Any]]:

@@ -24,7 +24,10 @@ from ..models import AuthToken, User
 from ..protocol import Hosts, data_of, object_data, parsed
 from ..secret import Secret
 from ..validation import (
+    check_credential,
+    check_flag,
     check_login,
+    check_login_credentials,
     check_new_user,
     check_profile_update,
     check_uid,
@@ -146,6 +149,7 @@ class Core:
             if error is not None:
                 self.listeners.fire("login_failure", error)
                 raise error
+            check_login_credentials(key if auth_token is None else None, auth_token)
             seen = self.logins.read()
             if auth_token is not None:
                 return (yield from self._login_with_token(seen, Secret(auth_token)))
@@ -260,17 +264,17 @@ class Core:
         self, user: User | Mapping[str, Any], auth_key: Any, exist_ok: bool
     ) -> Flow[User]:
         """Create a user with the auth key (`POST /users`); fires `user_created`."""
+        check_flag("exist_ok", exist_ok)
         key = auth_key if auth_key is not None else self.auth_key
         if not isinstance(key, str | Secret) or is_falsy(key):
             raise local_error(
                 "INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY."
             )
+        secret = check_credential("auth_key", key)
         fields = user_fields(user)
         check_new_user(fields)
         seen = self.logins.read()
-        request = self.build(
-            "POST", self.hosts(seen).admin, "users", api_key=Secret(key), body=fields
-        )
+        request = self.build("POST", self.hosts(seen).admin, "users", api_key=secret, body=fields)
         return (yield from self.send_create(request, fields, exist_ok, seen))
 
     def send_create(
