@@ -80,7 +80,7 @@ def records_of(frame_or_records: Records) -> tuple[list[User | dict[str, Any]], 
         frame_or_records, Iterable
     ):
         raise TypeError(
-            "create_users takes a DataFrame or an iterable of User objects or mappings, "
+            "frame_or_records must be a DataFrame or an iterable of User objects or mappings, "
             f"not {type(frame_or_records).__name__}"
         )
     rows = []
@@ -91,7 +91,8 @@ def records_of(frame_or_records: Records) -> tuple[list[User | dict[str, Any]], 
             rows.append({str(k): v for k, v in row.items() if not _missing(v)})
         else:
             raise TypeError(
-                f"row {position} is a {type(row).__name__}; give a User or a mapping per row"
+                f"frame_or_records: row {position} is a {type(row).__name__}; "
+                "give a User or a mapping per row"
             )
     return rows, None
 

@@ -1,0 +1,110 @@
+"""Every public call, every argument, odd values: a clear error before anything happens.
+
+An odd argument either works (some are valid) or fails with a `CometChatException`
+carrying a local code, or a `TypeError` / `ValueError` naming the argument; a local
+failure sends nothing and leaves the stored login as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cometchat_nb import CometChatException, Emulator, LoginListener, Session
+
+ODD: list[Any] = [
+    None, 0, -1, True, False, 1.5, float("nan"), "", "   ", "false", "zoë", "a\x00b",
+    b"bytes", [], {}, ["a", 1], {"uid": 1}, object(), "x" * 300,
+]  # fmt: skip
+
+Call = Callable[..., Any]
+
+
+def consume(result: Any) -> Any:
+    """Listings are lazy: read them, so their checks and requests happen."""
+    return list(result) if hasattr(result, "__next__") else result
+
+
+#: (name, the call on a logged-in session, valid arguments).
+CALLS: list[tuple[str, Callable[[Session], Call], dict[str, Any]]] = [
+    ("login", lambda s: s.login, {"uid": "cometchat-uid-2"}),
+    ("login by token", lambda s: s.login, {"auth_token": "t" * 40}),
+    ("login with key", lambda s: s.login, {"uid": "cometchat-uid-2", "auth_key": "k" * 40}),
+    ("create_user", lambda s: s.create_user,
+     {"user": {"uid": "odd-1", "name": "O"}, "auth_key": None, "exist_ok": False}),
+    ("create_users", lambda s: s.create_users,
+     {"frame_or_records": [{"uid": "odd-2", "name": "O"}], "concurrency": 2, "exist_ok": False,
+      "progress": False}),
+    ("get_user", lambda s: s.get_user, {"uid": "cometchat-uid-3"}),
+    ("update_current_user_details", lambda s: s.update_current_user_details,
+     {"user": {"name": "N"}}),
+    ("add_login_listener", lambda s: s.add_login_listener,
+     {"listener_id": "l", "listener": LoginListener()}),
+    ("remove_login_listener", lambda s: s.remove_login_listener, {"listener_id": "l"}),
+    ("admin.create_user", lambda s: s.admin.create_user,
+     {"user": {"uid": "odd-3", "name": "O"}, "exist_ok": False}),
+    ("admin.get_user", lambda s: s.admin.get_user, {"uid": "cometchat-uid-3"}),
+    ("admin.update_user", lambda s: s.admin.update_user,
+     {"uid": "cometchat-uid-3", "changes": {"name": "N"}, "unset": ()}),
+    ("admin.delete_user", lambda s: s.admin.delete_user,
+     {"uid": "cometchat-uid-4", "permanent": False}),
+    ("admin.deactivate_users", lambda s: s.admin.deactivate_users, {"uids": ["cometchat-uid-4"]}),
+    ("admin.reactivate_users", lambda s: s.admin.reactivate_users, {"uids": ["cometchat-uid-4"]}),
+    ("admin.list_users", lambda s: lambda **kw: consume(s.admin.list_users(**kw)),
+     {"per_page": 2, "search_key": None, "search_in": None, "status": None, "roles": None,
+      "tags": None, "with_tags": True, "with_deactivated": False, "only_deactivated": False}),
+    ("admin.create_auth_token", lambda s: s.admin.create_auth_token,
+     {"uid": "cometchat-uid-3", "force": True}),
+    ("admin.list_auth_tokens", lambda s: s.admin.list_auth_tokens, {"uid": "cometchat-uid-3"}),
+    ("admin.delete_auth_token", lambda s: s.admin.delete_auth_token,
+     {"uid": "cometchat-uid-3", "token": "t" * 40}),
+    ("admin.flush_auth_tokens", lambda s: s.admin.flush_auth_tokens, {"uid": "cometchat-uid-3"}),
+]  # fmt: skip
+
+CASES = [
+    pytest.param(make, valid, argument, position, id=f"{name}-{argument}-{position}")
+    for name, make, valid in CALLS
+    for argument in valid
+    for position in range(len(ODD))
+]
+
+
+@pytest.mark.parametrize(("make", "valid", "argument", "position"), CASES)
+def test_an_odd_argument_fails_clearly_and_touches_nothing(
+    make: Callable[[Session], Call], valid: dict[str, Any], argument: str, position: int
+) -> None:
+    emulator = Emulator()
+    with Session(emulator=emulator) as session:
+        session.login("cometchat-uid-1")
+        stored = session.store.load(session.app_id)
+        sent = len(emulator.requests)
+        try:
+            make(session)(**{**valid, argument: ODD[position]})
+        except CometChatException as exc:
+            if exc.source != "local":
+                return  # the service answered: the argument got past the local checks
+            assert exc.code and exc.http_status is None
+        except (TypeError, ValueError) as exc:
+            assert argument in str(exc), f"{type(exc).__name__}: {exc}"
+        else:
+            return
+        assert len(emulator.requests) == sent, "a request was sent"
+        assert session.store.load(session.app_id) == stored, "the stored login changed"
+
+
+SESSION_ARGUMENTS = [
+    "app_id", "region", "auth_key", "rest_api_key", "client_host", "admin_host", "store",
+    "timeout", "retry",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("argument", SESSION_ARGUMENTS)
+@pytest.mark.parametrize("position", range(len(ODD)))
+def test_odd_session_arguments_fail_clearly(argument: str, position: int) -> None:
+    value = ODD[position]
+    try:
+        Session(emulator=Emulator(), **{argument: value}).close()
+    except (TypeError, ValueError) as exc:
+        assert argument in str(exc), f"{type(exc).__name__}: {exc}"
