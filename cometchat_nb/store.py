@@ -64,6 +64,14 @@ def default_home() -> Path:
     return Path(base) / "cometchat-nb"
 
 
+def private_directory(path: Path) -> None:
+    """Create `path` and any missing parent, each owner-only (0700); existing ones stay."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        directory.chmod(0o700)  # mode= is masked by the umask
+
+
 class FileStore:
     """One JSON file per app id, written atomically with owner-only permissions.
 
@@ -99,7 +107,7 @@ class FileStore:
     def save(self, app_id: str, data: dict[str, Any]) -> None:
         path = self.path(app_id)
         with self._lock:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_directory(self.directory)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".session-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as file:  # mkstemp makes it 0600

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,39 @@ def test_memory_store_copies(tmp_path: Path) -> None:
     assert store.load("app")["session"]["user"]["uid"] == "a"
     store.clear()
     assert store.load("app") == {}
+
+
+ODD_SESSIONS = [
+    {"session": "not an object"},
+    {"session": {"authToken": 42, "user": {"uid": "cometchat-uid-1"}}},
+    {"session": {"authToken": "t", "user": ["cometchat-uid-1"]}},
+    {"session": {"authToken": "t", "user": {"uid": "cometchat-uid-1", "createdAt": "2024-05-29"}}},
+    {
+        "session": {
+            "authToken": "t",
+            "user": {"uid": "cometchat-uid-1", "tags": 7, "createdAt": 1e400},
+        }
+    },
+]
+
+
+@pytest.mark.parametrize("data", ODD_SESSIONS)
+def test_an_odd_stored_login_is_no_session_with_a_warning_and_never_blocks_a_login(
+    data: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator, store = Emulator(), MemoryStore()
+    store.save(emulator.app_id, data)
+    with Session(emulator=emulator, store=store) as session:
+        assert session.get_logged_in_user() is None
+        assert "ignoring a stored" in caplog.text
+        assert session.login("cometchat-uid-1").uid == "cometchat-uid-1"
+        assert session.get_logged_in_user() is not None
+
+
+def test_folders_the_package_creates_are_owner_only(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)  # a folder that exists already: not the package's to change
+    home = tmp_path / "home" / "deep"
+    FileStore(home / "emulators" / "here").save("app", {"deviceId": "d"})
+    for folder in (tmp_path / "home", home, home / "emulators", home / "emulators" / "here"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755

@@ -36,14 +36,21 @@ class StoredLogin:
 
     @cached_property
     def session(self) -> Mapping[str, Any] | None:
-        """The stored login, if the store holds a well-formed one."""
+        """The stored login, if the store holds a well-formed one (else a warning is logged)."""
         session = self.data.get("session")
-        if not isinstance(session, dict):
+        if session is None:
             return None
-        token, user = session.get("authToken"), session.get("user")
-        if not isinstance(token, str) or not token or not isinstance(user, dict):
-            return None
-        return session if isinstance(user.get("uid"), str) else None
+        token = session.get("authToken") if isinstance(session, dict) else None
+        user = session.get("user") if isinstance(session, dict) else None
+        if (
+            isinstance(token, str)
+            and token
+            and isinstance(user, dict)
+            and isinstance(user.get("uid"), str)
+        ):
+            return session  # type: ignore[no-any-return]
+        logger.warning("ignoring a stored login of an unexpected shape: no session")
+        return None
 
     @property
     def uid(self) -> str | None:
@@ -61,7 +68,10 @@ class StoredLogin:
             return None
         try:
             user = User.from_dict(self.session["user"])
-        except Exception:
+        except Exception as exc:
+            logger.warning(
+                "ignoring a stored user it cannot read (%s): no session", type(exc).__name__
+            )
             return None
         return user.replace(auth_token=Secret(self.session["authToken"]))
 
