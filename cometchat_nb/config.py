@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .emulator.service import APP_ID, AUTH_KEY, REGION, REST_API_KEY
+from .emulator.defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
 from .store import FileStore, SessionStore, default_home

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .service import APP_ID, REGION
+from .defaults import APP_ID, REGION
 
 
 @dataclass(frozen=True)

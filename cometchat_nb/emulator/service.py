@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import random
 import re
 import secrets
@@ -30,6 +31,7 @@ from ..models import User
 from ..secret import Secret, service_masked
 from ..store import MemoryStore
 from ..wire import UID_CHARS
+from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .ratelimit import RateLimiter
 from .state import State
 from .validation import check_user_body, user_record_fields
@@ -39,11 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("cometchat_nb.emulator")
 
-#: The embedded emulator's well-known configuration (any non-empty strings work).
-APP_ID = "cometchat-nb-emulator"
-REGION = "eu"
-AUTH_KEY = "emulator-auth-key-0000000000000000000000a1b2"
-REST_API_KEY = "emulator-rest-api-key-000000000000000000c3d4"
 #: The start of the deterministic clock.
 EPOCH = 1_717_000_000
 MAX_BODY = 1024 * 1024
@@ -847,3 +844,20 @@ class _ListResult:
 
     def __init__(self, data: list[Any], meta: dict[str, Any]) -> None:
         self.data, self.meta = data, meta
+
+
+_embedded: Emulator | None = None
+_embedded_lock = threading.Lock()
+
+
+def embedded() -> Emulator:
+    """The process-wide emulator a bare `Session()` connects to, made on first use.
+
+    `COMETCHAT_NB_DETERMINISTIC=1` makes its clock and tokens deterministic.
+    """
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None:
+            deterministic = os.environ.get("COMETCHAT_NB_DETERMINISTIC", "") not in ("", "0")
+            _embedded = Emulator(deterministic=deterministic)
+        return _embedded
