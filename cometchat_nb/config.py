@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +15,7 @@ import httpx
 from .emulator.defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
-from .store import FileStore, SessionStore, default_home
+from .store import FileStore, MemoryStore, SessionStore, default_home
 
 if TYPE_CHECKING:
     from .emulator import Emulator, RemoteEmulator
@@ -142,11 +144,26 @@ def _to_emulator(
         rest_api_key=Secret(rest_api_key) if rest_api_key is not None else emulator.rest_api_key,
         hosts=_emulator_hosts(base),
         overridden=True,
-        store=store if store is not None else emulator.session_store,
+        store=store if store is not None else _emulator_store(emulator),
         emulator=emulator,
         emulator_url=served_url,
         in_process=served_url is None,
     )
+
+
+# Sessions on one in-process emulator share a store, as tabs share a browser's
+# localStorage; it is cleared when the emulator is reset.
+_emulator_stores: weakref.WeakKeyDictionary[Emulator, MemoryStore] = weakref.WeakKeyDictionary()
+_emulator_stores_lock = threading.Lock()
+
+
+def _emulator_store(emulator: Emulator) -> MemoryStore:
+    with _emulator_stores_lock:
+        store = _emulator_stores.get(emulator)
+        if store is None:
+            store = _emulator_stores[emulator] = MemoryStore()
+            emulator.on_reset(store.clear)
+        return store
 
 
 def _to_remote(

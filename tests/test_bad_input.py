@@ -145,14 +145,14 @@ def test_local_login_errors(
     code: str,
 ) -> None:
     events, sent = Events(logged_in), len(emulator.requests)
-    stored = emulator.session_store.load(emulator.app_id)
+    stored = logged_in.store.load(emulator.app_id)
     with pytest.raises(cls) as raised:
         logged_in.login(**kwargs)
     assert raised.value.code == code
     assert raised.value.http_status is None and raised.value.source == "local"
     assert events.names == ["login_failure"]
     assert len(emulator.requests) == sent
-    assert emulator.session_store.load(emulator.app_id) == stored  # the store is intact
+    assert logged_in.store.load(emulator.app_id) == stored  # the store is intact
     assert logged_in.get_logged_in_user() is not None
 
 
@@ -218,7 +218,7 @@ def test_server_login_errors(
     assert recorded.names == events
     assert len(emulator.requests) == sent + 1
     assert session.get_logged_in_user() is None
-    assert emulator.session_store.load(emulator.app_id).get("session") is None
+    assert session.store.load(emulator.app_id).get("session") is None
 
 
 def test_revoked_token_login(session: Session) -> None:

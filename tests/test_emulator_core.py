@@ -32,6 +32,16 @@ def test_reset_restores_exactly_the_test_users(session: Session, emulator: Emula
     assert emulator.requests == [] and session.get_logged_in_user() is None
 
 
+def test_on_reset_runs_after_the_state_is_cleared(emulator: Emulator) -> None:
+    seen: list[int] = []
+    with Session(emulator=emulator) as session:
+        session.create_user(User("extra", name="Extra"))
+    emulator.on_reset(lambda: seen.append(len(emulator.users)))
+    emulator.on_reset(lambda: seen.append(-1))
+    emulator.reset()
+    assert seen == [5, -1]
+
+
 def test_keys_are_secrets_in_every_repr(emulator: Emulator) -> None:
     assert emulator.auth_key.reveal() not in repr(emulator)
     assert APP_ID in repr(emulator)

@@ -57,7 +57,7 @@ def test_no_secret_anywhere(emulator: Emulator, caplog: pytest.LogCaptureFixture
         show(s, emulator, s.listeners, s.store)
         attempt(s.create_user, User("kevin", name="Kevin"))
         user = attempt(s.login, "kevin")
-        stored = emulator.session_store.load(emulator.app_id)["session"]
+        stored = s.store.load(emulator.app_id)["session"]
         secrets += [stored["authToken"], stored["jwt"], stored["wsChannel"]["secret"]]
         show(s, user, s.get_logged_in_user(), s.get_user("kevin"))
         attempt(s.update_current_user_details, {"name": "Kevin K"})

@@ -72,7 +72,7 @@ def test_the_device_id_is_created_once(session: Session, emulator: Emulator) -> 
         if r.url.path.endswith("/auth_tokens")
     }
     assert len(device_ids) == 1
-    assert emulator.session_store.load(emulator.app_id)["deviceId"] in device_ids
+    assert session.store.load(emulator.app_id)["deviceId"] in device_ids
 
 
 def test_login_with_the_stored_token_sends_nothing(session: Session, emulator: Emulator) -> None:

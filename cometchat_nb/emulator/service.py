@@ -29,7 +29,6 @@ import httpx
 
 from ..models import User
 from ..secret import Secret, service_masked
-from ..store import MemoryStore
 from ..wire import UID_CHARS
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .ratelimit import RateLimiter
@@ -177,9 +176,8 @@ class Emulator:
     """An in-process emulator of one CometChat app's users and authentication.
 
     Seeded with `cometchat-uid-1` ... `cometchat-uid-5`. `requests` lists the last
-    `keep_requests` requests handled (bodies over 1 MiB not kept); `session_store`
-    is shared by every session on this emulator, as tabs share a browser's
-    localStorage. `deterministic=True` fixes the clock
+    `keep_requests` requests handled (bodies over 1 MiB not kept).
+    `deterministic=True` fixes the clock
     (one second per request from 2024-05-29) and the random tokens, so outputs
     are byte-stable. `latency` (seconds) delays every response, outside the lock.
     """
@@ -220,13 +218,13 @@ class Emulator:
         self.public_host = public_host
         self.requests: list[httpx.Request] = []
         self.keep_requests = keep_requests
-        self.session_store = MemoryStore()
         self._handled = 0  # requests handled since the last reset: the deterministic clock
         self._clock = clock
         self._lock = threading.RLock()
         self._state = State(data)
         self._rng = random.Random(0) if deterministic else None
         self._jwt_key = hashlib.sha256(f"cometchat-nb:{app_id}".encode()).digest()
+        self._on_reset: list[Callable[[], None]] = []
         if seed and not self._state.users:
             self._seed()
 
@@ -253,17 +251,25 @@ class Emulator:
     def persistent(self) -> bool:
         return self._state.persistent
 
+    def on_reset(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` after every `reset()`, once the state is cleared.
+
+        What lives beside the emulator (a client's stored sessions) is cleared with it.
+        """
+        self._on_reset.append(callback)
+
     def reset(self) -> None:
-        """Forget every user, token, request and stored session; re-seed the test users."""
+        """Forget every user, token and request; re-seed the test users; run `on_reset`s."""
         with self._lock:
             self._state.clear()
             self.requests.clear()
             self._handled = 0
-            self.session_store.clear()
             if self._rng is not None:
                 self._rng.seed(0)
             if self.seed:
                 self._seed()
+        for callback in list(self._on_reset):
+            callback()
 
     def close(self) -> None:
         """Close the SQLite file, if any."""
