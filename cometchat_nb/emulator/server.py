@@ -20,7 +20,7 @@ from urllib.parse import quote_from_bytes
 import httpx
 import uvicorn
 
-from .service import MAX_BODY
+from .routing import MAX_BODY
 
 if TYPE_CHECKING:
     from .service import Emulator
