@@ -3,8 +3,7 @@
 The facade: configuration, inspection, reset, transports and `serve`. It decodes
 a request into a `routing.Call`, answers it with `routing.dispatch` under one lock,
 and records it. `handle(httpx.Request) -> httpx.Response` serves the client
-in-process through `httpx.MockTransport`, and other processes through the ASGI
-adapter in `server`.
+in-process through `httpx.MockTransport`; `respond` serves the ASGI adapter.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +70,7 @@ class Emulator:
     `keep_requests` requests handled (bodies over 1 MiB not kept).
     `deterministic=True` fixes the clock (one second per request from 2024-05-29)
     and the random tokens, so outputs are byte-stable. `latency` (seconds) delays
-    every response, outside the lock (awaited by `handle_async`).
+    every response, outside the lock (awaited, when served or async).
     """
 
     def __init__(
@@ -107,14 +107,19 @@ class Emulator:
         self.rate_limiter = rate_limiter or RateLimiter()
         self.latency = latency
         self.public_host = public_host
-        self._requests: deque[httpx.Request] = deque(maxlen=keep_requests)
+        self._requests: deque[httpx.Request | Callable[[], httpx.Request]] = deque(
+            maxlen=keep_requests
+        )
         self._handled = 0  # requests handled since the last reset: the deterministic clock
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
         self._clock = clock
         self._lock = threading.RLock()
         self._state = State(data)
         self._rng = random.Random(0) if deterministic else None
         self._signing_key = hashlib.sha256(f"cometchat-nb:{app_id}".encode()).digest()
         self._on_reset: list[Callable[[], None]] = []
+        self._writer: ThreadPoolExecutor | None = None  # SQLite commits, off the event loop
         if seed and not self._state.users:
             self._seed()
 
@@ -141,7 +146,9 @@ class Emulator:
     def requests(self) -> list[httpx.Request]:
         """The last `keep_requests` requests answered, oldest first (not `OPTIONS`)."""
         with self._lock:
-            return list(self._requests)
+            kept = [r if isinstance(r, httpx.Request) else r() for r in self._requests]
+            self._requests = deque(kept, maxlen=self._requests.maxlen)
+            return kept
 
     @property
     def keep_requests(self) -> int:
@@ -152,6 +159,11 @@ class Emulator:
     def keep_requests(self, count: int) -> None:
         with self._lock:
             self._requests = deque(self._requests, maxlen=count)
+
+    @property
+    def in_flight(self) -> int:
+        """How many requests are being answered now, their latency included."""
+        return self._in_flight
 
     @property
     def persistent(self) -> bool:
@@ -181,6 +193,9 @@ class Emulator:
         """Close the SQLite file, if any."""
         with self._lock:
             self._state.close()
+            if self._writer is not None:
+                self._writer.shutdown(wait=False)
+                self._writer = None
 
     def now(self) -> int:
         """The emulator's clock, in Unix seconds."""
@@ -224,15 +239,62 @@ class Emulator:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one request, as the service would."""
-        if self.latency:
-            time.sleep(self.latency)
-        return _response(self._answer_request(request))
+        self._count_in_flight(1)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return _response(self._answer_request(request))
+        finally:
+            self._count_in_flight(-1)
 
     async def handle_async(self, request: httpx.Request) -> httpx.Response:
         """`handle`, with the latency awaited so concurrent tasks interleave."""
-        if self.latency:
-            await asyncio.sleep(self.latency)
-        return _response(self._answer_request(request))
+        self._count_in_flight(1)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            return _response(self._answer_request(request))
+        finally:
+            self._count_in_flight(-1)
+
+    async def respond(
+        self,
+        method: str,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        host: str,
+        record: Callable[[], httpx.Request],
+    ) -> Reply:
+        """Answer a served request given by its parts (see `routing.Call.decode`).
+
+        Runs on the server's event loop: latency is awaited there; an in-memory
+        answer is computed there; a persistent emulator's answers (SQLite commits)
+        run on one writer thread, so the loop never waits on a disk. `record`
+        builds the `httpx.Request` kept in `requests`, only if it is looked at.
+        """
+        self._count_in_flight(1)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            if method == "OPTIONS":
+                return 204, list(_CORS_RAW), b""
+            call = Call.decode(
+                method, target, headers, body, host=host, public_host=self.public_host
+            )
+            if not self._state.persistent:
+                return self._answer(call, record)
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="cometchat-nb emulator")
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer, self._answer, call, record)
+        finally:
+            self._count_in_flight(-1)
+
+    def _count_in_flight(self, change: int) -> None:
+        with self._flight_lock:
+            self._in_flight += change
 
     def _answer_request(self, request: httpx.Request) -> Reply:
         if request.method == "OPTIONS":
@@ -251,7 +313,7 @@ class Emulator:
         )
         return self._answer(call, kept)
 
-    def _answer(self, call: Call, record: httpx.Request) -> Reply:
+    def _answer(self, call: Call, record: httpx.Request | Callable[[], httpx.Request]) -> Reply:
         with self._lock:
             self._handled += 1
             self._requests.append(record)
