@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from .handlers import Context
 from .ratelimit import RateLimiter
 from .routing import CORS_HEADERS, MAX_BODY, Call
 from .state import State
+from .validation import check_user_body, user_record_fields
 
 if TYPE_CHECKING:
     from .server import Server
@@ -168,6 +169,36 @@ class Emulator:
     @property
     def persistent(self) -> bool:
         return self._state.persistent
+
+    def add_users(self, users: Iterable[User]) -> None:
+        """Create users at once, as `POST /users` would, without requests or rate counting.
+
+        For fixtures, demos and benchmarks. Raises `ValueError` for an invalid user,
+        an unknown role, a uid already taken or a full `user_quota` (nothing is added).
+        """
+        now = self.now()
+        with self._lock:
+            records: dict[str, dict[str, Any]] = {}
+            for user in users:
+                body = user.to_dict()
+                if problems := check_user_body(body, create=True):
+                    raise ValueError(f"user {user.uid!r}: {problems.details}")
+                if body.get("role", "default") not in self.roles:
+                    raise ValueError(f"user {user.uid!r}: the role {body['role']} does not exist")
+                uid = body["uid"].lower()
+                if uid in self._state.users or uid in records:
+                    raise ValueError(f"the uid {uid} already exists")
+                records[uid] = {
+                    "uid": uid,
+                    **user_record_fields(body),
+                    "status": "offline",
+                    "role": body.get("role", "default"),
+                    "createdAt": now,
+                }
+            quota = self.user_quota
+            if quota is not None and len(self._state.users) + len(records) > quota:
+                raise ValueError(f"{len(records)} more users would exceed the user quota {quota}")
+            self._state.put_users(list(records.values()))
 
     def on_reset(self, callback: Callable[[], None]) -> None:
         """Call `callback()` after every `reset()`, once the state is cleared.
