@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..secret import Secret
 from ..wire import CLIENT_API_VERSION, UID_CHARS
 from . import errors
-from .state import State
+from .state import State, Which
 from .validation import check_user_body, user_record_fields
 
 if TYPE_CHECKING:
@@ -212,22 +212,32 @@ def _user_filters(call: Call) -> list[Callable[[dict[str, Any]], bool]]:
 
 
 def list_users(context: Context, call: Call) -> Listing:
-    """`GET /users` (spec 4.2): newest first."""
-    state = context.state
-    records = list(state.users.values())
-    if call.flag("onlyDeactivated"):
-        records = [r for r in records if r.get("deactivatedAt")]
-    elif not call.flag("withDeactivated"):
-        records = [r for r in records if not r.get("deactivatedAt")]
-    for keep in _user_filters(call):
-        records = [r for r in records if keep(r)]
-    order = {uid: i for i, uid in enumerate(state.users)}
-    records.sort(key=lambda r: (r["createdAt"], order[r["uid"]]), reverse=True)
+    """`GET /users` (spec 4.2): newest first; an unfiltered page is a slice of the index."""
+    which: Which = (
+        "deactivated"
+        if call.flag("onlyDeactivated")
+        else "all"
+        if call.flag("withDeactivated")
+        else "active"
+    )
     per_page, page = _paging(call)
-    chunk = records[(page - 1) * per_page : page * per_page]
-    meta: dict[str, Any] = {"pagination": _pagination(len(records), len(chunk), per_page, page)}
-    if records:
-        newest = max(r.get("updatedAt", r["createdAt"]) for r in records)
+    offset = (page - 1) * per_page
+    state = context.state
+    if filters := _user_filters(call):
+        wanted = {"active": False, "deactivated": True}.get(which)
+        matched = [
+            r
+            for r in state.newest_first()
+            if (wanted is None or bool(r.get("deactivatedAt")) == wanted)
+            and all(f(r) for f in filters)
+        ]
+        total, chunk = len(matched), matched[offset : offset + per_page]
+        newest = max((r.get("updatedAt", r["createdAt"]) for r in matched), default=None)
+    else:
+        total, chunk = state.count(which), state.page(which, offset, per_page)
+        newest = state.newest_stamp(which)
+    meta: dict[str, Any] = {"pagination": _pagination(total, len(chunk), per_page, page)}
+    if newest is not None:
         meta["cursor"] = {"updatedAt": newest, "affix": "prepend"}
     with_tags = call.flag("withTags")
     return Listing([_wire(r, call, tags=with_tags) for r in chunk], meta)
@@ -318,10 +328,6 @@ def reactivate_users(context: Context, call: Call) -> dict[str, Any]:
 # -- auth tokens -----------------------------------------------------------------
 
 
-def _user_tokens(context: Context, uid: str) -> list[dict[str, Any]]:
-    return [t for t in reversed(context.state.tokens.values()) if t["uid"] == uid]
-
-
 def create_token(context: Context, call: Call) -> dict[str, Any]:
     """`POST /users/{uid}/auth_tokens` (spec 4.8): a new token on every call."""
     body = call.body()
@@ -334,7 +340,7 @@ def list_tokens(context: Context, call: Call) -> Listing:
     """`GET /users/{uid}/auth_tokens` (spec 4.9): newest first, no cursor."""
     uid = _active_user(context, call.segments[1])["uid"]
     per_page, page = _paging(call)
-    tokens = _user_tokens(context, uid)
+    tokens = context.state.tokens_of(uid)
     chunk = tokens[(page - 1) * per_page : page * per_page]
     pagination = _pagination(len(tokens), len(chunk), per_page, page)
     return Listing([dict(t) for t in chunk], {"pagination": pagination})
@@ -379,7 +385,7 @@ def delete_token(context: Context, call: Call) -> dict[str, Any]:
 def flush_tokens(context: Context, call: Call) -> dict[str, Any]:
     """`DELETE /users/{uid}/auth_tokens` (spec 4.11)."""
     uid = _active_user(context, call.segments[1])["uid"]
-    context.state.delete_tokens([t["authToken"] for t in _user_tokens(context, uid)])
+    context.state.delete_tokens([t["authToken"] for t in context.state.tokens_of(uid)])
     return {"success": True, "message": f"Cleared Auth Tokens successfully for uid {uid}."}
 
 
