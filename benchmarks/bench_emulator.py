@@ -5,8 +5,8 @@
   keep-alive connections of one `httpx.AsyncClient` until done.
 * listing: a few pages of `GET /users` on an emulator holding 1M users (tiny: 10k) vs 1k.
 
-Run: `python benchmarks/bench_emulator.py [--tiny]`. Servers and emulators are made on
-first use and kept for the process (servers on daemon threads).
+Run: `python benchmarks/bench_emulator.py [--tiny]`. Each repetition serves (and stops) its
+own server, outside the time it reports; the crowded emulators are made once per process.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,25 +54,35 @@ async def _bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": CONSTANT})
 
 
-@cache
-def _bare_url() -> str:
-    """The bare app, served by uvicorn as `Emulator.serve()` serves the emulator."""
+@contextmanager
+def _bare_server() -> Iterator[str]:
+    """The bare app, served by uvicorn as `Emulator.serve()` serves the emulator; its URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(2048)
     config = uvicorn.Config(_bare_app, log_config=None, access_log=False, lifespan="off", ws="none")
     server = uvicorn.Server(config)
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-    while not server.started:
-        time.sleep(0.01)
-    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
 
 
-@cache
-def _emulator_url() -> str:
-    emulator = Emulator(keep_requests=100)
-    return emulator.serve(port=0).url
+def _served_logins(logins: int) -> float:
+    with Emulator(keep_requests=100).serve(port=0) as server:
+        return asyncio.run(_drive(server.url, logins, _login))
+
+
+def _bare_requests(logins: int) -> float:
+    with _bare_server() as url:
+        return asyncio.run(_drive(url, logins, _two_bare_requests))
 
 
 async def _drive(url: str, jobs: int, job: Job) -> float:
@@ -110,8 +121,8 @@ async def _two_bare_requests(client: httpx.AsyncClient, number: int) -> None:
 def served_logins(logins: int) -> Case:
     return Case(
         name=f"served: {logins} logins / {2 * logins} bare uvicorn requests, 16 connections",
-        ours=lambda: asyncio.run(_drive(_emulator_url(), logins, _login)),
-        baseline=lambda: asyncio.run(_drive(_bare_url(), logins, _two_bare_requests)),
+        ours=lambda: _served_logins(logins),
+        baseline=lambda: _bare_requests(logins),
         target=2.0,
         note="2.0 = half the bare app's request rate; lower is better",
     )
