@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ _APP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 IN_PROCESS_HOST = "http://emulator.invalid"
 #: The session store of each in-process emulator, emptied by its `reset()`.
 _EMULATOR_STORES: weakref.WeakKeyDictionary[Emulator, MemoryStore] = weakref.WeakKeyDictionary()
+_EMULATOR_STORES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -193,11 +195,12 @@ def _to_remote(
 
 def emulator_store(emulator: Emulator) -> MemoryStore:
     """The store every session on this in-process emulator shares; its `reset()` empties it."""
-    store = _EMULATOR_STORES.get(emulator)
-    if store is None:
-        store = _EMULATOR_STORES[emulator] = MemoryStore()
-        emulator.on_reset(store.clear)
-    return store
+    with _EMULATOR_STORES_LOCK:
+        store = _EMULATOR_STORES.get(emulator)
+        if store is None:
+            store = _EMULATOR_STORES[emulator] = MemoryStore()
+            emulator.on_reset(store.clear)
+        return store
 
 
 def emulator_home(url: str) -> Path:

@@ -13,3 +13,10 @@ def test_core_benchmark_runs() -> None:
     rows = module["main"](["--rounds", "3", "--import-rounds", "1"])
     assert rows[0][0].startswith("import cometchat_nb")
     assert all(ours > 0 and base > 0 for _, ours, base in rows)
+
+
+def test_emulator_benchmark_cases_run() -> None:
+    module = runpy.run_path(str(BENCHMARKS / "bench_emulator.py"))
+    cases = module["cases"](True)
+    assert [case.target for case in cases] == [2.0, 2.0]
+    assert all(case.ours() > 0 and case.baseline() > 0 for case in cases)

@@ -12,7 +12,7 @@ import pytest
 from emulator_process import EmulatorProcess
 
 from cometchat_nb import Session, User
-from cometchat_nb.cli import main
+from cometchat_nb.__main__ import main
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY
 
 
@@ -94,8 +94,13 @@ def test_sigint_stops_cleanly() -> None:
     assert "Traceback" not in emulator.output
 
 
-def test_python_dash_m_runs_the_same_cli() -> None:
-    with EmulatorProcess(command=[sys.executable, "-m", "cometchat_nb.emulator"]) as emulator:
+@pytest.mark.parametrize(
+    "command",
+    [["-m", "cometchat_nb.emulator"], ["-m", "cometchat_nb", "emulator"]],
+    ids=["python -m cometchat_nb.emulator", "python -m cometchat_nb emulator"],
+)
+def test_python_dash_m_runs_the_same_cli(command: list[str]) -> None:
+    with EmulatorProcess(command=[sys.executable, *command]) as emulator:
         assert httpx.get(f"{emulator.url}/v3/users", timeout=10).status_code == 401
 
 

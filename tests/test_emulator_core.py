@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import httpx
 
+import cometchat_nb
 from cometchat_nb import Emulator, Session, User
 from cometchat_nb.emulator import APP_ID
 
@@ -24,6 +30,16 @@ def test_reset_restores_exactly_the_test_users(session: Session, emulator: Emula
     emulator.reset()
     assert list(emulator.users) == [f"cometchat-uid-{i}" for i in range(1, 6)]
     assert emulator.requests == [] and session.get_logged_in_user() is None
+
+
+def test_on_reset_runs_after_the_state_is_cleared(emulator: Emulator) -> None:
+    seen: list[int] = []
+    with Session(emulator=emulator) as session:
+        session.create_user(User("extra", name="Extra"))
+    emulator.on_reset(lambda: seen.append(len(emulator.users)))
+    emulator.on_reset(lambda: seen.append(-1))
+    emulator.reset()
+    assert seen == [5, -1]
 
 
 def test_keys_are_secrets_in_every_repr(emulator: Emulator) -> None:
@@ -84,3 +100,25 @@ def test_an_oversized_body_is_not_kept(emulator: Emulator) -> None:
     )
     assert emulator.handle(request).status_code == 413
     assert emulator.requests[-1].content == b""
+
+
+def test_importing_the_emulator_package_is_cheap() -> None:
+    """`import cometchat_nb.emulator` loads only its constants; the emulator loads on use.
+
+    The parent package is stubbed so that only the emulator package's own cost is seen.
+    """
+    code = textwrap.dedent(
+        f"""
+        import sys, types
+        parent = types.ModuleType("cometchat_nb")
+        parent.__path__ = [{str(Path(cometchat_nb.__file__).parent)!r}]
+        sys.modules["cometchat_nb"] = parent
+        import cometchat_nb.emulator as emulator
+        from cometchat_nb.emulator.defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
+        heavy = ("cometchat_nb.emulator.service", "sqlite3", "uvicorn", "asyncio", "httpx")
+        print(sorted(name for name in heavy if name in sys.modules))
+        print(emulator.APP_ID == APP_ID, emulator.Emulator.__name__, emulator.embedded.__name__)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "True Emulator embedded"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import socket
 import ssl
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -227,8 +230,8 @@ def test_a_served_emulators_logins_stay_apart_from_real_apps(
 
 async def test_the_adapter_reads_at_most_one_mebibyte_and_a_byte() -> None:
     """A client cannot make the served emulator buffer more than that."""
-    from cometchat_nb.emulator.server import _request
-    from cometchat_nb.emulator.service import MAX_BODY
+    from cometchat_nb.emulator.routing import MAX_BODY
+    from cometchat_nb.emulator.server import read_body
 
     chunks = [b"x" * 65536] * 100  # 6.25 MiB offered
     consumed = 0
@@ -239,15 +242,51 @@ async def test_the_adapter_reads_at_most_one_mebibyte_and_a_byte() -> None:
         consumed += len(chunk)
         return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
 
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/v3/users",
-        "raw_path": b"/v3/users",
-        "query_string": b"",
-        "headers": [],
-        "server": ("127.0.0.1", 80),
-    }
-    request = await _request(scope, receive)
-    assert len(request.content) == MAX_BODY + 1
+    body = await read_body(receive)
+    assert len(body) == MAX_BODY + 1
     assert consumed <= MAX_BODY + 65536
+
+
+@pytest.mark.parametrize("stored", ["in memory", "in SQLite"])
+def test_served_requests_overlap_during_their_latency(stored: str, tmp_path: Path) -> None:
+    """32 creates at once, each delayed 2 s: all are in flight together, none waits for
+    another (the served emulator used to hold at most ~6, in its thread pool); in SQLite,
+    the commits run on a writer thread."""
+    data = tmp_path / "emulator.db" if stored == "in SQLite" else None
+    emulator = Emulator(latency=2.0, data=data)
+    peak = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, emulator.in_flight)
+            time.sleep(0.005)
+
+    async def burst(url: str) -> list[int]:
+        limits = httpx.Limits(max_connections=32)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+            headers = {"appId": APP_ID, "apiKey": emulator.rest_api_key.reveal()}
+            answers = await asyncio.gather(
+                *(
+                    client.post(
+                        "/v3/users", json={"uid": f"burst-{i}", "name": "B"}, headers=headers
+                    )
+                    for i in range(32)
+                )
+            )
+        return [a.status_code for a in answers]
+
+    watcher = threading.Thread(target=watch)
+    with emulator.serve(port=0) as server:
+        watcher.start()
+        try:
+            statuses = asyncio.run(burst(server.url))
+        finally:
+            done.set()
+            watcher.join()
+    assert statuses == [200] * 32
+    assert peak == 32
+    assert emulator.in_flight == 0
+    assert len(emulator.users) == 5 + 32
+    emulator.close()

@@ -1,14 +1,21 @@
-"""The embedded CometChat emulator: in-process through httpx, or served over HTTP."""
+"""The embedded CometChat emulator: in-process through httpx, or served over HTTP.
+
+Cheap to import: the configuration constants come from `defaults`, and the
+emulator itself (`Emulator`, `embedded`, `Server`, ...) loads on first use.
+"""
 
 from __future__ import annotations
 
-import os
-import threading
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
-from .ratelimit import RateLimiter
-from .remote import RemoteEmulator
-from .service import Emulator
+
+if TYPE_CHECKING:
+    from .ratelimit import RateLimiter
+    from .remote import RemoteEmulator
+    from .server import Server
+    from .service import Emulator, embedded
 
 __all__ = [
     "APP_ID",
@@ -18,21 +25,24 @@ __all__ = [
     "Emulator",
     "RateLimiter",
     "RemoteEmulator",
+    "Server",
     "embedded",
 ]
 
-_embedded: Emulator | None = None
-_embedded_lock = threading.Lock()
+# Public name -> the module defining it, imported on first access.
+_LAZY = {
+    "Emulator": ".service",
+    "RateLimiter": ".ratelimit",
+    "RemoteEmulator": ".remote",
+    "Server": ".server",
+    "embedded": ".service",
+}
 
 
-def embedded() -> Emulator:
-    """The process-wide emulator a bare `Session()` connects to.
-
-    `COMETCHAT_NB_DETERMINISTIC=1` makes its clock and tokens deterministic.
-    """
-    global _embedded
-    with _embedded_lock:
-        if _embedded is None:
-            deterministic = os.environ.get("COMETCHAT_NB_DETERMINISTIC", "") not in ("", "0")
-            _embedded = Emulator(deterministic=deterministic)
-        return _embedded
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -1,4 +1,10 @@
-"""The embedded emulator's well-known configuration (any non-empty strings work)."""
+"""The emulator's well-known configuration, importable without loading the emulator.
+
+Any non-empty strings work as keys; these are the ones a bare `Emulator()` and
+`cometchat-nb emulator` use, local and throwaway.
+"""
+
+from __future__ import annotations
 
 APP_ID = "cometchat-nb-emulator"
 REGION = "eu"

@@ -1,18 +1,18 @@
 """`Server`: an `Emulator` over real HTTP, through a thin ASGI adapter served by uvicorn.
 
-The adapter only translates: an ASGI request becomes an `httpx.Request` for
-`Emulator.handle`, and its `httpx.Response` goes back out. Every rule lives in
+The adapter only translates: an ASGI request's parts go to `Emulator.respond`,
+on uvicorn's event loop, and its raw answer goes back out. Every rule lives in
 the emulator, so the in-process and the served emulator behave alike.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes
@@ -20,7 +20,7 @@ from urllib.parse import quote_from_bytes
 import httpx
 import uvicorn
 
-from .service import MAX_BODY
+from .routing import MAX_BODY
 
 if TYPE_CHECKING:
     from .service import Emulator
@@ -32,7 +32,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 class App:
-    """The ASGI application: one HTTP request in, `Emulator.handle`'s answer out."""
+    """The ASGI application: one HTTP request in, `Emulator.respond`'s answer out."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -40,21 +40,25 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # uvicorn runs with lifespan and websockets off
             return
-        request = await _request(scope, receive)
-        # In a worker thread: SQLite commits and injected latency never stall the loop.
-        response = await asyncio.to_thread(self.emulator.handle, request)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": response.headers.raw,
-            }
+        body = await read_body(receive)
+        target: bytes = scope.get("raw_path") or scope["path"].encode()
+        if query := scope.get("query_string"):
+            target += b"?" + query
+        server = scope.get("server") or ("127.0.0.1", 80)
+        status, headers, content = await self.emulator.respond(
+            scope["method"],
+            target,
+            scope["headers"],
+            body,
+            host=f"{server[0]}:{server[1]}",
+            record=partial(_request, scope, target, body),
         )
-        await send({"type": "http.response.body", "body": response.content})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
 
-async def _request(scope: Scope, receive: Receive) -> httpx.Request:
-    """The `httpx.Request` for an ASGI scope, its body read to at most `MAX_BODY` + 1 bytes.
+async def read_body(receive: Receive) -> bytes:
+    """A request's body, read to at most `MAX_BODY` + 1 bytes.
 
     Reading stops there: the emulator answers 413 to anything longer, and a
     client cannot make the server buffer more than that.
@@ -67,23 +71,25 @@ async def _request(scope: Scope, receive: Receive) -> httpx.Request:
             break
         body += message.get("body", b"")
         more = message.get("more_body", False)
-    headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+    return bytes(body[: MAX_BODY + 1])
+
+
+def _request(scope: Scope, target: bytes, body: bytes) -> httpx.Request:
+    """The `httpx.Request` kept in `Emulator.requests` for a served request."""
     server = scope.get("server") or ("127.0.0.1", 80)
     url = httpx.URL(
-        scheme=scope.get("scheme", "http"), host=server[0], port=server[1], raw_path=_target(scope)
+        scheme=scope.get("scheme", "http"), host=server[0], port=server[1], raw_path=_origin(target)
     )
-    return httpx.Request(scope["method"], url, headers=headers, content=bytes(body[: MAX_BODY + 1]))
+    content = b"" if len(body) > MAX_BODY else body  # keep what was asked, not the body
+    return httpx.Request(scope["method"], url, headers=list(scope["headers"]), content=content)
 
 
-def _target(scope: Scope) -> bytes:
+def _origin(target: bytes) -> bytes:
     """The request target as an origin-form path and query that httpx accepts.
 
-    Anything else (`*`, an absolute URL, a stray `#`) is kept but percent-encoded
-    into a path, so the emulator answers it like any unknown route: JSON, never a 500.
+    Anything else (`*`, an absolute URL, a stray `#`) is kept, percent-encoded
+    into a path, as the emulator answered it: like any unknown route.
     """
-    target: bytes = scope.get("raw_path") or scope["path"].encode()
-    if query := scope.get("query_string"):
-        target += b"?" + query
     target = target.replace(b"#", b"%23")
     if not target.startswith(b"/"):
         target = b"/" + quote_from_bytes(target, safe="").encode()

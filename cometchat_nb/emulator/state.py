@@ -1,17 +1,37 @@
-"""The emulator's users and auth tokens: dicts in memory, mirrored to SQLite if asked."""
+"""The emulator's users and auth tokens: dicts in memory, mirrored to SQLite if asked.
+
+Besides the dicts, the state keeps the users in list order (newest first) as a
+sorted index, so a page of one million users is a slice, not a sort.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Iterator
 from os import PathLike
-from typing import Any
+from typing import Any, Literal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (uid TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, uid TEXT NOT NULL, record TEXT NOT NULL);
 """
+_UPSERT_USER = (
+    "INSERT INTO users (uid, record) VALUES (?, ?) "
+    "ON CONFLICT(uid) DO UPDATE SET record = excluded.record"
+)
+
+#: Which users a listing walks: the active ones (the default), all, or the deactivated ones.
+Which = Literal["active", "all", "deactivated"]
+# A user's place in list order: (createdAt, creation sequence, uid); newest is last.
+Key = tuple[int, int, str]
+
+
+def _stamp(record: dict[str, Any]) -> int:
+    """When a user last changed, for the list cursor: `updatedAt`, else `createdAt`."""
+    stamp: int = record.get("updatedAt", record["createdAt"])
+    return stamp
 
 
 class State:
@@ -19,12 +39,19 @@ class State:
 
     Every change is committed to SQLite (WAL mode) before memory changes and the
     method returns, so a failed write changes nothing; callers hold the emulator's
-    lock, so one connection serves all threads.
+    lock, so one connection serves all threads. `users` and `tokens` are read
+    directly; every change goes through the methods, which keep the indexes.
     """
 
     def __init__(self, path: str | PathLike[str] | None = None) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
+        self._user_tokens: dict[str, dict[str, dict[str, Any]]] = {}
+        self._keys: dict[str, Key] = {}  # uid -> its place in `_order`
+        self._order: list[Key] = []  # every user, oldest first
+        self._deactivated: list[Key] = []  # the deactivated users' keys, sorted
+        self._stamps: list[Key] = []  # (stamp, sequence, uid), sorted
+        self._sequence = 0
         self._db: sqlite3.Connection | None = None
         if path is not None:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -41,8 +68,17 @@ class State:
         assert self._db is not None
         for uid, record in self._db.execute("SELECT uid, record FROM users ORDER BY rowid"):
             self.users[uid] = json.loads(record)
-        for token, record in self._db.execute("SELECT token, record FROM tokens ORDER BY rowid"):
-            self.tokens[token] = json.loads(record)
+        for _, record in self._db.execute("SELECT token, record FROM tokens ORDER BY rowid"):
+            self._add_token(json.loads(record))
+        for uid, record in self.users.items():
+            key = self._keys[uid] = (record["createdAt"], self._sequence, uid)
+            self._sequence += 1
+            self._order.append(key)
+            self._stamps.append((_stamp(record), key[1], uid))
+            if record.get("deactivatedAt"):
+                self._deactivated.append(key)
+        for index in (self._order, self._deactivated, self._stamps):
+            index.sort()
 
     def _write(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
         if self._db is None:
@@ -52,18 +88,50 @@ class State:
             for sql, args in statements:
                 self._db.execute(sql, args)
 
-    _UPSERT_USER = (
-        "INSERT INTO users (uid, record) VALUES (?, ?) "
-        "ON CONFLICT(uid) DO UPDATE SET record = excluded.record"
-    )
+    # -- users -----------------------------------------------------------------
 
     def put_user(self, record: dict[str, Any]) -> None:
         self.put_users([record])
 
     def put_users(self, records: list[dict[str, Any]]) -> None:
-        self._write([(self._UPSERT_USER, (r["uid"], json.dumps(r))) for r in records])
+        """Create or replace users (a new uid goes last in creation order)."""
+        # A generator: in memory only, no record is ever turned into JSON.
+        self._write((_UPSERT_USER, (r["uid"], json.dumps(r))) for r in records)
         for record in records:
+            old = self.users.get(record["uid"])
             self.users[record["uid"]] = record
+            if old is None:
+                self._index(record)
+            else:
+                self._reindex(old, record)
+
+    def _index(self, record: dict[str, Any]) -> None:
+        """Place a new user, last in creation order."""
+        uid = record["uid"]
+        key = self._keys[uid] = (record["createdAt"], self._sequence, uid)
+        self._sequence += 1
+        insort(self._order, key)
+        insort(self._stamps, (_stamp(record), key[1], uid))
+        if record.get("deactivatedAt"):
+            insort(self._deactivated, key)
+
+    def _reindex(self, old: dict[str, Any], record: dict[str, Any]) -> None:
+        """Move a changed user where its new `createdAt`, deactivation and stamp put it."""
+        uid = record["uid"]
+        key = self._keys[uid]
+        moved = (record["createdAt"], key[1], uid)
+        was, now = bool(old.get("deactivatedAt")), bool(record.get("deactivatedAt"))
+        if was and (not now or moved != key):
+            _remove(self._deactivated, key)
+        if moved != key:
+            _remove(self._order, key)
+            insort(self._order, moved)
+            self._keys[uid] = moved
+        if now and (not was or moved != key):
+            insort(self._deactivated, moved)
+        if _stamp(record) != _stamp(old):
+            _remove(self._stamps, (_stamp(old), key[1], uid))
+            insort(self._stamps, (_stamp(record), key[1], uid))
 
     def delete_user(self, uid: str) -> None:
         """Remove the user and every token of theirs."""
@@ -73,32 +141,115 @@ class State:
                 ("DELETE FROM tokens WHERE uid = ?", (uid,)),
             ]
         )
-        self.users.pop(uid, None)
-        for token in [t for t, r in self.tokens.items() if r["uid"] == uid]:
+        record = self.users.pop(uid, None)
+        if record is None:
+            return
+        key = self._keys.pop(uid)
+        _remove(self._order, key)
+        _remove(self._stamps, (_stamp(record), key[1], uid))
+        if record.get("deactivatedAt"):
+            _remove(self._deactivated, key)
+        for token in self._user_tokens.pop(uid, {}):
             del self.tokens[token]
 
-    def put_token(self, record: dict[str, Any]) -> None:
-        self._write(
-            [
-                (
-                    "INSERT INTO tokens (token, uid, record) VALUES (?, ?, ?)",
-                    (record["authToken"], record["uid"], json.dumps(record)),
-                )
-            ]
-        )
+    def count(self, which: Which) -> int:
+        """How many users a listing of `which` holds."""
+        if which == "all":
+            return len(self._order)
+        if which == "deactivated":
+            return len(self._deactivated)
+        return len(self._order) - len(self._deactivated)
+
+    def page(self, which: Which, offset: int, limit: int) -> list[dict[str, Any]]:
+        """`limit` users of `which`, newest first, after skipping the `offset` newest."""
+        if which == "active" and self._deactivated:
+            return self._active_page(offset, limit)
+        index = self._deactivated if which == "deactivated" else self._order
+        end = max(0, len(index) - offset)
+        return [self.users[key[2]] for key in reversed(index[max(0, end - limit) : end])]
+
+    def _active_page(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        # The largest position p whose suffix _order[p:] holds at least `offset` active users;
+        # then _order[p:] holds exactly `offset` of them, and the page walks back from p - 1.
+        low, high = 0, len(self._order)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self._active_from(middle) >= offset:
+                low = middle
+            else:
+                high = middle - 1
+        page: list[dict[str, Any]] = []
+        position = low - 1
+        while position >= 0 and len(page) < limit:
+            record = self.users[self._order[position][2]]
+            if not record.get("deactivatedAt"):
+                page.append(record)
+            position -= 1
+        return page
+
+    def _active_from(self, position: int) -> int:
+        """How many active users `_order[position:]` holds."""
+        if position >= len(self._order):
+            return 0
+        deactivated = len(self._deactivated) - bisect_left(self._deactivated, self._order[position])
+        return len(self._order) - position - deactivated
+
+    def newest_stamp(self, which: Which) -> int | None:
+        """The latest `updatedAt` (or `createdAt`) among `which`, for the list cursor."""
+        if which == "deactivated":
+            return max((_stamp(self.users[k[2]]) for k in self._deactivated), default=None)
+        for stamp, _, uid in reversed(self._stamps):
+            if which == "all" or not self.users[uid].get("deactivatedAt"):
+                return stamp
+        return None
+
+    def newest_first(self) -> Iterator[dict[str, Any]]:
+        """Every user, newest first (for filtered listings, which must look at each)."""
+        for key in reversed(self._order):
+            yield self.users[key[2]]
+
+    # -- tokens ----------------------------------------------------------------
+
+    def _add_token(self, record: dict[str, Any]) -> None:
         self.tokens[record["authToken"]] = record
+        self._user_tokens.setdefault(record["uid"], {})[record["authToken"]] = record
+
+    def put_token(self, record: dict[str, Any]) -> None:
+        if self._db is not None:
+            values = (record["authToken"], record["uid"], json.dumps(record))
+            self._write([("INSERT INTO tokens (token, uid, record) VALUES (?, ?, ?)", values)])
+        self._add_token(record)
+
+    def tokens_of(self, uid: str) -> list[dict[str, Any]]:
+        """A user's tokens, newest first."""
+        return list(reversed(self._user_tokens.get(uid, {}).values()))
 
     def delete_tokens(self, tokens: list[str]) -> None:
         self._write([("DELETE FROM tokens WHERE token = ?", (token,)) for token in tokens])
         for token in tokens:
-            self.tokens.pop(token, None)
+            record = self.tokens.pop(token, None)
+            if record is not None:
+                owned = self._user_tokens[record["uid"]]
+                del owned[token]
+                if not owned:
+                    del self._user_tokens[record["uid"]]
 
     def clear(self) -> None:
         self._write([("DELETE FROM users", ()), ("DELETE FROM tokens", ())])
-        self.users.clear()
-        self.tokens.clear()
+        for mapping in (self.users, self.tokens, self._user_tokens, self._keys):
+            mapping.clear()
+        for index in (self._order, self._deactivated, self._stamps):
+            index.clear()
+        self._sequence = 0
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _remove(index: list[Key], key: Key) -> None:
+    """Drop `key` from a sorted index."""
+    position = bisect_left(index, key)
+    if position < len(index) and index[position] == key:
+        del index[position]

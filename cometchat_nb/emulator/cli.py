@@ -1,4 +1,8 @@
-"""The `cometchat-nb` command line: `cometchat-nb emulator` serves the emulator over HTTP."""
+"""`cometchat-nb emulator`: serve the emulator over HTTP until SIGINT or SIGTERM.
+
+`add_parser` adds the subcommand to the `cometchat-nb` parser (`cometchat_nb.__main__`);
+`run` carries it out.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Sequence
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
-from .emulator import APP_ID, AUTH_KEY, REGION, REST_API_KEY, Emulator, RateLimiter
-from .emulator.ratelimit import DEFAULT_LIMITS
-from .emulator.server import Server
+from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
+from .ratelimit import DEFAULT_LIMITS, RateLimiter
+from .server import Server
+from .service import Emulator
 
 DEFAULT_PORT = 8790
 
@@ -47,13 +51,9 @@ def _port(value: str) -> int:
     return number
 
 
-def parser() -> argparse.ArgumentParser:
-    """The `cometchat-nb` argument parser."""
-    top = argparse.ArgumentParser(
-        prog="cometchat-nb", description="cometchat-nb tools: CometChat users and auth, offline."
-    )
-    commands = top.add_subparsers(dest="command", metavar="COMMAND")
-    emu = commands.add_parser(
+def add_parser(subcommands: Any) -> argparse.ArgumentParser:
+    """Add `emulator` to a parser's subcommands (what `add_subparsers()` returned)."""
+    emu: argparse.ArgumentParser = subcommands.add_parser(
         "emulator",
         help="serve the CometChat emulator over HTTP",
         description="Serve the emulator of CometChat's users and auth API over HTTP, for "
@@ -109,20 +109,15 @@ def parser() -> argparse.ArgumentParser:
     tls = emu.add_argument_group("TLS", "Serve https:// (the JS SDK always builds https URLs).")
     tls.add_argument("--tls-cert", metavar="PEM", help="certificate file")
     tls.add_argument("--tls-key", metavar="PEM", help="private key file")
-    return top
+    emu.set_defaults(run=run)
+    return emu
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run `cometchat-nb`; the exit status."""
-    args = parser().parse_args(argv)
-    if args.command != "emulator":
-        parser().print_help()
-        return 2
-    return run_emulator(args)
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Serve until SIGINT or SIGTERM; every write is committed before its response.
 
-
-def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Serve until SIGINT or SIGTERM; every write is committed before its response."""
+    The exit status: 0 when stopped, 1 when it cannot serve, 2 for bad options.
+    """
     out = out or sys.stdout
     if (args.tls_cert is None) != (args.tls_key is None):
         print("cometchat-nb emulator: give both --tls-cert and --tls-key", file=sys.stderr)
