@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY, Emulator, RateLimiter
-from cometchat_nb.emulator.routing import CORS_HEADERS, MAX_BODY
+from cometchat_nb.emulator.call import CORS_HEADERS, MAX_BODY
 from cometchat_nb.emulator.server import Server
 from cometchat_nb.secret import service_masked
 

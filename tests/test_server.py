@@ -230,7 +230,7 @@ def test_a_served_emulators_logins_stay_apart_from_real_apps(
 
 async def test_the_adapter_reads_at_most_one_mebibyte_and_a_byte() -> None:
     """A client cannot make the served emulator buffer more than that."""
-    from cometchat_nb.emulator.routing import MAX_BODY
+    from cometchat_nb.emulator.call import MAX_BODY
     from cometchat_nb.emulator.server import read_body
 
     chunks = [b"x" * 65536] * 100  # 6.25 MiB offered

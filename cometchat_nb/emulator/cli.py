@@ -158,7 +158,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(banner(server, args.data), file=out, flush=True)
+        print(banner(server, emulator, args.data), file=out, flush=True)
         stop.wait()
         print("cometchat-nb emulator: stopping", file=out, flush=True)
         server.stop()
@@ -169,9 +169,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             signal.signal(sig, handler)
 
 
-def banner(server: Server, data: str | None) -> str:
+def banner(server: Server, emu: Emulator, data: str | None) -> str:
     """What a newcomer needs: where it is, its keys, and how to point clients at it."""
-    emu = server.emulator
     address = server.url.split("://", 1)[1]
     auth_key, rest_key = emu.auth_key.reveal(), emu.rest_api_key.reveal()
     stored = f"{data} (SQLite)" if data else "in memory (gone when stopped)"

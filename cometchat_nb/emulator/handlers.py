@@ -14,16 +14,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..secret import Secret
 from ..wire import CLIENT_API_VERSION, UID_CHARS
 from . import errors
+from .call import Call
 from .state import State, Which
 from .validation import check_user_body, user_record_fields
-
-if TYPE_CHECKING:
-    from .routing import Call
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
 _BOOLEAN_TEXT = {"true": True, "1": True, "false": False, "0": False}

@@ -14,16 +14,31 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
 from os import PathLike
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote_from_bytes
 
 import httpx
 import uvicorn
 
-from .routing import MAX_BODY
+from .call import MAX_BODY, Reply
 
-if TYPE_CHECKING:
-    from .service import Emulator
+
+class Responder(Protocol):
+    """What a server serves: an emulator's app id and its answer to a request's parts."""
+
+    app_id: str
+
+    async def respond(
+        self,
+        method: str,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        host: str,
+        record: Callable[[], httpx.Request],
+    ) -> Reply: ...
+
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,7 +49,7 @@ Send = Callable[[Message], Awaitable[None]]
 class App:
     """The ASGI application: one HTTP request in, `Emulator.respond`'s answer out."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Responder) -> None:
         self.emulator = emulator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -120,7 +135,7 @@ class Server:
 
     def __init__(
         self,
-        emulator: Emulator,
+        emulator: Responder,
         host: str = "127.0.0.1",
         port: int = 0,
         *,

@@ -1,7 +1,7 @@
 """`Emulator`: CometChat's users and auth API as a pure function of state and request.
 
 The facade: configuration, inspection, reset, transports and `serve`. It decodes
-a request into a `routing.Call`, answers it with `routing.dispatch` under one lock,
+a request into a `call.Call`, answers it with `routing.dispatch` under one lock,
 and records it. `handle(httpx.Request) -> httpx.Response` serves the client
 in-process through `httpx.MockTransport`; `respond` serves the ASGI adapter.
 """
@@ -28,11 +28,11 @@ import httpx
 from ..models import User
 from ..secret import Secret
 from . import errors, routing
+from .call import CORS_HEADERS, MAX_BODY, Call, Reply
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .errors import ServiceError
 from .handlers import Context
 from .ratelimit import RateLimiter
-from .routing import CORS_HEADERS, MAX_BODY, Call
 from .state import State
 from .validation import check_user_body, user_record_fields
 
@@ -53,8 +53,6 @@ TEST_USERS = (
 )
 AVATAR = "https://assets.cometchat.io/sampleapp/v2/users/{uid}.webp"
 
-#: An answer in raw form: status, header pairs, JSON body.
-Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 _CORS_RAW = [(k.encode(), v.encode()) for k, v in CORS_HEADERS.items()]
 _JSON_TYPE = (b"Content-Type", b"application/json")
 
@@ -298,7 +296,7 @@ class Emulator:
         host: str,
         record: Callable[[], httpx.Request],
     ) -> Reply:
-        """Answer a served request given by its parts (see `routing.Call.decode`).
+        """Answer a served request given by its parts (see `call.Call.decode`).
 
         Runs on the server's event loop: latency is awaited there; an in-memory
         answer is computed there; a persistent emulator's answers (SQLite commits)

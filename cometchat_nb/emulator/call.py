@@ -1,0 +1,135 @@
+"""`Call`: one request to the emulator, decoded from its parts (method, target, headers, body).
+
+What the route table and the handlers read; it knows nothing of routes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from ..wire import API_VERSIONS
+from . import errors
+from .errors import ServiceError
+
+#: An answer in raw form: status, header pairs, JSON body.
+Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+#: The largest request body read; a longer one is answered 413.
+MAX_BODY = 1024 * 1024
+#: Sent with every answer, and alone (204) to `OPTIONS` preflights (spec 2).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "OPTIONS,HEAD,GET,POST,PUT,PATCH,DELETE",
+    "Access-Control-Allow-Headers": (
+        "Content-Type,Accept,Cache-Control,Authorization,X-Requested-With,appId,apiKey,"
+        "authToken,onBehalfOf,resource,Accept-Encoding,group,region,sdk,guid,uid,"
+        "clientEnvironment,extensionId,username,password,callToken,onBehalfOfUser"
+    ),
+}
+_VERSION = re.compile(r"^v\d+(\.\d+)?$")
+_TRUE = ("true", "1")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; one too large for a float is not a valid value."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
+def _header_text(value: bytes) -> str:
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+@dataclass(slots=True)
+class Call:
+    """One request, decoded: what the route handlers read.
+
+    `headers` are keyed by lowercased name. `problem` is an error found while
+    decoding, answered after the request is counted for rate limiting.
+    """
+
+    method: str
+    segments: list[str]
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    raw_body: bytes
+    host: str
+    problem: ServiceError | None = None
+    scope: str = ""  # "full" (REST API key), "auth" (the auth key) or "token"
+    token: dict[str, Any] | None = None  # the authToken's record on T calls
+
+    @classmethod
+    def decode(
+        cls,
+        method: str,
+        target: bytes,
+        headers: Iterable[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        host: str,
+        public_host: str | None = None,
+    ) -> Call:
+        """A request from its parts: `target` is the raw path and query, as sent.
+
+        The caller's host is `public_host` if set, else the `Host` header, else `host`.
+        """
+        path, _, query = target.partition(b"?")
+        segments = [unquote(s) for s in path.decode("ascii", "replace").split("/") if s]
+        problem = None
+        if segments and _VERSION.match(segments[0]):
+            version = segments.pop(0)
+            if version not in API_VERSIONS:
+                problem = errors.invalid_version(version)
+        if len(body) > MAX_BODY:
+            problem = errors.body_too_large()
+        by_name: dict[str, str] = {}
+        for name, value in headers:
+            key, text = name.decode("latin-1").lower(), _header_text(value)
+            by_name[key] = f"{by_name[key]}, {text}" if key in by_name else text
+        host = public_host or by_name.get("host") or host
+        if host.startswith("0.0.0.0"):  # a wildcard bind address is no place to come back to
+            host = "127.0.0.1" + host[len("0.0.0.0") :]
+        pairs = parse_qsl(query.decode("ascii", "replace"), keep_blank_values=True)
+        return cls(method, segments, pairs, by_name, body, host, problem)
+
+    def body(self) -> dict[str, Any]:
+        """The JSON object sent (`{}` for none); anything else is `ERR_BAD_REQUEST`."""
+        if not self.raw_body.strip():
+            return {}
+        try:
+            body = json.loads(self.raw_body, parse_constant=_no_constant, parse_float=_finite)
+        except (ValueError, RecursionError):
+            raise errors.bad_request({"body": ["The request body must be valid JSON."]}) from None
+        if not isinstance(body, dict):
+            raise errors.bad_request({"body": ["The request body must be a JSON object."]})
+        return body
+
+    def param(self, name: str) -> str | None:
+        """A query parameter's first value (`name` or `name[]`)."""
+        for key, value in self.query:
+            if key in (name, f"{name}[]"):
+                return value
+        return None
+
+    def param_list(self, name: str) -> list[str]:
+        """Every value of a list parameter: repeated, `name[]=` and comma-separated forms."""
+        values = [v for k, v in self.query if k in (name, f"{name}[]")]
+        return [item for value in values for item in value.split(",") if item]
+
+    def flag(self, name: str) -> bool:
+        value = self.param(name)
+        return value is not None and value.lower() in _TRUE
