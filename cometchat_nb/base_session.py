@@ -7,8 +7,11 @@ the subclasses add an httpx client and the way they send.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from .connection import connect
 from .core.client import Core, Flow
@@ -18,6 +21,7 @@ from .protocol import DEFAULT_TIMEOUT
 from .retry import Retry
 from .secret import Secret, redact_http_logs
 from .store import SessionStore
+from .transcript import Transcript
 from .validation import check_seconds
 
 if TYPE_CHECKING:
@@ -61,6 +65,7 @@ class BaseSession:
         self.retry = retry or Retry()
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
+        self._wire = Transcript()
         redact_http_logs()
         self._open(sleep)
 
@@ -123,6 +128,39 @@ class BaseSession:
     def _create_flow(self, user: User | Mapping[str, Any]) -> Flow[User]:
         """One row's flow for bulk creation: the session's auth key, no `exist_ok`."""
         return self._core.create_user(user, None, False)
+
+    def transcript(self) -> pd.DataFrame:
+        """Every request this session sent (each attempt a row), oldest first, redacted:
+        `number`, `time`, `method`, `path`, `status`, `elapsed_ms`, `attempt`, `error`,
+        `rate_limit_remaining`. The exchanges themselves: `session.wire`."""
+        from .frames import transcript_frame
+
+        return transcript_frame(self._wire)
+
+    @property
+    def wire(self) -> Transcript:
+        """The exchanges behind `transcript()` (the last 1,000), for the `Inspector`."""
+        return self._wire
+
+    def _record(
+        self,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        error: BaseException | None,
+        attempt: int,
+        started: float,
+        clock: float,
+    ) -> None:
+        """Keep one attempt of a request in the transcript (any thread)."""
+        self._wire.record(request, response, error, attempt, started, time.perf_counter() - clock)
+
+    def _publish_wire(self) -> None:
+        """Tell subscribers of the requests sent since the last call (`http` events),
+        on the calling thread."""
+        exchanges = self._wire.unpublished()
+        if self.listeners.wants_http:
+            for exchange in exchanges:
+                self.listeners.fire("http", exchange)
 
     def add_login_listener(self, listener_id: str, listener: LoginListener) -> None:
         """Register `listener` (same id: replaced and moved last). No HTTP."""

@@ -233,6 +233,7 @@ def create_users(
     frame_or_records: Records,
     flows: CreateFlow,
     send: Callable[[httpx.Request], httpx.Response],
+    sent: Callable[[], None],
     listeners: ListenerRegistry,
     concurrency: int = 8,
     exist_ok: bool = False,
@@ -268,6 +269,7 @@ def create_users(
             start()
             while in_flight:
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                sent()  # tell subscribers of the requests sent, from this thread
                 for future in finished:
                     position, flow = in_flight.pop(future)
                     try:

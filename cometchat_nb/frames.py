@@ -14,6 +14,7 @@ import pandas as pd
 
 from .models import Event, User
 from .secret import redact
+from .transcript import Exchange
 
 UTC = pd.DatetimeTZDtype(unit="ns", tz="UTC")
 TEXT = pd.StringDtype()
@@ -91,3 +92,22 @@ def _metadata(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     return dict(value) if isinstance(value, Mapping) else {"rawMetadata": value}
+
+
+#: Column -> dtype of `transcript_frame` (`Session.transcript()`).
+TRANSCRIPT_COLUMNS: dict[str, Any] = {
+    "number": "Int64",
+    "time": UTC,
+    "method": "category",
+    "path": TEXT,
+    "status": "Int64",
+    "elapsed_ms": "float64",
+    "attempt": "Int64",
+    "error": TEXT,
+    "rate_limit_remaining": "Int64",
+}
+
+
+def transcript_frame(exchanges: Iterable[Exchange]) -> pd.DataFrame:
+    """One row per request attempt, oldest first, with the columns of `TRANSCRIPT_COLUMNS`."""
+    return typed_frame([exchange.row() for exchange in exchanges], TRANSCRIPT_COLUMNS)

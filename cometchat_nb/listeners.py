@@ -26,6 +26,7 @@ _KINDS = {
     "user_created": "user",
     "session_cleared": "session",
     "listener_error": "listener",
+    "http": "http",
 }
 
 
@@ -65,10 +66,12 @@ class Subscription:
         remove: Callable[[Subscription], None],
         callback: Callable[[Event], Any],
         on_flush: Callable[[], Any] | None = None,
+        http: bool = False,
     ) -> None:
         self._remove = remove  # the registry's way to forget this subscription
         self.callback = callback
         self.on_flush = on_flush
+        self.http = http
 
     def unsubscribe(self) -> None:
         self._remove(self)
@@ -122,14 +125,21 @@ class ListenerRegistry:
         return len(self._listeners)
 
     def subscribe(
-        self, callback: Callable[[Event], Any], *, on_flush: Callable[[], Any] | None = None
+        self,
+        callback: Callable[[Event], Any],
+        *,
+        on_flush: Callable[[], Any] | None = None,
+        http: bool = False,
     ) -> Subscription:
         """Call `callback(event)` for every event from now on; returns the handle to stop.
 
         `on_flush()`, if given, runs at the end of every session call (see `flush`),
         so a subscriber that buffers work during a burst of events can finish it.
+        `http=True` adds the `http` events: one per request sent (an `Exchange`).
         """
-        subscription = Subscription(self._unsubscribe, callback, on_flush)
+        if not isinstance(http, bool):
+            raise TypeError(f"http must be True or False, not {http!r}")
+        subscription = Subscription(self._unsubscribe, callback, on_flush, http)
         with self._lock:
             self._subscriptions.append(subscription)
         return subscription
@@ -166,6 +176,11 @@ class ListenerRegistry:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscriptions)
+
+    @property
+    def wants_http(self) -> bool:
+        """Whether any subscriber asked for the `http` events."""
+        return any(s.http for s in self._subscriptions)
 
     def fire(self, name: str, payload: Any = None) -> Event:
         """Tell the listeners with a `name` callback, then every subscriber.
@@ -206,6 +221,8 @@ class ListenerRegistry:
         with self._lock:
             subscriptions = list(self._subscriptions)
         for subscription in subscriptions:
+            if event.kind == "http" and not subscription.http:
+                continue
             try:
                 subscription.callback(event)
             except Exception as exc:
@@ -222,8 +239,9 @@ class ListenerRegistry:
             detail=describe(payload) if detail is None else detail,
             payload=payload,
         )
-        with self._lock:
-            self.recent.append(event)
+        if event.kind != "http":  # requests have a log of their own: `session.transcript()`
+            with self._lock:
+                self.recent.append(event)
         return event
 
     def _listener_failed(self, who: str, name: str, exc: BaseException) -> Event:

@@ -50,14 +50,17 @@ class Session(BaseSession):
         while True:
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
+            started, clock = time.time(), time.perf_counter()
             try:
                 response = self._client.send(request)
             except httpx.HTTPError as exc:
+                self._record(request, None, exc, attempts.count, started, clock)
                 wait = attempts.after_error(exc)
                 if wait is None:
                     unknown = attempts.outcome_unknown(exc)
                     raise protocol.transport_error(exc, attempts.count, unknown) from None
             else:
+                self._record(request, response, None, attempts.count, started, clock)
                 wait = attempts.after_response(response)
                 if wait is None:
                     response.extensions[protocol.ATTEMPTS] = attempts.count
@@ -75,8 +78,10 @@ class Session(BaseSession):
                 try:
                     response = self._send(request)
                 except CometChatException as exc:
+                    self._publish_wire()
                     request = flow.throw(exc)
                 else:
+                    self._publish_wire()
                     request = answer(flow, response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
@@ -147,7 +152,7 @@ class Session(BaseSession):
         from .bulk import create_users
 
         return create_users(
-            frame_or_records, self._create_flow, self._send, self.listeners,
+            frame_or_records, self._create_flow, self._send, self._publish_wire, self.listeners,
             concurrency, exist_ok, progress,
         )  # fmt: skip
 
@@ -206,14 +211,17 @@ class AsyncSession(BaseSession):
         while True:
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
+            started, clock = time.time(), time.perf_counter()
             try:
                 response = await self._client.send(request)
             except httpx.HTTPError as exc:
+                self._record(request, None, exc, attempts.count, started, clock)
                 wait = attempts.after_error(exc)
                 if wait is None:
                     unknown = attempts.outcome_unknown(exc)
                     raise protocol.transport_error(exc, attempts.count, unknown) from None
             else:
+                self._record(request, response, None, attempts.count, started, clock)
                 wait = attempts.after_response(response)
                 if wait is None:
                     response.extensions[protocol.ATTEMPTS] = attempts.count
@@ -230,8 +238,10 @@ class AsyncSession(BaseSession):
                 try:
                     response = await self._send(request)
                 except CometChatException as exc:
+                    self._publish_wire()
                     request = flow.throw(exc)
                 else:
+                    self._publish_wire()
                     request = answer(flow, response)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
