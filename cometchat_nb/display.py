@@ -417,3 +417,28 @@ def emulator_html(emulator: EmulatorLike) -> str:
         ]
     )
     return wrap("emulator", body, repr(emulator))
+
+
+class HealthLike(Protocol):
+    """What a health report's repr reads (`health.HealthReport`)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def ok(self) -> bool: ...
+
+    def rows(self) -> list[tuple[str, str]]: ...
+
+
+def health_html(report: HealthLike) -> str:
+    """A health report: a badge that says ok or not, then its rows."""
+    badge = _badge("OK", "live") if report.ok else _badge("PROBLEM", "error")
+    title = f"<code>{escape(report.app_id)}</code>"
+    body = _header(f"{escape(report.kind)} check", title, badge) + _rows(
+        (escape(label), escape(value)) for label, value in report.rows()[1:]
+    )
+    return wrap("health", body, str(report))

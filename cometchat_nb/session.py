@@ -18,6 +18,7 @@ from .base_session import BaseSession
 from .core.admin import AdminFlows
 from .core.client import Flow, answer
 from .errors import CometChatException, local_error
+from .health import HealthReport, probe
 from .models import AuthToken, User
 from .secret import Secret
 
@@ -184,6 +185,14 @@ class Session(BaseSession):
         """
         return self._run(self._core.update_current_user_details(user))
 
+    def check(self) -> HealthReport:
+        """A health report: where the session connects, which keys it holds (masked),
+        whether the service still accepts the stored login (`GET /me`; else the REST
+        API key), the round trip and the rate-limit headroom. `report.ok` says if all
+        is well. A rejected token is reported, and the session is left as it was."""
+        seen, checked, request = self._health_check()
+        return self._health_report(seen, checked, self._run(probe(request)))
+
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()
@@ -297,6 +306,11 @@ class AsyncSession(BaseSession):
     async def update_current_user_details(self, user: User | Mapping[str, Any]) -> User:
         """`Session.update_current_user_details`, awaited."""
         return await self._run(self._core.update_current_user_details(user))
+
+    async def check(self) -> HealthReport:
+        """`Session.check`, awaited."""
+        seen, checked, request = self._health_check()
+        return self._health_report(seen, checked, await self._run(probe(request)))
 
     async def close(self) -> None:
         """Close the HTTP connections."""

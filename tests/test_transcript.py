@@ -1,0 +1,141 @@
+"""The wire inspector's data: each call's requests in order, attempts, no secret anywhere."""
+
+from __future__ import annotations
+
+import io
+import json
+from argparse import Namespace
+
+import pytest
+
+from cometchat_nb import AsyncSession, Emulator, Retry, Session
+from cometchat_nb.check import run as check_command
+from cometchat_nb.emulator import RateLimiter, Server
+
+AUTH_KEY = "AUTHKEYdistinctive0000000000000000000000zz"
+REST_KEY = "RESTKEYdistinctive0000000000000000000000yy"
+
+
+def calls(session: Session, since: int = 0) -> list[tuple[str, str, int | None]]:
+    return [(e.method, e.path, e.status) for e in list(session.wire)[since:]]
+
+
+def test_each_call_shows_exactly_its_requests_in_order(server: Server) -> None:
+    with Session(emulator=server) as session:
+        session.login("cometchat-uid-1")
+        assert calls(session) == [
+            ("POST", "/v3.0/users/cometchat-uid-1/auth_tokens", 200),
+            ("PUT", "/v3.0/me", 200),
+        ]
+        session.logout()
+        assert calls(session, 2) == [("DELETE", "/v3.0/me", 200)]
+        token = session.admin.create_auth_token("cometchat-uid-2")
+        session.login(auth_token=token)
+        assert calls(session, 4) == [("PUT", "/v3.0/me", 200)]
+        frame = session.transcript()
+    assert list(frame["method"]) == ["POST", "PUT", "DELETE", "POST", "PUT"]
+    assert list(frame["status"]) == [200] * 5 and (frame["elapsed_ms"] > 0).all()
+    assert list(frame["number"]) == [1, 2, 3, 4, 5]
+
+
+def test_a_failed_request_shows_its_status(session: Session) -> None:
+    with pytest.raises(Exception):  # noqa: B017 (any error: what matters is the record)
+        session.login("nobody-here")
+    assert calls(session) == [("POST", "/v3.0/users/nobody-here/auth_tokens", 404)]
+
+
+def test_a_retried_request_shows_its_attempts() -> None:
+    now = [1_717_000_020.0]
+    emulator = Emulator(
+        clock=lambda: now[0], rate_limiter=RateLimiter(limits={"core": 1}, enforce=True)
+    )
+
+    def next_window(seconds: float) -> None:
+        now[0] += 60
+
+    with Session(emulator=emulator, retry=Retry(attempts=2), sleep=next_window) as session:
+        session.create_user({"uid": "first", "name": "F"})
+        session.create_user({"uid": "second", "name": "S"})
+        frame = session.transcript()
+    assert list(zip(frame["status"], frame["attempt"], strict=True)) == [
+        (200, 1), (429, 1), (200, 2),
+    ]  # fmt: skip
+    assert list(frame["rate_limit_remaining"])[-1] == 0
+
+
+def test_no_secret_anywhere_in_the_record() -> None:
+    emulator = Emulator(auth_key=AUTH_KEY, rest_api_key=REST_KEY)
+    with emulator.serve() as server, Session(emulator=server) as session:
+        secrets = [AUTH_KEY, REST_KEY]
+        session.create_user({"uid": "kevin", "name": "Kevin"})
+        user = session.login("kevin")
+        stored = session.store.load(session.app_id)["session"]
+        secrets += [stored["authToken"], stored["jwt"], stored["wsChannel"]["secret"]]
+        token = session.admin.create_auth_token("kevin")
+        secrets.append(token.auth_token.reveal())
+        session.admin.delete_auth_token("kevin", token)
+        session.logout()
+        with pytest.raises(Exception):  # noqa: B017
+            session.login(auth_token=token)
+        assert user.auth_token is not None
+        shown = [
+            session.transcript().to_csv(),
+            json.dumps(session.wire.har()),
+            *(e.curl() for e in session.wire),
+            *(repr(e) + str(e) for e in session.wire),
+            *(json.dumps([e.request_headers, e.request_body, e.response_headers,
+                          e.response_body, e.url]) for e in session.wire),
+        ]  # fmt: skip
+    leaks = [s[:12] for s in secrets if any(s in text for text in shown)]
+    assert leaks == []
+    assert any("${AUTH_TOKEN}" in text for text in shown)
+
+
+def test_the_har_log_is_har_1_2(session: Session) -> None:
+    session.login("cometchat-uid-1")
+    har = session.wire.har()["log"]
+    assert har["version"] == "1.2" and har["creator"]["name"] == "cometchat-nb"
+    entry = har["entries"][0]
+    assert entry["request"]["method"] == "POST" and entry["response"]["status"] == 200
+    assert {"startedDateTime", "time", "request", "response", "cache", "timings"} <= set(entry)
+    assert json.loads(entry["request"]["postData"]["text"])["platform"] == "WEB"
+
+
+def test_http_events_reach_the_subscribers_that_ask(session: Session) -> None:
+    wire, rest = [], []
+    session.listeners.subscribe(wire.append, http=True)
+    session.listeners.subscribe(rest.append)
+    session.login("cometchat-uid-1")
+    assert [e.name for e in wire] == ["http", "http", "login_success"]
+    assert [e.name for e in rest] == ["login_success"]
+    assert wire[0].detail.startswith("POST /v3.0/users/cometchat-uid-1/auth_tokens → 200")
+
+
+def test_check_reports_a_revoked_token_and_leaves_the_session(session: Session) -> None:
+    assert session.check().ok and session.check().checked == "GET /users"
+    session.login("cometchat-uid-1")
+    report = session.check()
+    assert report.ok and report.reply.accepted and report.logged_in == "cometchat-uid-1"
+    session.admin.flush_auth_tokens("cometchat-uid-1")
+    report = session.check()
+    assert not report.ok and "AUTH_ERR_AUTH_TOKEN_NOT_FOUND" in str(report)
+    assert session.get_logged_in_user() is not None  # reported, not acted on
+    assert "PROBLEM" in report._repr_html_() and "c3d4" in str(report)
+
+
+def test_check_from_the_command_line(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
+    monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", server.url.split("://")[1])
+    out = io.StringIO()
+    assert check_command(Namespace(), out) == 0
+    assert f"emulator at {server.url}" in out.getvalue()
+    server.stop()
+    out = io.StringIO()
+    assert check_command(Namespace(), out) == 1
+    assert "FAILED_TO_FETCH" in out.getvalue()
+
+
+async def test_the_async_twin_records_and_checks(emulator: Emulator) -> None:
+    async with AsyncSession(emulator=emulator) as session:
+        await session.login("cometchat-uid-1")
+        assert (await session.check()).ok
+    assert [e.method for e in session.wire] == ["POST", "PUT", "GET"]
