@@ -31,7 +31,7 @@ from .version import VERSION as __version__
 
 if TYPE_CHECKING:
     from .emulator import Emulator
-    from .widgets import Dashboard, EventLog, LoginForm, UserTable
+    from .widgets import Dashboard, EventLog, Inspector, LoginForm, UserTable
 
 __all__ = [
     "AlreadyExistsError",
@@ -44,6 +44,7 @@ __all__ = [
     "Event",
     "EventLog",
     "FileStore",
+    "Inspector",
     "InvalidInputError",
     "InvalidStateError",
     "ListenerRegistry",
@@ -70,6 +71,7 @@ _LAZY: dict[str, str] = {
     "Emulator": ".emulator",
     "Dashboard": ".widgets",
     "EventLog": ".widgets",
+    "Inspector": ".widgets",
     "LoginForm": ".widgets",
     "UserTable": ".widgets",
     "dashboard": ".widgets",

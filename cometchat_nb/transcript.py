@@ -12,7 +12,7 @@ import json
 import shlex
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -295,12 +295,13 @@ class Transcript:
             self._exchanges.clear()
             self._unpublished.clear()
 
-    def har(self) -> dict[str, Any]:
-        """The exchanges as a HAR 1.2 log."""
+    def har(self, exchanges: Iterable[Exchange] | None = None) -> dict[str, Any]:
+        """The exchanges (all kept, or those given) as a HAR 1.2 log."""
+        chosen = self if exchanges is None else exchanges
         return {
             "log": {
                 "version": "1.2",
                 "creator": {"name": "cometchat-nb", "version": VERSION},
-                "entries": [exchange.har() for exchange in self],
+                "entries": [exchange.har() for exchange in chosen],
             }
         }

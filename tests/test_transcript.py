@@ -8,7 +8,7 @@ from argparse import Namespace
 
 import pytest
 
-from cometchat_nb import AsyncSession, Emulator, Retry, Session
+from cometchat_nb import AsyncSession, Emulator, Inspector, Retry, Session
 from cometchat_nb.check import run as check_command
 from cometchat_nb.emulator import RateLimiter, Server
 
@@ -139,3 +139,23 @@ async def test_the_async_twin_records_and_checks(emulator: Emulator) -> None:
         await session.login("cometchat-uid-1")
         assert (await session.check()).ok
     assert [e.method for e in session.wire] == ["POST", "PUT", "GET"]
+
+
+def test_the_inspector_shows_each_request_open_to_its_redacted_json() -> None:
+    emulator = Emulator(auth_key=AUTH_KEY, rest_api_key=REST_KEY)
+    with Session(emulator=emulator) as session:
+        session.create_user({"uid": "kevin", "name": "Kevin"})  # before: from the transcript
+        inspector = Inspector(session, interval=0)
+        session.login("kevin")
+        token = session.store.load(session.app_id)["session"]["authToken"]
+        session.logout()
+        assert [e.method for e in inspector.exchanges] == ["POST", "POST", "PUT", "DELETE"]
+        html = inspector.table.value
+        assert html.count("<details class='cc-exchange'>") == 4
+        assert "/v3.0/users/kevin/auth_tokens" in html and "${API_KEY}" in html
+        state = json.dumps(inspector.get_state(), default=str) + json.dumps(inspector.har())
+        for secret in (AUTH_KEY, REST_KEY, token):
+            assert secret not in html and secret not in state
+        inspector.clear_button.click()
+        assert inspector.exchanges == [] and "no requests yet" in inspector.table.value
+        inspector.close()

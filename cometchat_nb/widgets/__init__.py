@@ -6,7 +6,8 @@ session's events. Stock ipywidgets only; CSS classes `cc-*` mark the parts.
 
 from .dashboard import Dashboard, dashboard
 from .event_log import EventLog
+from .inspector import Inspector
 from .login import LoginForm
 from .user_table import UserTable
 
-__all__ = ["Dashboard", "EventLog", "LoginForm", "UserTable", "dashboard"]
+__all__ = ["Dashboard", "EventLog", "Inspector", "LoginForm", "UserTable", "dashboard"]

@@ -73,11 +73,13 @@ class Coalescer:
 class SessionWidget(ipywidgets.VBox):  # type: ignore[misc]
     """A `VBox` bound to a sync `Session`, subscribed to its events until `close()`."""
 
-    def __init__(self, session: Session, children: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, session: Session, children: list[Any], *, http: bool = False, **kwargs: Any
+    ) -> None:
         self.session = require_session(session, type(self).__name__)
         super().__init__(children=children, **kwargs)
         self._subscription = self.session.listeners.subscribe(
-            self._on_event, on_flush=self._on_flush
+            self._on_event, on_flush=self._on_flush, http=http
         )
 
     def _on_event(self, event: Event) -> None:
