@@ -50,6 +50,7 @@ class BaseSession:
         emulator: EmulatorTarget | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry: Retry | None = None,
+        keep_requests: int = 1000,
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
         connection = connect(
@@ -67,7 +68,11 @@ class BaseSession:
         self.retry = retry or Retry()
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
-        self._wire = Transcript()
+        if isinstance(keep_requests, bool) or not isinstance(keep_requests, int):
+            raise TypeError(f"keep_requests must be an integer, not {keep_requests!r}")
+        if keep_requests < 0:
+            raise ValueError(f"keep_requests must be 0 or more, not {keep_requests}")
+        self._wire = Transcript(keep_requests)
         redact_http_logs()
         self._open(sleep)
 
@@ -166,7 +171,7 @@ class BaseSession:
 
     @property
     def wire(self) -> Transcript:
-        """The exchanges behind `transcript()` (the last 1,000), for the `Inspector`."""
+        """The exchanges behind `transcript()` (the last `keep_requests`), for the `Inspector`."""
         return self._wire
 
     def _record(

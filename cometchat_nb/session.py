@@ -36,7 +36,9 @@ class Session(BaseSession):
 
     `Session()` with no app id anywhere connects to the embedded emulator;
     `Session(app_id, region, auth_key, rest_api_key)` (or `COMETCHAT_*` variables)
-    to a real app. Use it as a context manager, or call `close()`.
+    to a real app. `retry=` sets the `Retry` policy; `timeout=` the seconds a request
+    may take; `keep_requests=` how many requests `transcript()` keeps (0: none).
+    Use it as a context manager, or call `close()`.
     """
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:

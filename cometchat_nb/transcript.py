@@ -243,9 +243,10 @@ def _text(body: Any) -> str:
 
 
 class Transcript:
-    """The last `size` exchanges of a session, oldest first; thread-safe."""
+    """The last `size` exchanges of a session, oldest first; thread-safe. `size=0` keeps none."""
 
     def __init__(self, size: int = 1000) -> None:
+        self.size = size
         self._exchanges: deque[Exchange] = deque(maxlen=size)
         self._unpublished: deque[Exchange] = deque(maxlen=size)
         self._lock = threading.Lock()
@@ -259,8 +260,10 @@ class Transcript:
         attempt: int,
         started: float,
         elapsed: float,
-    ) -> Exchange:
-        """Keep one attempt (`started` is a Unix time, `elapsed` seconds)."""
+    ) -> Exchange | None:
+        """Keep one attempt (`started` is a Unix time, `elapsed` seconds); None if off."""
+        if not self.size:
+            return None
         with self._lock:
             self._count += 1
             exchange = Exchange(

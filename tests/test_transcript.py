@@ -159,3 +159,11 @@ def test_the_inspector_shows_each_request_open_to_its_redacted_json() -> None:
         inspector.clear_button.click()
         assert inspector.exchanges == [] and "no requests yet" in inspector.table.value
         inspector.close()
+
+
+def test_recording_can_be_turned_off(emulator: Emulator) -> None:
+    with Session(emulator=emulator, keep_requests=0) as session:
+        session.login("cometchat-uid-1")
+        assert len(session.wire) == 0 and session.transcript().empty
+    with pytest.raises(ValueError, match="keep_requests"):
+        Session(emulator=emulator, keep_requests=-1)
