@@ -93,9 +93,9 @@ def _object(data: Any) -> dict[str, Any]:
     return data
 
 
-def _token_in(answer: Mapping[str, Any], sent: Secret) -> Secret:
-    """The token a `/me` answer names (a non-empty string), else the one sent."""
-    token = answer.get("authToken")
+def _token_in(data: Mapping[str, Any], sent: Secret) -> Secret:
+    """The token a `/me` answer's data names (a non-empty string), else the one sent."""
+    token = data.get("authToken")
     return Secret(token) if isinstance(token, str) and token else sent
 
 
@@ -207,16 +207,19 @@ class Core:
     def _drop_other_session(self, seen: StoredLogin) -> StoredLogin:
         """Clear a stored session locally, without a logout (spec 8.2 step 2); the store after."""
         if seen.session is not None:
-            self.logins.clear()
-            self.login_key = None
+            self._forget()
             self.listeners.fire("session_cleared", seen.user)
             seen = StoredLogin({k: v for k, v in seen.data.items() if k != "session"})
         return self.logins.with_device_id(seen)
 
-    def _logged_out(self) -> None:
-        """Forget the session and the login's key, then tell the listeners."""
+    def _forget(self) -> None:
+        """Forget the stored login and the login's key."""
         self.logins.clear()
         self.login_key = None
+
+    def _logged_out(self) -> None:
+        """Forget the session, then tell the listeners."""
+        self._forget()
         self.listeners.fire("logout_success")
 
     def logout(self) -> Flow[dict[str, Any]]:
@@ -237,8 +240,7 @@ class Core:
             if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
                 self._logged_out()
                 return {}
-            self.logins.clear()
-            self.login_key = None
+            self._forget()
             failure = _unconfirmed(exc, seen.uid or "")
             self.listeners.fire("logout_failure", failure)
             raise failure from None
