@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ from cometchat_nb import (
     User,
     UserTable,
     dashboard,
+    display,
 )
 from cometchat_nb.emulator import AUTH_KEY, REST_API_KEY
 from cometchat_nb.widgets import Dashboard
@@ -419,3 +421,101 @@ def test_rerunning_the_dashboard_cell_leaves_no_stale_subscribers(session: Sessi
     session.login("cometchat-uid-1")
     assert [e.name for e in second.event_log.events] == ["login_success"]
     assert first.event_log.events == []
+
+
+# -- coalescing across session calls ------------------------------------------------------
+
+
+def updates(widget: Any) -> list[str]:
+    """Every value assigned to `widget` from now on (each one a front-end update)."""
+    seen: list[str] = []
+    widget.observe(lambda change: seen.append(change["new"]), names="value")
+    return seen
+
+
+def test_a_burst_of_calls_in_a_cell_renders_once_per_interval_then_once_after(
+    session: Session,
+) -> None:
+    """In a kernel, a cell runs on the event loop: the last render trails the cell."""
+    clock = FakeClock(step=0.0005)  # four events per ms of the fake clock: 0.2 s in all
+    log = EventLog(session, clock=clock, interval=0.01)
+    shown = updates(log.table)
+
+    async def cell() -> None:
+        for _ in range(100):  # 200 session calls, 200 events (and a clock read per event)
+            session.login("cometchat-uid-1")
+            session.logout()
+        during = len(shown)
+        assert during <= 0.2 / 0.01 + 2  # about one per interval, not one per call
+        assert shown[-1].count("<td>logout_success</td>") < 100  # the last state trails
+        await asyncio.sleep(0.05)  # the cell has ended: the loop runs the trailing render
+        assert len(shown) == during + 1
+
+    asyncio.run(cell())
+    assert log.events[-1].name == "logout_success"
+    assert log.table.value.count("<td>logout_success</td>") == 100
+    assert log.renders == len(shown) + 1  # and the first render, on creation
+
+
+def test_the_last_state_always_shows(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0), interval=0.01)  # time stands still
+    table = UserTable(session, clock=FakeClock(step=0.0), interval=0.01)
+
+    async def cell() -> None:
+        session.create_user(User("first", "First"))  # the first change renders at once
+        session.create_user(User("last", "Last"))  # too soon: pending
+        assert "<td>last</td>" not in log.table.value
+        assert "<code>last</code>" not in table.table.value
+        await asyncio.sleep(0.05)
+
+    asyncio.run(cell())
+    assert "<td>last</td>" in log.table.value
+    assert "<code>last</code>" in table.table.value
+
+
+def test_without_an_event_loop_each_call_ends_with_the_last_state(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0))
+    shown = updates(log.table)
+    for i in range(5):
+        session.create_user(User(f"plain-{i}", "P"))
+        assert f"<td>plain-{i}</td>" in log.table.value
+    assert len(shown) == 5  # one per session call: nothing could render later
+    session.listeners.fire("user_created", User("outside", "O"))  # not from a session call
+    assert "<td>outside</td>" not in log.table.value
+    log.refresh()
+    assert "<td>outside</td>" in log.table.value
+
+
+def test_closing_drops_a_pending_render(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0), interval=0.01)
+
+    async def cell() -> None:
+        session.login("cometchat-uid-1")
+        session.logout()
+        before = log.renders
+        log.close()
+        await asyncio.sleep(0.05)
+        assert log.renders == before
+
+    asyncio.run(cell())
+
+
+def test_each_event_row_is_made_once(session: Session, monkeypatch: Any) -> None:
+    made: list[str] = []
+    real = display.event_row
+
+    def counting(event: Any) -> str:
+        made.append(event.detail)
+        return real(event)
+
+    monkeypatch.setattr(display, "event_row", counting)
+    log = EventLog(session, max_rows=10)
+    for i in range(30):
+        session.create_user(User(f"row-{i}", "R"))
+    assert log.renders >= 30  # no loop here: a render per call
+    assert sorted(made) == sorted(set(made))  # no row made twice
+    assert "<td>row-29</td>" in log.table.value and "<td>row-19</td>" not in log.table.value
+    log.kind.value = "user"
+    log.kind.value = "all"
+    assert sorted(made) == sorted(set(made))
+    assert log.table.value == display.events_log(log.events)  # the same HTML as made afresh

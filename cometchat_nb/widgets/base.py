@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,12 +46,18 @@ def require_session(session: Any, widget: str) -> Session:
 
 
 class Coalescer:
-    """Runs `render` at most once per `interval` while changes arrive, and on `flush` if late.
+    """Runs `render` at most about once per `interval` while changes arrive; the last state shows.
 
-    `touch()` after each change renders at once when the last render is older
-    than `interval`, else marks the view stale; `flush()` (the end of the session
-    call) renders a stale view. No timers or threads: a burst of N events costs
-    at most `duration / interval + 2` renders. `clock` is injectable for tests.
+    `touch()` after each change renders at once when the last render is at least
+    `interval` old, else marks the view stale. `flush()` (the end of a session
+    call) renders a stale view if the interval has passed; if not, a trailing
+    render is scheduled for when it has, on the asyncio loop running the calling
+    thread. In Jupyter that is the kernel's loop (cells and widget callbacks run
+    on it), so a burst spanning many session calls in one cell costs about one
+    render per interval plus one after the cell, all on the kernel thread. With
+    no running loop (a script, plain pytest) nothing could render later, so
+    `flush()` renders a stale view at once. No threads or timers of its own.
+    `clock` is injectable for tests.
     """
 
     def __init__(
@@ -63,26 +70,64 @@ class Coalescer:
         self.interval = interval
         self._clock = clock
         self._last: float | None = None
+        self._trailing: asyncio.TimerHandle | None = None
         self.stale = False
         self.renders = 0
 
     def touch(self) -> None:
+        """A change: render now if the last render is `interval` old, else later."""
         now = self._clock()
         if self._last is not None and now - self._last < self.interval:
             self.stale = True
+            if self._trailing is None:
+                self._schedule(now)
             return
-        self._last = now
-        self.render()
+        self._render_at(now)
 
     def flush(self) -> None:
-        if self.stale:
-            self._last = self._clock()
-            self.render()
+        """The end of a session call: show a stale view now, or by a trailing render."""
+        if not self.stale:
+            return
+        now = self._clock()
+        too_soon = self._last is not None and now - self._last < self.interval
+        if too_soon and (self._trailing is not None or self._schedule(now)):
+            return  # the trailing render will show it
+        self._render_at(now)
 
     def render(self) -> None:
+        """Render now, for an explicit change (a filter, Clear, a new widget).
+
+        It does not delay the next change's render: the interval paces bursts only.
+        """
         self.stale = False
         self.renders += 1
         self._render()
+
+    def cancel(self) -> None:
+        """Drop a pending trailing render (the widget is closing)."""
+        if self._trailing is not None:
+            self._trailing.cancel()
+            self._trailing = None
+
+    def _render_at(self, now: float) -> None:
+        self._last = now
+        self.render()
+
+    def _schedule(self, now: float) -> bool:
+        """Schedule the trailing render on this thread's running loop; False if none runs."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        assert self._last is not None
+        delay = max(0.0, self._last + self.interval - now)
+        self._trailing = loop.call_later(delay, self._on_trailing)
+        return True
+
+    def _on_trailing(self) -> None:
+        self._trailing = None
+        if self.stale:
+            self._render_at(self._clock())
 
 
 class SessionWidget(ipywidgets.VBox):  # type: ignore[misc]
@@ -110,6 +155,9 @@ class SessionWidget(ipywidgets.VBox):  # type: ignore[misc]
         subscription = getattr(self, "_subscription", None)  # None if __init__ failed
         if subscription is not None:
             subscription.unsubscribe()
+        coalescer = getattr(self, "_coalescer", None)  # a pending render is dropped
+        if isinstance(coalescer, Coalescer):
+            coalescer.cancel()
         for child in _descendants(self):
             child.close()
         super().close()
