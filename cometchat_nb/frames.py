@@ -75,7 +75,7 @@ def users_frame(users: Iterable[User]) -> pd.DataFrame:
             elif name == "metadata":
                 values = [{} if m is None else _metadata(m) for m in values]
             data[name] = _cast(_objects(values, count), dtype)
-        index = pd.Index(_cast(_objects(fields("uid"), count), TEXT), name="uid")
+        index = pd.Index(_cast(_objects(fields("uid"), count), TEXT), name="uid", copy=False)
         return pd.DataFrame(data, index=index, copy=False)
 
 
