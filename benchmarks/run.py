@@ -6,7 +6,8 @@ Imports every `benchmarks/bench_*.py`, takes its `cases(tiny)` (see `harness.py`
 measures each case (ours and its baseline interleaved, repeated until the medians are
 stable) and prints one row per case: ours, baseline, ratio, target, met. The table is
 written as JSON to `--json` (default `benchmarks/results.json`; none with `--tiny`),
-and as Markdown with the machine it ran on to `--markdown` (e.g. `benchmarks/RESULTS.md`).
+and as Markdown with the machine it ran on to `--markdown` (e.g. `benchmarks/RESULTS.md`;
+a `## Notes` section already there is kept).
 `--tiny` runs each case once at a tiny size: a smoke run, its numbers mean nothing.
 """
 
@@ -85,6 +86,9 @@ def row(result: Result) -> list[str]:
     ]
 
 
+#: Everything from this heading on in the Markdown file is kept when it is written again.
+NOTES = "## Notes"
+
 HEADER = ["case", "ours: median [min–max]", "baseline: median [min–max]", "ratio", "target", "met"]
 
 
@@ -142,7 +146,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     if args.json is not None:
         args.json.write_text(json.dumps({"machine": info, "cases": records}, indent=2) + "\n")
     if args.markdown is not None:
-        args.markdown.write_text(markdown(rows, results, info))
+        kept = args.markdown.read_text() if args.markdown.exists() else ""
+        notes = kept[kept.index(NOTES) :] if NOTES in kept else ""
+        args.markdown.write_text(markdown(rows, results, info) + (f"\n{notes}" if notes else ""))
     return records
 
 
