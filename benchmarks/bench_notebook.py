@@ -66,7 +66,7 @@ def event_log(calls: int) -> tuple[Callable[[], float], Callable[[], float], Cal
         seen: list[Any] = []
         log.table.observe(seen.append, names="value")
         try:
-            return in_a_cell(ours_session, calls, settle=log._coalescer.interval * 2)
+            return in_a_cell(ours_session, calls, settle=log._coalescer.max_interval + 0.1)
         finally:
             updates[0] = len(seen)
             assert "logout_success" in log.table.value

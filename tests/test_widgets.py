@@ -357,6 +357,22 @@ def test_a_burst_of_ten_thousand_events_is_coalesced(session: Session) -> None:
     assert "<td>burst-9999</td>" in log.table.value
 
 
+def test_a_long_burst_spaces_its_renders_out_and_a_pause_starts_afresh(
+    session: Session,
+) -> None:
+    clock = FakeClock(step=0.001)
+    log = EventLog(session, clock=clock)
+    start = log.renders
+    for i in range(10_000):  # ten seconds of the fake clock, no session call
+        session.listeners.fire("user_created", User(f"long-{i}", "L"))
+    assert log.renders - start <= 20  # the gaps grow to a second, not ten renders a second
+    clock.now += 5.0  # a quiet spell
+    before = log.renders
+    session.listeners.fire("user_created", User("after-pause", "A"))
+    assert log.renders == before + 1  # at once, as the burst's first change was
+    assert "<td>after-pause</td>" in log.table.value
+
+
 def test_a_session_call_always_ends_with_a_render(session: Session) -> None:
     log = EventLog(session, clock=FakeClock(step=0.0))  # time stands still: all coalesced
     start = log.renders
@@ -433,6 +449,15 @@ def updates(widget: Any) -> list[str]:
     return seen
 
 
+async def settled(*widgets: Any) -> None:
+    """Let the loop run until no widget has a trailing render pending (2 s at most)."""
+    for _ in range(200):
+        if all(w._coalescer._trailing is None for w in widgets):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("a trailing render never ran")
+
+
 def test_a_burst_of_calls_in_a_cell_renders_once_per_interval_then_once_after(
     session: Session,
 ) -> None:
@@ -448,7 +473,7 @@ def test_a_burst_of_calls_in_a_cell_renders_once_per_interval_then_once_after(
         during = len(shown)
         assert during <= 0.2 / 0.01 + 2  # about one per interval, not one per call
         assert shown[-1].count("<td>logout_success</td>") < 100  # the last state trails
-        await asyncio.sleep(0.05)  # the cell has ended: the loop runs the trailing render
+        await settled(log)  # the cell has ended: the loop runs the trailing render
         assert len(shown) == during + 1
 
     asyncio.run(cell())
@@ -466,7 +491,7 @@ def test_the_last_state_always_shows(session: Session) -> None:
         session.create_user(User("last", "Last"))  # too soon: pending
         assert "<td>last</td>" not in log.table.value
         assert "<code>last</code>" not in table.table.value
-        await asyncio.sleep(0.05)
+        await settled(log, table)
 
     asyncio.run(cell())
     assert "<td>last</td>" in log.table.value
@@ -486,6 +511,19 @@ def test_without_an_event_loop_each_call_ends_with_the_last_state(session: Sessi
     assert "<td>outside</td>" in log.table.value
 
 
+def test_a_render_left_pending_on_an_ended_loop_hides_nothing(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0), interval=10.0)
+
+    async def main() -> None:
+        session.create_user(User("in-loop-1", "L"))  # rendered at once
+        session.create_user(User("in-loop-2", "L"))  # pending, on a loop about to end
+
+    asyncio.run(main())
+    assert "<td>in-loop-2</td>" not in log.table.value  # its render never ran
+    session.create_user(User("after", "A"))  # no loop runs now: rendered at the end
+    assert "<td>after</td>" in log.table.value
+
+
 def test_closing_drops_a_pending_render(session: Session) -> None:
     log = EventLog(session, clock=FakeClock(step=0.0), interval=0.01)
 
@@ -494,7 +532,7 @@ def test_closing_drops_a_pending_render(session: Session) -> None:
         session.logout()
         before = log.renders
         log.close()
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the render was due in 0.01 s
         assert log.renders == before
 
     asyncio.run(cell())

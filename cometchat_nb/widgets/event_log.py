@@ -47,8 +47,9 @@ class EventLog(SessionWidget):
     """The session's events (`time`, `kind`, `name`, `detail`), newest at the bottom.
 
     Keeps the last `max_rows` events (the registry's recent ones to start with).
-    During a burst it re-renders at most about once per `interval` seconds, and
-    the last state always shows: in Jupyter by a trailing render on the kernel's
+    During a burst it re-renders at most once per `interval` seconds (spaced
+    out further, up to a second, as a long burst goes on), and the last state
+    always shows: in Jupyter by a trailing render on the kernel's
     event loop after the cell, elsewhere at the end of each session call (see
     `Coalescer`). Each event's row is made once and kept, so a render joins rows.
     Filter by kind; Clear empties it; `refresh()` renders now (e.g. after events
