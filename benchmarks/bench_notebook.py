@@ -5,7 +5,8 @@ Cases (see `harness.py`):
 * `EventLog` attached while one cell runs 500 `login` + `logout` calls, vs a no-op
   subscriber; the cell runs on an asyncio loop, as cells do in a Jupyter kernel, and
   the front-end updates (assignments to the table's value) are counted, the trailing
-  render after the cell included.
+  render after the cell included. The same for `session.dashboard()` (all its widgets'
+  trait changes counted), informational.
 * `frames.users_frame` (what `created_users_frame()` runs) of 100,000 users vs
   `pandas.DataFrame.from_records` of the same users' wire dicts.
 * `create_users` of 500 users, concurrency 16, over HTTP to an emulator served with
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 import httpx
 import pandas as pd
 from harness import Case
+from traitlets import All
 
 from cometchat_nb import AsyncSession, Emulator, EventLog, Session, User
 from cometchat_nb.frames import users_frame
@@ -76,6 +79,41 @@ def event_log(calls: int) -> tuple[Callable[[], float], Callable[[], float], Cal
         return in_a_cell(base_session, calls, settle=0.2)
 
     return ours, baseline, lambda: updates[0]
+
+
+def trait_changes(widget: Any) -> list[int]:
+    """A counter of the trait changes of `widget` and every widget inside it, from now on.
+
+    Each change of a displayed widget's trait is a message to the front end.
+    """
+    counter = [0]
+
+    def count(_change: Any) -> None:
+        counter[0] += 1
+
+    stack = [widget]
+    while stack:
+        part = stack.pop()
+        part.observe(count, names=All)
+        stack.extend(getattr(part, "children", ()))
+    return counter
+
+
+def dashboard(calls: int) -> tuple[Callable[[], float], Callable[[], float]]:
+    """(a dashboard's trait changes during the cell, the cell's seconds): informational."""
+    session = Session(emulator=Emulator())
+    updates = [0]
+
+    def ours() -> float:
+        board = session.dashboard()
+        changes = trait_changes(board)
+        try:
+            return in_a_cell(session, calls, settle=board.event_log._coalescer.max_interval + 0.1)
+        finally:
+            updates[0] = changes[0]
+            board.close()
+
+    return ours, lambda: updates[0]
 
 
 # -- frames ---------------------------------------------------------------------------------
@@ -177,6 +215,7 @@ def cases(tiny: bool) -> list[Case]:
     users = 100 if tiny else 100_000
     count = 32 if tiny else 500
     ours, baseline, updates = event_log(calls)
+    board, board_updates = dashboard(calls)
     http: dict[str, Any] = {"min_rounds": 3, "max_rounds": 15, "max_seconds": 60.0}
     return [
         Case(
@@ -186,6 +225,14 @@ def cases(tiny: bool) -> list[Case]:
             target=2.0,
             extra={"front-end updates": (updates, 20)},
             note="the cell's time; updates counted to the trailing render after the cell",
+        ),
+        Case(
+            f"session.dashboard() during {calls} login+logout in a cell / a no-op subscriber",
+            board,
+            baseline,
+            target=math.inf,
+            extra={"front-end updates": (board_updates, 20)},
+            note="informational: LoginForm (login.py) still updates on every event, unpaced",
         ),
         Case(
             f"users_frame of {users:,} users / DataFrame.from_records of their wire dicts",
