@@ -1,43 +1,53 @@
-"""Client overhead, as ratios against baselines measured in the same run.
+"""Client overhead: what cometchat-nb adds on top of httpx, and what concurrency buys.
 
-Run: `python benchmarks/bench_core.py [--rounds N]`. Absolute times on shared machines
-mean little; the ratios say what cometchat-nb adds on top of what it builds on.
+Cases (see `harness.py`): importing the package vs importing httpx; `login` + `logout`
+vs the same three requests sent by bare httpx, and `create_user` vs one bare
+`POST /users`, both on the in-process emulator; `login` + `logout` over HTTP vs
+in-process; bulk creation 8 at a time vs 1 at a time.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
+import itertools
+import math
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 
 import httpx
+from harness import Case
 
 from cometchat_nb import Emulator, Session, User
 
+_ids = itertools.count()
 
-def median_seconds(run: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
+
+def timed(run: Callable[[], object], times: int = 1) -> Callable[[], float]:
+    """A repetition: `run` called `times` times; its seconds per call."""
+
+    def repetition() -> float:
         start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for _ in range(times):
+            run()
+        return (time.perf_counter() - start) / times
+
+    return repetition
 
 
-def import_seconds(module: str, rounds: int) -> float:
-    """Wall time of a fresh interpreter importing `module`."""
-    code = f"import {module}"
-    return median_seconds(lambda: subprocess.run([sys.executable, "-c", code], check=True), rounds)
+def importing(module: str) -> Callable[[], float]:
+    """A fresh interpreter importing `module` (wall time of the whole process)."""
+    return timed(lambda: subprocess.run([sys.executable, "-c", f"import {module}"], check=True))
 
 
-def login_logout_ratio(rounds: int) -> tuple[float, float]:
-    """`login` + `logout` through `Session` vs the same three requests sent by bare httpx."""
+def bare_client(emulator: Emulator) -> httpx.Client:
+    return httpx.Client(transport=emulator.transport(), base_url="http://emulator.invalid/v3.0")
+
+
+def login_logout(times: int) -> tuple[Callable[[], float], Callable[[], float]]:
     emulator = Emulator()
     session = Session(emulator=emulator)
-    raw = httpx.Client(transport=emulator.transport(), base_url="http://emulator.invalid/v3.0")
+    raw = bare_client(emulator)
     headers = {"appId": emulator.app_id, "Content-Type": "application/json"}
     body = {"platform": "WEB", "deviceId": "bench"}
 
@@ -55,82 +65,89 @@ def login_logout_ratio(rounds: int) -> tuple[float, float]:
         session.login("cometchat-uid-1")
         session.logout()
 
-    ours(), bare()  # warm up
-    return median_seconds(ours, rounds), median_seconds(bare, rounds)
+    return timed(ours, times), timed(bare, times)
 
 
-def create_ratio(rounds: int) -> tuple[float, float]:
-    """`create_user` (local checks, typed result, event) vs one bare `POST /users`."""
+def create(times: int) -> tuple[Callable[[], float], Callable[[], float]]:
     emulator = Emulator()
     session = Session(emulator=emulator)
-    raw = httpx.Client(transport=emulator.transport(), base_url="http://emulator.invalid/v3.0")
+    raw = bare_client(emulator)
     headers = {"appId": emulator.app_id, "apiKey": emulator.auth_key.reveal()}
-    counter = iter(range(10**9))
 
     def ours() -> None:
-        session.create_user(User(f"ours-{next(counter)}", name="Bench"))
+        session.create_user(User(f"ours-{next(_ids)}", name="Bench"))
 
     def bare() -> None:
-        raw.post("/users", json={"uid": f"bare-{next(counter)}", "name": "Bench"}, headers=headers)
+        raw.post("/users", json={"uid": f"bare-{next(_ids)}", "name": "Bench"}, headers=headers)
 
-    return median_seconds(ours, rounds), median_seconds(bare, rounds)
-
-
-def served_ratio(rounds: int) -> tuple[float, float]:
-    """`login` + `logout` against the emulator served over HTTP vs the same, in-process."""
-    emulator = Emulator()
-    in_process = Session(emulator=emulator)
-    with emulator.serve(port=0) as server, Session(emulator=server) as served:
-
-        def over_http() -> None:
-            served.login("cometchat-uid-1")
-            served.logout()
-
-        def local() -> None:
-            in_process.login("cometchat-uid-1")
-            in_process.logout()
-
-        over_http(), local()  # warm up
-        return median_seconds(over_http, rounds), median_seconds(local, rounds)
+    return timed(ours, times), timed(bare, times)
 
 
-def bulk_ratio(rows: int) -> tuple[float, float]:
-    """`create_users` of `rows` users at concurrency 8 vs 1, each request taking 5 ms."""
-    times = []
-    for concurrency in (8, 1):
-        emulator = Emulator(latency=0.005)
-        with Session(emulator=emulator) as session:
-            records = [{"uid": f"bulk-{i}", "name": f"Bulk {i}"} for i in range(rows)]
-            start = time.perf_counter()
-            session.create_users(records, concurrency=concurrency, progress=False)
-            times.append(time.perf_counter() - start)
-    return times[0], times[1]
+def served(times: int) -> tuple[Callable[[], float], Callable[[], float]]:
+    """Over HTTP vs in-process; the server lives as long as the process (a daemon thread)."""
+    in_process = Session(emulator=Emulator())
+    server = Emulator().serve(port=0)
+    over_http = Session(emulator=server)
+
+    def remote() -> None:
+        over_http.login("cometchat-uid-1")
+        over_http.logout()
+
+    def local() -> None:
+        in_process.login("cometchat-uid-1")
+        in_process.logout()
+
+    return timed(remote, times), timed(local, times)
 
 
-def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--import-rounds", type=int, default=7)
-    args = parser.parse_args(argv)
-    rows = [
-        (
+def bulk(rows: int, concurrency: int) -> Callable[[], float]:
+    emulator = Emulator(latency=0.005)
+    session = Session(emulator=emulator)
+
+    def run() -> float:
+        records = [{"uid": f"bulk-{next(_ids)}", "name": "Bulk"} for _ in range(rows)]
+        start = time.perf_counter()
+        session.create_users(records, concurrency=concurrency, progress=False)
+        return time.perf_counter() - start
+
+    return run
+
+
+def cases(tiny: bool) -> list[Case]:
+    times = 2 if tiny else 100
+    rows = 8 if tiny else 200
+    return [
+        Case(
             "import cometchat_nb / import httpx",
-            import_seconds("cometchat_nb", args.import_rounds),
-            import_seconds("httpx", args.import_rounds),
+            importing("cometchat_nb"),
+            importing("httpx"),
+            target=1.3,
+            note="a fresh interpreter each; includes the interpreter's start",
+            min_rounds=3 if tiny else 7,
         ),
-        ("login+logout / 3 bare httpx requests", *login_logout_ratio(args.rounds)),
-        ("create_user / 1 bare httpx request", *create_ratio(args.rounds)),
-        ("login+logout over HTTP / in-process", *served_ratio(max(1, args.rounds // 4))),
-        (
-            "create_users x200, 8 at a time / 1 at a time",
-            *bulk_ratio(200 if args.rounds > 10 else 8),
+        Case(
+            "login+logout / the same 3 bare httpx requests (in-process emulator)",
+            *login_logout(times),
+            target=1.3,
+        ),
+        Case(
+            "create_user / 1 bare httpx POST (in-process emulator)",
+            *create(times),
+            target=1.3,
+        ),
+        Case(
+            "login+logout over HTTP / in-process",
+            *served(max(1, times // 4)),
+            target=math.inf,
+            note="informational: what the socket and the served adapter cost",
+        ),
+        Case(
+            f"create_users x{rows}, 5 ms a request, 8 at a time / 1 at a time",
+            bulk(rows, 8),
+            bulk(rows, 1),
+            target=0.2,
+            note="ideal 1/8 = 0.125; 0.2 = 5x faster",
+            min_rounds=3,
+            max_seconds=20,
         ),
     ]
-    print(f"{'measure':42} {'ours':>10} {'baseline':>10} {'ratio':>7}")
-    for name, ours, base in rows:
-        print(f"{name:42} {ours * 1e3:8.2f}ms {base * 1e3:8.2f}ms {ours / base:7.2f}")
-    return rows
-
-
-if __name__ == "__main__":
-    main()

@@ -307,8 +307,11 @@ def event_row(event: Event) -> str:
 
 def events_table(events: Sequence[Event]) -> str:
     """Events, oldest first, as a table with the columns time, kind, name, detail."""
+    return _events_table("".join(event_row(e) for e in events))
+
+
+def _events_table(rows: str) -> str:
     head = "<thead><tr><th>time</th><th>kind</th><th>name</th><th>detail</th></tr></thead>"
-    rows = "".join(event_row(e) for e in events)
     return f"<table class='cc-events'>{head}<tbody>{rows}</tbody></table>"
 
 
@@ -323,10 +326,20 @@ def event_html(event: Event) -> str:
 
 def events_log(events: Sequence[Event]) -> str:
     """The event log widget's content: a scrolling table, newest row in view."""
-    if not events:
+    tail = events[-MAX_ROWS:]
+    return events_log_html([event_row(e) for e in events], [event_text(e) for e in tail])
+
+
+def events_log_html(rows: Sequence[str], texts: Sequence[str]) -> str:
+    """`events_log` from rows made by `event_row` and their `event_text` lines.
+
+    For callers that keep each event's row once made (the event log widget): the
+    rows are joined, not made again. `texts` may hold only the last `MAX_ROWS`.
+    """
+    if not rows:
         return wrap("event-log", "<span class='cc-dim'>no events yet</span>", "no events")
-    text = "\n".join(event_text(e) for e in events[-MAX_ROWS:])
-    return wrap("event-log", f"<div class='cc-scroll'>{events_table(events)}</div>", text)
+    text = "\n".join(texts[-MAX_ROWS:])
+    return wrap("event-log", f"<div class='cc-scroll'>{_events_table(''.join(rows))}</div>", text)
 
 
 # -- sessions and the emulator -----------------------------------------------

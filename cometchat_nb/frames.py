@@ -7,9 +7,13 @@ tokens and unknown wire fields are left out, so a frame never holds a secret.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from operator import attrgetter, itemgetter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .models import Event, User
@@ -48,35 +52,70 @@ def typed_frame(records: list[dict[str, Any]], columns: dict[str, Any]) -> pd.Da
     """A frame of `records` with exactly `columns`, each cast to its dtype."""
     return pd.DataFrame(
         {
-            name: pd.Series([r[name] for r in records], dtype=object).astype(dtype)
+            name: _cast(_objects([r[name] for r in records], len(records)), dtype)
             for name, dtype in columns.items()
-        }
+        },
+        copy=False,
     )
 
 
 def users_frame(users: Iterable[User]) -> pd.DataFrame:
-    """One row per user, indexed by `uid`, with the columns of `USER_COLUMNS`."""
+    """One row per user, indexed by `uid`, with the columns of `USER_COLUMNS`.
+
+    Built a column at a time, straight from the users: no record per user.
+    """
     users = list(users)
-    records = [
-        {
-            "name": u.name,
-            "role": u.role,
-            "status": u.status,
-            "status_message": u.status_message,
-            "avatar": u.avatar,
-            "link": u.link,
-            "tags": list(u.tags) if u.tags is not None else [],
-            "metadata": _metadata(u.metadata),
-            "created_at": u.created_at,
-            "updated_at": u.updated_at,
-            "last_active_at": u.last_active_at,
-            "deactivated_at": u.deactivated_at,
-        }
-        for u in users
-    ]
-    frame = typed_frame(records, USER_COLUMNS)
-    frame.index = pd.Index([u.uid for u in users], dtype=TEXT, name="uid")
-    return frame
+    count = len(users)
+    with _collector_paused():
+        fields = _fields(users)
+        data: dict[str, Any] = {}
+        for name, dtype in USER_COLUMNS.items():
+            values: Iterable[Any] = fields(name)
+            if name == "tags":  # each row its own list, as each row its own dict below
+                values = [[] if t is None else list(t) for t in values]
+            elif name == "metadata":
+                values = [{} if m is None else _metadata(m) for m in values]
+            data[name] = _cast(_objects(values, count), dtype)
+        index = pd.Index(_cast(_objects(fields("uid"), count), TEXT), name="uid", copy=False)
+        return pd.DataFrame(data, index=index, copy=False)
+
+
+def _fields(users: list[User]) -> Callable[[str], Iterator[Any]]:
+    """A function giving one field of every user, in order.
+
+    Plain `User`s keep their fields in their `__dict__`, read directly (twice as
+    fast as `getattr`); anything else is read by attribute.
+    """
+    if set(map(type, users)) <= {User}:
+        try:
+            dicts = list(map(vars, users))
+        except TypeError:  # a `User` without a `__dict__` (slots)
+            pass
+        else:
+            return lambda name: map(itemgetter(name), dicts)
+    return lambda name: map(attrgetter(name), users)
+
+
+def _objects(values: Iterable[Any], count: int) -> np.ndarray[Any, Any]:
+    return np.fromiter(values, dtype=object, count=count)
+
+
+def _cast(values: np.ndarray[Any, Any], dtype: Any) -> Any:
+    """`values` (objects) as an array of `dtype`, as `Series.astype` casts them.
+
+    Aware UTC datetimes (what users hold) take a faster route to the same result.
+    """
+    if dtype is object:
+        return values
+    if dtype == UTC and pd.api.types.infer_dtype(values, skipna=True) == "datetime":
+        try:
+            times = pd.DatetimeIndex(values)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if str(times.tz) == "UTC":
+                return times.as_unit("ns").array
+    return pd.Series(values, dtype=object, copy=False).astype(dtype).array
 
 
 def events_frame(events: Iterable[Event]) -> pd.DataFrame:
@@ -87,8 +126,28 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
     return typed_frame(records, EVENT_COLUMNS)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large frame is built.
+
+    A frame of 100,000 users makes 200,000 small containers (each row's tags and
+    metadata); without the pause they set off full collections that walk every
+    live object, half the time of the build. They hold no cycles, so nothing is
+    lost by collecting later. The collector is left as it was found.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _metadata(value: Any) -> dict[str, Any]:
     """Metadata as a dict; a string is kept as the service stores it (`rawMetadata`)."""
+    if type(value) is dict:
+        return value.copy()
     if value is None:
         return {}
     return dict(value) if isinstance(value, Mapping) else {"rawMetadata": value}

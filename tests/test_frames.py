@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from datetime import UTC, datetime, timedelta, timezone
+
 import pandas as pd
 import pytest
 
@@ -135,3 +138,87 @@ def test_events_frame_lists_events_in_order(session: Session) -> None:
     assert frame["detail"].iloc[0] == "cometchat-uid-1"
     assert frame["detail"].iloc[2].startswith("ERR_UID_NOT_FOUND: ")
     assert frame["time"].is_monotonic_increasing
+
+
+def record_by_record(users: list[User]) -> pd.DataFrame:
+    """How frames were built before they were built column-wise: the reference."""
+    from cometchat_nb.frames import _metadata
+
+    records = [
+        {
+            "name": u.name,
+            "role": u.role,
+            "status": u.status,
+            "status_message": u.status_message,
+            "avatar": u.avatar,
+            "link": u.link,
+            "tags": list(u.tags) if u.tags is not None else [],
+            "metadata": _metadata(u.metadata),
+            "created_at": u.created_at,
+            "updated_at": u.updated_at,
+            "last_active_at": u.last_active_at,
+            "deactivated_at": u.deactivated_at,
+        }
+        for u in users
+    ]
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([r[name] for r in records], dtype=object).astype(dtype)
+            for name, dtype in USER_COLUMNS.items()
+        }
+    )
+    frame.index = pd.Index([u.uid for u in users], dtype="string", name="uid")
+    return frame
+
+
+class SubUser(User):
+    pass
+
+
+ODD_USERS = {
+    "odd values": [
+        User("plain"),
+        User("b", 123, role=5, status="weird", tags=("x", 1), metadata="raw"),  # type: ignore[arg-type]
+        User(
+            "c",
+            created_at=datetime(2024, 1, 1, tzinfo=UTC),
+            updated_at=datetime(2024, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
+        ),
+        User(
+            "d", "", tags=[], metadata={}, avatar="http://x", status_message="hi", status="online"
+        ),
+        User(
+            "e", float("nan"), metadata={"a": [1]}, last_active_at=datetime(2030, 1, 1, tzinfo=UTC)
+        ),  # type: ignore[arg-type]
+    ],
+    "a subclass": [User("u", "U"), SubUser("s", "S")],
+    "another zone": [
+        User("z", created_at=datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2))))
+    ],
+    "naive times": [User("n", created_at=datetime(2024, 1, 1))],
+    "none": [],
+}
+
+
+@pytest.mark.filterwarnings("ignore:Constructing a Categorical")  # status "weird": NaN, both ways
+@pytest.mark.parametrize("users", ODD_USERS.values(), ids=list(ODD_USERS))
+def test_column_wise_frames_equal_record_by_record_ones(users: list[User]) -> None:
+    frame = users_frame(users)
+    pd.testing.assert_frame_equal(frame, record_by_record(users))
+    assert dtype_names(frame) == EXPECTED
+
+
+def test_a_frame_owns_its_lists_and_dicts_and_leaves_the_collector_on() -> None:
+    tags, metadata = ["a"], {"k": 1}
+    user = User("own", tags=tags, metadata=metadata)
+    frame = users_frame([user, User("other")])
+    assert frame.loc["own", "tags"] == tags and frame.loc["own", "tags"] is not tags
+    assert frame.loc["own", "metadata"] == metadata and frame.loc["own", "metadata"] is not metadata
+    assert frame.loc["other", "tags"] is not users_frame([User("x")]).loc["x", "tags"]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        users_frame([user])
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

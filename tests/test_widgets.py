@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ from cometchat_nb import (
     User,
     UserTable,
     dashboard,
+    display,
 )
 from cometchat_nb.emulator import AUTH_KEY, REST_API_KEY
 from cometchat_nb.widgets import Dashboard
@@ -355,6 +357,22 @@ def test_a_burst_of_ten_thousand_events_is_coalesced(session: Session) -> None:
     assert "<td>burst-9999</td>" in log.table.value
 
 
+def test_a_long_burst_spaces_its_renders_out_and_a_pause_starts_afresh(
+    session: Session,
+) -> None:
+    clock = FakeClock(step=0.001)
+    log = EventLog(session, clock=clock)
+    start = log.renders
+    for i in range(10_000):  # ten seconds of the fake clock, no session call
+        session.listeners.fire("user_created", User(f"long-{i}", "L"))
+    assert log.renders - start <= 20  # the gaps grow to a second, not ten renders a second
+    clock.now += 5.0  # a quiet spell
+    before = log.renders
+    session.listeners.fire("user_created", User("after-pause", "A"))
+    assert log.renders == before + 1  # at once, as the burst's first change was
+    assert "<td>after-pause</td>" in log.table.value
+
+
 def test_a_session_call_always_ends_with_a_render(session: Session) -> None:
     log = EventLog(session, clock=FakeClock(step=0.0))  # time stands still: all coalesced
     start = log.renders
@@ -419,3 +437,123 @@ def test_rerunning_the_dashboard_cell_leaves_no_stale_subscribers(session: Sessi
     session.login("cometchat-uid-1")
     assert [e.name for e in second.event_log.events] == ["login_success"]
     assert first.event_log.events == []
+
+
+# -- coalescing across session calls ------------------------------------------------------
+
+
+def updates(widget: Any) -> list[str]:
+    """Every value assigned to `widget` from now on (each one a front-end update)."""
+    seen: list[str] = []
+    widget.observe(lambda change: seen.append(change["new"]), names="value")
+    return seen
+
+
+async def settled(*widgets: Any) -> None:
+    """Let the loop run until no widget has a trailing render pending (2 s at most)."""
+    for _ in range(200):
+        if all(not w.coalescer.pending for w in widgets):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("a trailing render never ran")
+
+
+def test_a_burst_of_calls_in_a_cell_renders_once_per_interval_then_once_after(
+    session: Session,
+) -> None:
+    """In a kernel, a cell runs on the event loop: the last render trails the cell."""
+    clock = FakeClock(step=0.0005)  # four events per ms of the fake clock: 0.2 s in all
+    log = EventLog(session, clock=clock, interval=0.01)
+    shown = updates(log.table)
+
+    async def cell() -> None:
+        for _ in range(100):  # 200 session calls, 200 events (and a clock read per event)
+            session.login("cometchat-uid-1")
+            session.logout()
+        during = len(shown)
+        assert during <= 0.2 / 0.01 + 2  # about one per interval, not one per call
+        assert shown[-1].count("<td>logout_success</td>") < 100  # the last state trails
+        await settled(log)  # the cell has ended: the loop runs the trailing render
+        assert len(shown) == during + 1
+
+    asyncio.run(cell())
+    assert log.events[-1].name == "logout_success"
+    assert log.table.value.count("<td>logout_success</td>") == 100
+    assert log.renders == len(shown) + 1  # and the first render, on creation
+
+
+def test_the_last_state_always_shows(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0), interval=0.01)  # time stands still
+    table = UserTable(session, clock=FakeClock(step=0.0), interval=0.01)
+
+    async def cell() -> None:
+        session.create_user(User("first", "First"))  # the first change renders at once
+        session.create_user(User("last", "Last"))  # too soon: pending
+        assert "<td>last</td>" not in log.table.value
+        assert "<code>last</code>" not in table.table.value
+        await settled(log, table)
+
+    asyncio.run(cell())
+    assert "<td>last</td>" in log.table.value
+    assert "<code>last</code>" in table.table.value
+
+
+def test_without_an_event_loop_each_call_ends_with_the_last_state(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0))
+    shown = updates(log.table)
+    for i in range(5):
+        session.create_user(User(f"plain-{i}", "P"))
+        assert f"<td>plain-{i}</td>" in log.table.value
+    assert len(shown) == 5  # one per session call: nothing could render later
+    session.listeners.fire("user_created", User("outside", "O"))  # not from a session call
+    assert "<td>outside</td>" not in log.table.value
+    log.refresh()
+    assert "<td>outside</td>" in log.table.value
+
+
+def test_a_render_left_pending_on_an_ended_loop_hides_nothing(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0), interval=10.0)
+
+    async def main() -> None:
+        session.create_user(User("in-loop-1", "L"))  # rendered at once
+        session.create_user(User("in-loop-2", "L"))  # pending, on a loop about to end
+
+    asyncio.run(main())
+    assert "<td>in-loop-2</td>" not in log.table.value  # its render never ran
+    session.create_user(User("after", "A"))  # no loop runs now: rendered at the end
+    assert "<td>after</td>" in log.table.value
+
+
+def test_closing_drops_a_pending_render(session: Session) -> None:
+    log = EventLog(session, clock=FakeClock(step=0.0), interval=0.01)
+
+    async def cell() -> None:
+        session.login("cometchat-uid-1")
+        session.logout()
+        before = log.renders
+        log.close()
+        await asyncio.sleep(0.05)  # the render was due in 0.01 s
+        assert log.renders == before
+
+    asyncio.run(cell())
+
+
+def test_each_event_row_is_made_once(session: Session, monkeypatch: Any) -> None:
+    made: list[str] = []
+    real = display.event_row
+
+    def counting(event: Any) -> str:
+        made.append(event.detail)
+        return real(event)
+
+    monkeypatch.setattr(display, "event_row", counting)
+    log = EventLog(session, max_rows=10)
+    for i in range(30):
+        session.create_user(User(f"row-{i}", "R"))
+    assert log.renders >= 30  # no loop here: a render per call
+    assert sorted(made) == sorted(set(made))  # no row made twice
+    assert "<td>row-29</td>" in log.table.value and "<td>row-19</td>" not in log.table.value
+    log.kind.value = "user"
+    log.kind.value = "all"
+    assert sorted(made) == sorted(set(made))
+    assert log.table.value == display.events_log(log.events)  # the same HTML as made afresh

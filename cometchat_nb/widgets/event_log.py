@@ -22,13 +22,41 @@ ALL = "all"
 KINDS = (ALL, "login", "logout", "user", "session", "listener")
 
 
+class _Row:
+    """An event held by the log, with its table row and text line once made (made once)."""
+
+    __slots__ = ("_html", "_text", "event")
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self._html: str | None = None
+        self._text: str | None = None
+
+    @property
+    def html(self) -> str:
+        if self._html is None:
+            self._html = display.event_row(self.event)
+        return self._html
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = display.event_text(self.event)
+        return self._text
+
+
 class EventLog(SessionWidget):
     """The session's events (`time`, `kind`, `name`, `detail`), newest at the bottom.
 
     Keeps the last `max_rows` events (the registry's recent ones to start with).
-    During a burst it re-renders at most once per `interval` seconds, and once
-    more at the end of the session call that fired the events. Filter by kind;
-    Clear empties it; `to_frame()` gives the events shown as a DataFrame.
+    During a burst it re-renders at most once per `interval` seconds (spaced
+    out further, up to a second, as a long burst goes on), and the last state
+    always shows: in Jupyter by a trailing render on the kernel's
+    event loop after the cell, elsewhere at the end of each session call (see
+    `Coalescer`). Each event's row is made once and kept, so a render joins rows.
+    Filter by kind; Clear empties it; `refresh()` renders now (e.g. after events
+    fired outside a session call, in a script); `to_frame()` gives the events
+    shown as a DataFrame.
     """
 
     def __init__(
@@ -46,36 +74,36 @@ class EventLog(SessionWidget):
         self.clear_button = ipywidgets.Button(description="Clear", icon="trash")
         self.table = ipywidgets.HTML()
         self.table.add_class("cc-event-log")
-        self._events: deque[Event] = deque(maxlen=max_rows)
-        self._coalescer = Coalescer(self._render, interval, clock)
+        self._rows: deque[_Row] = deque(maxlen=max_rows)
+        self.coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session, [ipywidgets.HBox([self.kind, self.clear_button]), self.table], **kwargs
         )
         self.add_class("cc-event-log-box")
-        self._events.extend(self.session.listeners.recent)
-        self.kind.observe(lambda _change: self._coalescer.render(), names="value")
+        self._rows.extend(_Row(e) for e in self.session.listeners.recent)
+        self.kind.observe(lambda _change: self.coalescer.render(), names="value")
         self.clear_button.on_click(lambda _button: self.clear())
-        self._coalescer.render()
+        self.coalescer.render()
 
     @property
     def events(self) -> list[Event]:
         """The events shown, oldest first (after the kind filter)."""
         kind = self.kind.value
-        return [e for e in self._events if kind == ALL or e.kind == kind]
+        return [r.event for r in self._rows if kind == ALL or r.event.kind == kind]
 
     @property
     def renders(self) -> int:
         """How many times the table has been rendered (coalescing makes this small)."""
-        return self._coalescer.renders
+        return self.coalescer.renders
 
     def clear(self) -> None:
         """Forget every event shown so far."""
-        self._events.clear()
-        self._coalescer.render()
+        self._rows.clear()
+        self.coalescer.render()
 
     def refresh(self) -> None:
-        """Render now, e.g. after events fired outside a session call."""
-        self._coalescer.render()
+        """Render now, e.g. after events fired outside a session call in a script."""
+        self.coalescer.render()
 
     def to_frame(self) -> pd.DataFrame:
         """The events shown as a DataFrame with the columns `time`, `kind`, `name`, `detail`."""
@@ -84,11 +112,14 @@ class EventLog(SessionWidget):
         return events_frame(self.events)
 
     def _on_event(self, event: Event) -> None:
-        self._events.append(event)
-        self._coalescer.touch()
+        self._rows.append(_Row(event))
+        self.coalescer.touch()
 
     def _on_flush(self) -> None:
-        self._coalescer.flush()
+        self.coalescer.flush()
 
     def _render(self) -> None:
-        self.table.value = display.events_log(self.events)
+        kind = self.kind.value
+        rows = [r for r in self._rows if kind == ALL or r.event.kind == kind]
+        texts = [r.text for r in rows[-display.MAX_ROWS :]]
+        self.table.value = display.events_log_html([r.html for r in rows], texts)

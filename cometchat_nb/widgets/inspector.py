@@ -56,7 +56,7 @@ class Inspector(SessionWidget):
         self.table = ipywidgets.HTML()
         self.table.add_class("cc-inspector-table")
         self._exchanges: deque[Exchange] = deque(maxlen=max_rows)
-        self._coalescer = Coalescer(self._render, interval, clock)
+        self.coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
             [ipywidgets.HBox([self.summary, self.clear_button]), self.table],
@@ -66,7 +66,7 @@ class Inspector(SessionWidget):
         self.add_class("cc-inspector")
         self._exchanges.extend(self.session.wire)
         self.clear_button.on_click(lambda _button: self.clear())
-        self._coalescer.render()
+        self.coalescer.render()
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -80,15 +80,15 @@ class Inspector(SessionWidget):
     def clear(self) -> None:
         """Forget the requests shown so far (the session's transcript keeps them)."""
         self._exchanges.clear()
-        self._coalescer.render()
+        self.coalescer.render()
 
     def _on_event(self, event: Event) -> None:
         if event.kind == "http" and isinstance(event.payload, Exchange):
             self._exchanges.append(event.payload)
-            self._coalescer.touch()
+            self.coalescer.touch()
 
     def _on_flush(self) -> None:
-        self._coalescer.flush()
+        self.coalescer.flush()
 
     def _render(self) -> None:
         shown = len(self._exchanges)

@@ -42,7 +42,7 @@ class UserTable(SessionWidget):
         self.status.add_class("cc-user-status")
         self.table = ipywidgets.HTML()
         self.table.add_class("cc-user-table")
-        self._coalescer = Coalescer(self._render, interval, clock)
+        self.coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
             [ipywidgets.HBox([self.uid, self.name, self.create]), self.status, self.table],
@@ -50,12 +50,12 @@ class UserTable(SessionWidget):
         )
         self.add_class("cc-user-table-box")
         self.create.on_click(self._on_create)
-        self._coalescer.render()
+        self.coalescer.render()
 
     @property
     def renders(self) -> int:
         """How many times the table has been rendered."""
-        return self._coalescer.renders
+        return self.coalescer.renders
 
     def _on_create(self, _button: Any = None) -> None:
         self.create.disabled = True
@@ -74,10 +74,10 @@ class UserTable(SessionWidget):
 
     def _on_event(self, event: Event) -> None:
         if event.name == "user_created":
-            self._coalescer.touch()
+            self.coalescer.touch()
 
     def _on_flush(self) -> None:
-        self._coalescer.flush()
+        self.coalescer.flush()
 
     def _render(self) -> None:
         self.table.value = display.users_html(self.session.created_users)
