@@ -13,6 +13,7 @@ from ..errors import CometChatException
 from ..models import Event
 from ..secret import redact
 from ..session import Session
+from .plain import PlainTextRepr
 
 #: How often, at most, a widget re-renders during a burst of events (seconds).
 RENDER_INTERVAL = 0.1
@@ -85,8 +86,11 @@ class Coalescer:
         self._render()
 
 
-class SessionWidget(ipywidgets.VBox):  # type: ignore[misc]
-    """A `VBox` bound to a sync `Session`, subscribed to its events until `close()`."""
+class SessionWidget(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
+    """A `VBox` bound to a sync `Session`, subscribed to its events until `close()`.
+
+    Its `text/plain` form (what a notebook shows before it runs) says what it is.
+    """
 
     def __init__(self, session: Any, children: list[Any], **kwargs: Any) -> None:
         self.session = require_session(session, type(self).__name__)

@@ -29,6 +29,8 @@ class EventLog(SessionWidget):
     Clear empties it; `to_frame()` gives the events shown as a DataFrame.
     """
 
+    describes = "the live log of the session's events (logins, logouts, users created, ...)"
+
     def __init__(
         self,
         session: Any,
