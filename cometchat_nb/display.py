@@ -73,6 +73,8 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
 .cc-repr th { color: var(--cc-fg-dim); font-weight: normal; }
 .cc-repr thead th { font-weight: 600; color: var(--cc-fg); }
 .cc-repr .cc-failure td { color: var(--cc-error); }
+/* an event's time, kind and name stay on one line; the detail wraps */
+.cc-repr .cc-events td:nth-child(-n+3) { white-space: nowrap; }
 .cc-repr .cc-avatar { width: 2.5em; height: 2.5em; border-radius: 50%; object-fit: cover; }
 .cc-repr .cc-avatar-small { width: 1.4em; height: 1.4em; border-radius: 50%; object-fit: cover; }
 .cc-repr .cc-tag { background: var(--cc-bg-alt); border-radius: 3px; padding: 0 0.3em;
@@ -101,12 +103,13 @@ def wrap(kind: str, body: str, text: str) -> str:
     """A complete repr: the CSS, a `<pre>` text fallback and the HTML body.
 
     One of the two shows: the stylesheet hides the fallback and reveals the body,
-    which carries the `hidden` attribute so that, where `<style>` is stripped but
-    attributes are kept (JupyterLab's sanitiser), the text shows once, not twice.
+    which carries `hidden='hidden'` (with a value: sanitisers drop empty attributes),
+    so that where `<style>` is stripped but attributes are kept (JupyterLab's
+    sanitiser, for an untrusted notebook), the text shows once, not twice.
     """
     content = (
         f"<pre class='cc-text-repr-fallback'>{escape(text)}</pre>"
-        f"<div class='cc-body' hidden>{body}</div>"
+        f"<div class='cc-body' hidden='hidden'>{body}</div>"
     )
     return f"{CSS}<div class='cc-repr cc-{kind}' id='{element_id(kind, content)}'>{content}</div>"
 

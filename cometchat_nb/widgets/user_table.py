@@ -36,14 +36,26 @@ class UserTable(SessionWidget):
         clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
     ) -> None:
-        self.uid = ipywidgets.Text(description="UID", placeholder="e.g. kevin")
+        # the fields share the row's width; the buttons keep theirs (their labels in full)
+        field = {"width": "auto", "flex": "1 1 14em"}
+        button = {"width": "auto", "flex": "0 0 auto"}
+        self.uid = ipywidgets.Text(
+            description="UID", placeholder="e.g. kevin", layout=ipywidgets.Layout(**field)
+        )
         self.uid.add_class("cc-user-uid")
-        self.name = ipywidgets.Text(description="Name", placeholder="e.g. Kevin")
+        self.name = ipywidgets.Text(
+            description="Name", placeholder="e.g. Kevin", layout=ipywidgets.Layout(**field)
+        )
         self.name.add_class("cc-user-name")
-        self.create = ipywidgets.Button(description="Create user", button_style="primary")
+        self.create = ipywidgets.Button(
+            description="Create user", button_style="primary", layout=ipywidgets.Layout(**button)
+        )
         self.create.add_class("cc-user-create")
         self.refresh_button = ipywidgets.Button(
-            description="Refresh", icon="refresh", tooltip="Drop the users deleted since"
+            description="Refresh",
+            icon="refresh",
+            tooltip="Drop the users deleted since",
+            layout=ipywidgets.Layout(**button),
         )
         self.refresh_button.add_class("cc-user-refresh")
         self.printed = Printed()
