@@ -501,7 +501,7 @@ def test_refresh_drops_users_deleted_since(session: Session) -> None:
     table.refresh_button.click()
     assert "<code>delete-me</code>" not in table.table.value
     assert "<code>keep-me</code>" in table.table.value
-    assert "1 deleted since" in table.status.value
+    assert "1 user deleted since" in table.status.value
     table.uid.value, table.name.value = "delete-me", "Again"
     table.create.click()  # created again: shown again
     assert "<code>delete-me</code>" in table.table.value

@@ -37,7 +37,7 @@ class UserTable(SessionWidget):
         **kwargs: Any,
     ) -> None:
         # the fields share the row's width; the buttons keep theirs (their labels in full)
-        field = {"width": "auto", "flex": "1 1 14em"}
+        field = {"width": "auto", "flex": "1 1 0%", "min_width": "10em"}
         button = {"width": "auto", "flex": "0 0 auto"}
         self.uid = ipywidgets.Text(
             description="UID", placeholder="e.g. kevin", layout=ipywidgets.Layout(**field)
@@ -121,7 +121,9 @@ class UserTable(SessionWidget):
         else:
             deleted = len(gone)
             self.status.value = (
-                f"{deleted} deleted since they were created: not shown" if deleted else ""
+                f"{deleted} user{'s' if deleted > 1 else ''} deleted since: no longer shown"
+                if deleted
+                else ""
             )
         self._gone = gone
         self._coalescer.render()

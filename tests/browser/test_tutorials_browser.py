@@ -276,7 +276,12 @@ def show_whole_notebook(page: Page) -> None:
             return outer.scrollHeight; }"""
     )
     page.set_viewport_size({"width": 1280, "height": min(int(height) + 300, 16000)})
-    page.wait_for_timeout(500)  # cells below the old fold render
+    # Run All leaves the last cell scrolled into view: back to the top, and let every cell render
+    page.evaluate(
+        """() => { const n = document.querySelector('.jp-NotebookPanel .jp-Notebook');
+            (n.querySelector('.jp-WindowedPanel-outer') || n).scrollTop = 0; }"""
+    )
+    page.wait_for_timeout(1000)
 
 
 @pytest.mark.parametrize("name", TUTORIALS)
