@@ -15,7 +15,8 @@ _FOLLOWED = ("login_success", "login_failure", "logout_success", "session_cleare
 DEV_NOTE = (
     "<small>Development only: the auth key can create and log in any user. "
     "In production, mint an auth token on your server "
-    "(<code>session.admin.create_auth_token(uid)</code>) and use the Auth Token tab.</small>"
+    "(<code style='font-size: inherit'>session.admin.create_auth_token(uid)</code>) and use the "
+    "Auth Token tab.</small>"
 )
 TOKEN_NOTE = "<small>An auth token minted server-side for one user (REST API).</small>"
 

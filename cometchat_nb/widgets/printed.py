@@ -50,8 +50,9 @@ class Printed(ipywidgets.HTML):  # type: ignore[misc]
             self.value, self.layout.display = "", "none"
             return
         self.value = (
-            "<div style='opacity: 0.75'><small>printed during this call "
-            "(by your listeners):</small></div>"
-            f"<pre style='margin: 0; white-space: pre-wrap'>{escape(self.text)}</pre>"
+            "<div style='color: var(--jp-content-font-color2, #616161)'>"
+            "<small>printed during this call (by your listeners):</small></div>"
+            "<pre style='margin: 0; white-space: pre-wrap; line-height: 1.3'>"
+            f"{escape(self.text)}</pre>"
         )
         self.layout.display = None
