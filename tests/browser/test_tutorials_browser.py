@@ -334,3 +334,26 @@ def test_tutorial_after_run_all_in_light_and_dark(
             page.screenshot(path=str(artifacts / f"{theme.replace(' ', '-').lower()}.png"))
     finally:
         set_theme(page, LIGHT)
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_in_voila_light_and_dark(
+    voila: Callable[[str], Page], artifacts: Path, name: str
+) -> None:
+    """The app view of each tutorial: it runs to the end, widgets render; a page per theme."""
+    for theme in ("light", "dark"):
+        page = voila(f"{name}?theme={theme}")
+        body = page.locator("body")
+        expect(body).not_to_contain_text("Traceback")
+        expect_rendered(page, body)
+        if name == "04-listeners-and-event-log.ipynb":
+            expect(page.locator(EVENT_LOG).locator("tbody tr")).to_have_count(8)
+        # Voila scrolls inside a container: make the viewport as tall as the longest scroller
+        height = page.evaluate(
+            """() => Math.max(...[...document.querySelectorAll('body, body *')]
+                .filter((e) => e.scrollHeight > e.clientHeight + 10 && !e.closest('.cc-repr'))
+                .map((e) => e.scrollHeight), 720)"""
+        )
+        page.set_viewport_size({"width": 1280, "height": min(int(height) + 100, 16000)})
+        page.screenshot(path=str(artifacts / f"voila-{theme}.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 720})
