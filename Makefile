@@ -70,7 +70,8 @@ test: lint
 		tests notebooks $(PYTEST_ARGS)
 
 # Drop what varies from run to run or cannot render without the kernel: timings, saved widget
-# state, and widget views (random model ids): a saved widget output keeps its plain-text form.
+# state, and widget views (random model ids): a saved widget output keeps its plain-text form
+# (a stock widget's repr, such as `IntProgress(value=0, ...)`, becomes a line saying what it is).
 define STRIP_NOTEBOOK_METADATA
 import sys, nbformat
 for path in sys.argv[1:]:
@@ -79,7 +80,13 @@ for path in sys.argv[1:]:
     for cell in nb.cells:
         cell.metadata.pop('execution', None)
         for output in cell.get('outputs', []):
-            output.get('data', {}).pop('application/vnd.jupyter.widget-view+json', None)
+            data = output.get('data', {})
+            if data.pop('application/vnd.jupyter.widget-view+json', None) is None:
+                continue
+            text = data.get('text/plain', '')
+            if 'comes alive' not in text:  # a stock widget's repr, e.g. a progress bar's
+                name = text.split('(')[0]
+                data['text/plain'] = name + ': a widget, shown when you run this cell in Jupyter'
     nbformat.write(nb, path)
 endef
 export STRIP_NOTEBOOK_METADATA

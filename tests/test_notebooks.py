@@ -53,6 +53,8 @@ SECRET_LIKE = re.compile(
 )
 # What makes a checked output depend on time or tokens: dates, datetimes, masked secrets
 # (they end with the secret's last four characters).
+# What ipywidgets' own text form of a widget looks like (`IntProgress(value=0, max=9, ...)`).
+RAW_WIDGET = re.compile(r"^(?:[A-Z]\w*(?:Box|Progress|Button|Text|HTML|Output|Tab)\w*)\(\w+=")
 VOLATILE = re.compile(r"\d{4}-\d\d-\d\d|datetime\.|\d\d:\d\d:\d\d|••••")
 
 
@@ -144,6 +146,8 @@ def test_saved_without_timings_or_widget_views(name: str) -> None:
         for output in cell.outputs:
             assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {})
             assert "children=(" not in output_text(output)
+            plain = output.get("data", {}).get("text/plain", "")
+            assert not RAW_WIDGET.match(plain), f"{name}: a raw widget repr: {plain}"
 
 
 def test_make_notebooks_reproduces_the_committed_bytes(tmp_path: Path) -> None:
