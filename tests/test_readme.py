@@ -85,6 +85,13 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("needs the Makefile's venv (make .venv/.test)")
     dest = tmp_path_factory.mktemp("clone") / "cometchat-nb"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(dest)], check=True, timeout=120)
+    heads = [
+        subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout
+        for repo in (ROOT, dest)
+    ]
+    assert heads[0] == heads[1], "the clone is not of this checkout's HEAD"
     (dest / ".venv").symlink_to(venv)
     older = (venv / ".notebook").stat().st_mtime - 60
     os.utime(dest / "pyproject.toml", (older, older))

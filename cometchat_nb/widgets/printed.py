@@ -5,7 +5,8 @@ it (`print` in `login_success`, a failing listener's warning) would go to
 JupyterLab's log console, and nowhere at all in Voila. The forms run their
 session calls inside `Printed.capture()`, which collects stdout and stderr for
 that call and shows them in this HTML widget, under the form. Nothing relies
-on an `Output` widget's capture of a callback's output.
+on an `Output` widget's capture of a callback's output. (`sys.stdout` is
+process-wide: a background thread printing during the call lands here too.)
 """
 
 from __future__ import annotations
