@@ -2,9 +2,10 @@
 
 Every user-supplied string goes through `html.escape`; colours come from
 JupyterLab's `--jp-*` variables with fallbacks, so light and dark themes both
-read well; each repr carries a `<pre>` text fallback (shown when the CSS is
-stripped) and an element id derived from its content, so notebook outputs are
-byte-stable. No function here ever receives or prints a secret's value: keys
+read well; each repr carries a `<pre>` text fallback, shown instead of the
+HTML body where the stylesheet is stripped (an untrusted notebook in JupyterLab,
+a sanitising viewer), and an element id derived from its content, so notebook
+outputs are byte-stable. No function here ever receives or prints a secret's value: keys
 and tokens arrive as `Secret` and are shown masked.
 """
 
@@ -49,6 +50,8 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
 .cc-repr { display: block; color: var(--cc-fg); font-size: var(--jp-content-font-size1, 13px);
   line-height: 1.4; max-width: 60em; }
 .cc-text-repr-fallback { display: none; }
+/* the body is `hidden` until this stylesheet applies: without it, only the text shows */
+.cc-repr > .cc-body[hidden] { display: block; }
 .cc-repr .cc-header { display: flex; align-items: center; gap: 0.5em; margin-bottom: 0.3em; }
 .cc-repr .cc-kind { font-weight: 600; }
 .cc-repr .cc-dim { color: var(--cc-fg-dim); }
@@ -67,6 +70,8 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
 .cc-repr th { color: var(--cc-fg-dim); font-weight: normal; }
 .cc-repr thead th { font-weight: 600; color: var(--cc-fg); }
 .cc-repr .cc-failure td { color: var(--cc-error); }
+/* an event's time, kind and name stay on one line; the detail wraps */
+.cc-repr .cc-events td:nth-child(-n+3) { white-space: nowrap; }
 .cc-repr .cc-avatar { width: 2.5em; height: 2.5em; border-radius: 50%; object-fit: cover; }
 .cc-repr .cc-avatar-small { width: 1.4em; height: 1.4em; border-radius: 50%; object-fit: cover; }
 .cc-repr .cc-tag { background: var(--cc-bg-alt); border-radius: 3px; padding: 0 0.3em;
@@ -92,8 +97,17 @@ def element_id(kind: str, content: str) -> str:
 
 
 def wrap(kind: str, body: str, text: str) -> str:
-    """A complete repr: the CSS, a `<pre>` text fallback and the HTML body."""
-    content = f"<pre class='cc-text-repr-fallback'>{escape(text)}</pre>{body}"
+    """A complete repr: the CSS, a `<pre>` text fallback and the HTML body.
+
+    One of the two shows: the stylesheet hides the fallback and reveals the body,
+    which carries `hidden='hidden'` (with a value: sanitisers drop empty attributes),
+    so that where `<style>` is stripped but attributes are kept (JupyterLab's
+    sanitiser, for an untrusted notebook), the text shows once, not twice.
+    """
+    content = (
+        f"<pre class='cc-text-repr-fallback'>{escape(text)}</pre>"
+        f"<div class='cc-body' hidden='hidden'>{body}</div>"
+    )
     return f"{CSS}<div class='cc-repr cc-{kind}' id='{element_id(kind, content)}'>{content}</div>"
 
 
@@ -300,13 +314,13 @@ FAILURES = ("login_failure", "logout_failure", "listener_error")
 def event_row(event: Event) -> str:
     css = " class='cc-failure'" if event.name in FAILURES else ""
     return (
-        f"<tr{css}><td>{event.time.strftime('%H:%M:%S.%f')[:-3]}</td><td>{escape(event.kind)}</td>"
+        f"<tr{css}><td>{when(event.time)}</td><td>{escape(event.kind)}</td>"
         f"<td>{escape(event.name)}</td><td>{escape(redact(event.detail))}</td></tr>"
     )
 
 
 def events_table(events: Sequence[Event]) -> str:
-    """Events, oldest first, as a table with the columns time, kind, name, detail."""
+    """Events, oldest first, as a table: time (UTC, dated), kind, name, detail."""
     return _events_table("".join(event_row(e) for e in events))
 
 

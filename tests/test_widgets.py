@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import ipywidgets
@@ -414,8 +415,13 @@ def test_user_table_creates_and_refreshes(session: Session) -> None:
 def test_dashboard_composes_the_three_widgets(session: Session) -> None:
     board = session.dashboard()
     assert isinstance(board, Dashboard) and "cc-dashboard" in board._dom_classes
-    assert list(board.children) == [board.login_form, board.event_log, board.user_table]
-    assert {w.session for w in board.children} == {session}
+    parts = [board.login_form, board.event_log, board.user_table]
+    assert [box.children[1] for box in board.children] == parts  # each under a heading
+    assert [box.children[0].value for box in board.children] == [
+        "<h3 style='margin: 0.2em 0 0.4em'>" + title + "</h3>"
+        for title in ("Log in", "Event log", "Users created by this session")
+    ]
+    assert {w.session for w in parts} == {session}
     board.login_form.uid.value = "cometchat-uid-2"
     board.login_form.submit.click()
     board.user_table.uid.value, board.user_table.name.value = "dash", "Dash"
@@ -557,3 +563,92 @@ def test_each_event_row_is_made_once(session: Session, monkeypatch: Any) -> None
     log.kind.value = "all"
     assert sorted(made) == sorted(set(made))
     assert log.table.value == display.events_log(log.events)  # the same HTML as made afresh
+
+
+# -- what a newcomer sees (issue 14) -------------------------------------------
+
+
+def test_widgets_plain_text_says_what_they_are_not_their_children(session: Session) -> None:
+    """A saved, not yet run notebook shows `text/plain`: no `children=(` dump."""
+    board = session.dashboard()
+    for widget in (board, board.login_form, board.event_log, board.user_table):
+        text = widget._repr_mimebundle_()["text/plain"]
+        assert "children=(" not in text
+        assert text.startswith(type(widget).__name__ + ": ")
+        assert "embedded emulator" in text and "comes alive when you run this cell" in text
+    assert "application/vnd.jupyter.widget-view+json" in board._repr_mimebundle_()
+    board.close()
+
+
+def test_a_failed_login_still_says_who_is_logged_in(session: Session) -> None:
+    form = LoginForm(session)
+    form.uid.value = "cometchat-uid-1"
+    form.submit.click()
+    form.uid.value = "nobody-by-this-uid"
+    form.submit.click()
+    assert "<b>ERR_UID_NOT_FOUND</b>" in form.status.value
+    # a new login replaces the session's user first, so nobody is left logged in
+    assert session.get_logged_in_user() is None
+    assert form.status.value.endswith("<br>Not logged in")
+    session.login("cometchat-uid-2")  # in code: the form follows
+    assert form.status.value == "Logged in as <code>cometchat-uid-2</code> (George Alan)"
+    form.tabs.selected_index = 1
+    form.token.value = "not-a-real-token"
+    form.submit.click()
+    assert "AUTH_ERR_AUTH_TOKEN_NOT_FOUND" in form.status.value
+    user = session.get_logged_in_user()
+    expected = "Not logged in" if user is None else f"Still logged in as <code>{user.uid}</code>"
+    assert expected in form.status.value
+    form.close()
+
+
+def test_status_after_an_error_names_who_is_still_logged_in() -> None:
+    from cometchat_nb import CometChatException
+    from cometchat_nb.widgets.login import status_html
+
+    error = CometChatException("ERR_X", "it failed")
+    status = status_html(User("ann", name="Ann"), error)
+    assert "<b>ERR_X</b>: it failed" in status
+    assert status.endswith("<br>Still logged in as <code>ann</code> (Ann)")
+
+
+def test_what_listeners_print_during_a_click_shows_under_the_form(session: Session) -> None:
+    session.add_login_listener(
+        "printer", LoginListener(login_success=lambda user: print("hello,", user.uid))
+    )
+    form = LoginForm(session)
+    assert form.printed.layout.display == "none"
+    form.uid.value = "cometchat-uid-1"
+    form.submit.click()
+    assert form.printed.text == "hello, cometchat-uid-1"
+    assert "hello, cometchat-uid-1" in form.printed.value
+    assert form.printed.layout.display is None
+    form.logout.click()  # prints nothing: the area hides again
+    assert form.printed.layout.display == "none"
+    session.remove_login_listener("printer")
+    form.close()
+
+
+def test_refresh_drops_users_deleted_since(session: Session) -> None:
+    table = UserTable(session)
+    for uid in ("keep-me", "delete-me"):
+        table.uid.value, table.name.value = uid, uid.title()
+        table.create.click()
+    session.admin.delete_user("delete-me", permanent=True)
+    assert "<code>delete-me</code>" in table.table.value  # nothing told the table yet
+    table.refresh_button.click()
+    assert "<code>delete-me</code>" not in table.table.value
+    assert "<code>keep-me</code>" in table.table.value
+    assert "1 user deleted since" in table.status.value
+    table.uid.value, table.name.value = "delete-me", "Again"
+    table.create.click()  # created again: shown again
+    assert "<code>delete-me</code>" in table.table.value
+    table.close()
+
+
+def test_event_log_times_carry_the_date(session: Session) -> None:
+    log = EventLog(session)
+    session.login("cometchat-uid-1")
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</td>", log.table.value)
+    session.logout()
+    log.close()

@@ -11,6 +11,7 @@ import ipywidgets
 
 from ..models import Event
 from ..session import Session
+from .plain import PlainTextRepr
 
 #: How often, at most, a widget re-renders during a burst of events (seconds).
 RENDER_INTERVAL = 0.1
@@ -144,8 +145,11 @@ class Coalescer:
             self._render_at(self._clock())
 
 
-class SessionWidget(ipywidgets.VBox):  # type: ignore[misc]
-    """A `VBox` bound to a sync `Session`, subscribed to its events until `close()`."""
+class SessionWidget(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
+    """A `VBox` bound to a sync `Session`, subscribed to its events until `close()`.
+
+    Its `text/plain` form (what a notebook shows before it runs) says what it is.
+    """
 
     def __init__(
         self, session: Session, children: list[Any], *, http: bool = False, **kwargs: Any

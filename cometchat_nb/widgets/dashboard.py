@@ -9,28 +9,64 @@ import ipywidgets
 from .base import require_session
 from .event_log import EventLog
 from .login import LoginForm
+from .plain import PlainTextRepr
 from .user_table import UserTable
 
 if TYPE_CHECKING:
     from ..session import Session
 
+#: The dashboard's width; its three parts fill it, so their boxes line up.
+WIDTH = "56em"
+HEADINGS = {
+    "login_form": "Log in",
+    "event_log": "Event log",
+    "user_table": "Users created by this session",
+}
 
-class Dashboard(ipywidgets.VBox):  # type: ignore[misc]
-    """A `LoginForm`, an `EventLog` and a `UserTable` on the same session."""
+
+def section(title: str, part: Any) -> ipywidgets.VBox:
+    """`part` under a heading, in a bordered box as wide as the dashboard."""
+    heading = ipywidgets.HTML(f"<h3 style='margin: 0.2em 0 0.4em'>{title}</h3>")
+    heading.add_class("cc-heading")
+    box = ipywidgets.VBox(
+        [heading, part],
+        layout=ipywidgets.Layout(
+            width="100%",
+            border="1px solid var(--jp-border-color1, #bdbdbd)",
+            padding="0.2em 0.8em 0.6em",
+            margin="0 0 0.8em 0",
+        ),
+    )
+    box.add_class("cc-section")
+    return box
+
+
+class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
+    """A `LoginForm`, an `EventLog` and a `UserTable` on the same session, each under a heading."""
+
+    describes = "log in and out, watch the live event log, create users and see them"
 
     def __init__(self, session: Session, **kwargs: Any) -> None:
-        session = require_session(session, "dashboard")
+        self.session = session = require_session(session, "dashboard")
         self.login_form = LoginForm(session)
         self.event_log = EventLog(session)
         self.user_table = UserTable(session)
-        super().__init__(children=[self.login_form, self.event_log, self.user_table], **kwargs)
+        kwargs.setdefault("layout", ipywidgets.Layout(width=WIDTH, max_width="100%"))
+        super().__init__(
+            children=[section(HEADINGS[part], getattr(self, part)) for part in HEADINGS],
+            **kwargs,
+        )
         self.add_class("cc-dashboard")
 
     def close(self) -> None:
-        """Close the three widgets (unsubscribing them) and this box."""
-        for part in ("login_form", "event_log", "user_table"):
+        """Close the three widgets (unsubscribing them), their boxes and this one."""
+        for part in HEADINGS:
             if hasattr(self, part):  # not if __init__ failed
                 getattr(self, part).close()
+        for box in self.children:
+            for child in box.children:
+                child.close()
+            box.close()
         super().close()
 
 

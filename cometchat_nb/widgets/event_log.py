@@ -59,6 +59,8 @@ class EventLog(SessionWidget):
     shown as a DataFrame.
     """
 
+    describes = "the live log of the session's events (logins, logouts, users created, ...)"
+
     def __init__(
         self,
         session: Session,

@@ -9,6 +9,7 @@ import ipywidgets
 from .. import display
 from ..models import Event, User
 from .base import SessionWidget
+from .printed import Printed
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -17,19 +18,32 @@ _FOLLOWED = ("login_success", "login_failure", "logout_success", "session_cleare
 DEV_NOTE = (
     "<small>Development only: the auth key can create and log in any user. "
     "In production, mint an auth token on your server "
-    "(<code>session.admin.create_auth_token(uid)</code>) and use the Auth Token tab.</small>"
+    "(<code style='font-size: inherit'>session.admin.create_auth_token(uid)</code>) and use the "
+    "Auth Token tab.</small>"
 )
 TOKEN_NOTE = "<small>An auth token minted server-side for one user (REST API).</small>"
 
 
-def status_html(user: User | None, error: BaseException | None = None) -> str:
-    """The status line: the last error's code and message, else who is logged in."""
-    if error is not None:
-        return display.error_line(error)
+def who_html(user: User | None) -> str:
+    """Who is logged in, in words: `Logged in as <uid> (<name>)` or `Not logged in`."""
     if user is None:
         return "Not logged in"
     name = f" ({display.escape(user.name)})" if user.name else ""
     return f"Logged in as <code>{display.escape(user.uid)}</code>{name}"
+
+
+def status_html(user: User | None, error: BaseException | None = None) -> str:
+    """The status line: who is logged in, after the last error's code and message if any.
+
+    After a failed login the reader still needs to know whether anyone (and who)
+    is logged in: a failure does not say so by itself.
+    """
+    if error is None:
+        return who_html(user)
+    who = who_html(user)
+    if user is not None:
+        who = who.replace("Logged in", "Still logged in", 1)
+    return f"{display.error_line(error)}<br>{who}"
 
 
 class LoginForm(SessionWidget):
@@ -39,8 +53,11 @@ class LoginForm(SessionWidget):
     widget state saved in a notebook never holds it. An empty auth key field
     means "the session's key" (its placeholder shows it masked). The buttons are
     disabled while a call runs; Log out is disabled when nobody is logged in. The
-    form follows logins, logouts and cleared sessions done in code.
+    form follows logins, logouts and cleared sessions done in code. What listeners
+    print during a click's call shows under the status line (`printed`).
     """
+
+    describes = "log in with a UID and Auth Key or with an Auth Token, and log out"
 
     def __init__(self, session: Session, **kwargs: Any) -> None:
         self.uid = ipywidgets.Text(description="UID", placeholder="e.g. cometchat-uid-1")
@@ -62,12 +79,13 @@ class LoginForm(SessionWidget):
         self.logout.add_class("cc-logout")
         self.status = ipywidgets.HTML()
         self.status.add_class("cc-login-status")
+        self.printed = Printed()
         self._error: BaseException | None = None
         self._reported: Any = None  # the payload of the last failure event seen
         self._failed_in_call = False  # a login failed in the session call now running
         super().__init__(
             session,
-            [self.tabs, ipywidgets.HBox([self.submit, self.logout]), self.status],
+            [self.tabs, ipywidgets.HBox([self.submit, self.logout]), self.status, self.printed],
             **kwargs,
         )
         self.add_class("cc-login-form")
@@ -94,7 +112,8 @@ class LoginForm(SessionWidget):
         self.submit.disabled = self.logout.disabled = True
         self._error = None
         try:
-            action()
+            with self.printed.capture():
+                action()
         except Exception as exc:
             self._error = exc
             if exc is not self._reported:  # the session did not put it in the log already

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets
 
 from .. import display
-from ..models import Event
+from ..errors import NotFoundError
+from ..models import Event, User
 from .base import RENDER_INTERVAL, Coalescer, SessionWidget
+from .printed import Printed
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -21,8 +23,12 @@ class UserTable(SessionWidget):
 
     The table refreshes on `user_created` events (from this form, code or bulk
     creation), coalesced like the event log. A failed create shows its code and
-    message here and in the event log.
+    message here and in the event log. Users deleted since (by a later cell, or
+    elsewhere) leave the table on `refresh()` (the Refresh button), which asks
+    the service which of them still exist.
     """
+
+    describes = "create users (UID and name) and see the users the session created"
 
     def __init__(
         self,
@@ -32,12 +38,30 @@ class UserTable(SessionWidget):
         clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
     ) -> None:
-        self.uid = ipywidgets.Text(description="UID", placeholder="e.g. kevin")
+        # the fields share the row's width; the buttons keep theirs (their labels in full)
+        field = {"width": "auto", "flex": "1 1 0%", "min_width": "10em"}
+        button = {"width": "auto", "flex": "0 0 auto"}
+        self.uid = ipywidgets.Text(
+            description="UID", placeholder="e.g. kevin", layout=ipywidgets.Layout(**field)
+        )
         self.uid.add_class("cc-user-uid")
-        self.name = ipywidgets.Text(description="Name", placeholder="e.g. Kevin")
+        self.name = ipywidgets.Text(
+            description="Name", placeholder="e.g. Kevin", layout=ipywidgets.Layout(**field)
+        )
         self.name.add_class("cc-user-name")
-        self.create = ipywidgets.Button(description="Create user", button_style="primary")
+        self.create = ipywidgets.Button(
+            description="Create user", button_style="primary", layout=ipywidgets.Layout(**button)
+        )
         self.create.add_class("cc-user-create")
+        self.refresh_button = ipywidgets.Button(
+            description="Refresh",
+            icon="refresh",
+            tooltip="Drop the users deleted since",
+            layout=ipywidgets.Layout(**button),
+        )
+        self.refresh_button.add_class("cc-user-refresh")
+        self.printed = Printed()
+        self._gone: set[str] = set()
         self.status = ipywidgets.HTML()
         self.status.add_class("cc-user-status")
         self.table = ipywidgets.HTML()
@@ -45,11 +69,17 @@ class UserTable(SessionWidget):
         self.coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
-            [ipywidgets.HBox([self.uid, self.name, self.create]), self.status, self.table],
+            [
+                ipywidgets.HBox([self.uid, self.name, self.create, self.refresh_button]),
+                self.status,
+                self.printed,
+                self.table,
+            ],
             **kwargs,
         )
         self.add_class("cc-user-table-box")
         self.create.on_click(self._on_create)
+        self.refresh_button.on_click(lambda _button: self.refresh())
         self.coalescer.render()
 
     @property
@@ -60,9 +90,10 @@ class UserTable(SessionWidget):
     def _on_create(self, _button: Any = None) -> None:
         self.create.disabled = True
         try:
-            user = self.session.create_user(
-                {"uid": self.uid.value.strip(), "name": self.name.value}
-            )
+            with self.printed.capture():
+                user = self.session.create_user(
+                    {"uid": self.uid.value.strip(), "name": self.name.value}
+                )
         except Exception as exc:
             self.status.value = display.error_line(exc)
             self._report("create user", exc)
@@ -72,12 +103,42 @@ class UserTable(SessionWidget):
         finally:
             self.create.disabled = False
 
+    def refresh(self) -> None:
+        """Ask the service which of the users shown still exist; drop the deleted ones.
+
+        One `get_user` per user shown (with the session's token, else the REST API
+        key). A failure other than "not found" shows in the status line.
+        """
+        gone = set(self._gone)
+        try:
+            for user in self.session.created_users:
+                if user.uid in gone:
+                    continue
+                try:
+                    self.session.get_user(user.uid)
+                except NotFoundError:
+                    gone.add(user.uid)
+        except Exception as exc:
+            self.status.value = display.error_line(exc)
+        else:
+            deleted = len(gone)
+            self.status.value = (
+                f"{deleted} user{'s' if deleted > 1 else ''} deleted since: no longer shown"
+                if deleted
+                else ""
+            )
+        self._gone = gone
+        self.coalescer.render()
+
     def _on_event(self, event: Event) -> None:
         if event.name == "user_created":
+            if isinstance(event.payload, User):
+                self._gone.discard(event.payload.uid)  # created again
             self.coalescer.touch()
 
     def _on_flush(self) -> None:
         self.coalescer.flush()
 
     def _render(self) -> None:
-        self.table.value = display.users_html(self.session.created_users)
+        users = [u for u in self.session.created_users if u.uid not in self._gone]
+        self.table.value = display.users_html(users)

@@ -224,7 +224,7 @@ def voila_url(tmp_path_factory: pytest.TempPathFactory, served_notebooks: Path) 
     server.stop()
 
 
-def _run_all(page: Page, base_url: str, workspace: str, name: str) -> None:
+def _open(page: Page, base_url: str, workspace: str, name: str) -> None:
     # A workspace of its own, so no tab from an earlier test reopens.
     page.goto(f"{base_url}/lab/workspaces/{workspace}/tree/{name}?token={TOKEN}")
     # Wait for the notebook's kernel session itself: running cells as soon as the toolbar
@@ -237,6 +237,10 @@ def _run_all(page: Page, base_url: str, workspace: str, name: str) -> None:
             await w.context.ready; await w.sessionContext.ready;
             await w.sessionContext.session.kernel.info; }"""
     )
+
+
+def _run_all(page: Page, base_url: str, workspace: str, name: str) -> None:
+    _open(page, base_url, workspace, name)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(
         """() => { const p = [...document.querySelectorAll(
@@ -270,6 +274,23 @@ def run_all(
         return page
 
     yield run
+    page.close()
+    _shut_down_kernels(jupyterlab_url)
+
+
+@pytest.fixture
+def open_saved(
+    page: Page, jupyterlab_url: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], Page]]:
+    """Open a notebook in JupyterLab as committed, without running it (and untrusted: this
+    server has never seen it), as a newcomer first sees it."""
+    workspace = re.sub(r"[^A-Za-z0-9]", "-", request.node.name)
+
+    def open_notebook(name: str) -> Page:
+        _open(page, jupyterlab_url, workspace, name)
+        return page
+
+    yield open_notebook
     page.close()
     _shut_down_kernels(jupyterlab_url)
 

@@ -7,6 +7,7 @@ computed colour and the background it is drawn on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,24 @@ def log_in_and_out_and_create(page: Page, artifacts: Path, prefix: str) -> None:
     page.locator(".cc-login-submit").click()
     expect(status).to_contain_text("cometchat-uid-2")
     expect(rows(log, "login_success").filter(has_text="cometchat-uid-2")).to_have_count(1)
+    # the quick start's listener prints; a click's prints show under the form, not in a hidden log
+    expect(page.locator(".cc-login-form .cc-printed")).to_contain_text(
+        "login_success: cometchat-uid-2"
+    )
     page.locator(".cc-login-form").screenshot(path=str(artifacts / f"{prefix}-1-logged-in.png"))
+
+    # a failed login: the error, and who is logged in now (a login replaces the user first)
+    page.locator(".cc-login-uid input").fill("nobody-by-this-uid")
+    page.locator(".cc-login-submit").click()
+    expect(status).to_contain_text("ERR_UID_NOT_FOUND")
+    expect(status).to_contain_text("Not logged in")
+    expect(page.locator(".cc-login-form .cc-printed")).to_contain_text(
+        "login_failure: ERR_UID_NOT_FOUND"
+    )
+    page.locator(".cc-login-form").screenshot(path=str(artifacts / f"{prefix}-1b-failed.png"))
+    page.locator(".cc-login-uid input").fill("cometchat-uid-2")
+    page.locator(".cc-login-submit").click()
+    expect(status).to_have_text("Logged in as cometchat-uid-2 (George Alan)")
 
     page.locator(".cc-logout").click()
     expect(status).to_contain_text("Not logged in")
@@ -162,6 +180,14 @@ def test_quickstart_dashboard_in_jupyterlab(
     expect(panel).to_contain_text("deleted nb-tutorial-01-kevin")
     expect(page.locator(".cc-dashboard")).to_be_visible()
     expect_rendered(page, panel)
+    for heading in ("Log in", "Event log", "Users created by this session"):
+        expect(page.locator(".cc-dashboard .cc-heading", has_text=heading)).to_be_visible()
+    widths = page.eval_on_selector_all(
+        ".cc-dashboard .cc-section", "boxes => boxes.map(b => Math.round(b.offsetWidth))"
+    )
+    assert len(widths) == 3 and len(set(widths)) == 1, widths
+    # the clean-up cell deleted kevin and refreshed the table
+    expect(page.locator(USER_TABLE)).not_to_contain_text("nb-tutorial-01-kevin")
     log_in_and_out_and_create(page, artifacts, "jupyterlab")
     page.screenshot(path=str(artifacts / "jupyterlab-quickstart.png"))
 
@@ -224,3 +250,110 @@ def test_widgets_legible_in_voila_themes(
     page = voila(f"{SMOKE}?theme={theme}")
     expect(page.locator("body")).to_contain_text("smoke test ready")
     assert_legible(page, artifacts, dark=theme == "dark")
+
+
+# -- every tutorial, as a newcomer sees it ---------------------------------------------------
+
+TUTORIALS = [
+    "01-quickstart.ipynb",
+    "02-auth-tokens.ipynb",
+    "03-users-as-dataframes.ipynb",
+    "04-listeners-and-event-log.ipynb",
+]
+# For each repr: how many of its two forms (text fallback, HTML body) are visible.
+FORMS_SHOWN_JS = """
+() => [...document.querySelectorAll('.jp-NotebookPanel .cc-repr')].map((repr) =>
+    [repr.querySelector(':scope > .cc-text-repr-fallback'), repr.querySelector(':scope > .cc-body')]
+        .filter((e) => e && e.getClientRects().length > 0).length)
+"""
+
+
+def show_whole_notebook(page: Page) -> None:
+    """A viewport tall enough for the whole notebook, so one screenshot shows every cell."""
+    height = page.evaluate(
+        """() => { const n = document.querySelector('.jp-NotebookPanel .jp-Notebook');
+            const outer = n.querySelector('.jp-WindowedPanel-outer') || n;
+            return outer.scrollHeight; }"""
+    )
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 300, 16000)})
+    # Run All leaves the last cell scrolled into view: back to the top, and let every cell render
+    page.evaluate(
+        """() => { const n = document.querySelector('.jp-NotebookPanel .jp-Notebook');
+            (n.querySelector('.jp-WindowedPanel-outer') || n).scrollTop = 0; }"""
+    )
+    page.wait_for_timeout(1000)
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_committed_notebook_opened_untrusted_shows_each_repr_once(
+    open_saved: Callable[[str], Page], artifacts: Path, name: str
+) -> None:
+    """Before it runs and before it is trusted: no doubled reprs, no raw widget dumps."""
+    page = open_saved(name)
+    panel = page.locator(".jp-NotebookPanel")
+    expect(panel.locator(".jp-OutputArea-output").first).to_be_visible()
+    assert page.evaluate(
+        "() => !window.jupyterapp.shell.currentWidget.context.model.getMetadata?.('trusted')"
+    )
+    show_whole_notebook(page)
+    expect(panel).not_to_contain_text("children=(")
+    expect(panel).not_to_contain_text("Error displaying widget")
+    shown = page.evaluate(FORMS_SHOWN_JS)
+    assert shown and set(shown) == {1}, shown
+    text = panel.inner_text()
+    # the session's repr: its text form once, its HTML form (a `connected to` row) not at all
+    assert text.count("Session(EMULATOR app_id='cometchat-nb-emulator'") == 1
+    assert "connected to\t" not in text and "connected to\n" not in text
+    if name in ("01-quickstart.ipynb", "04-listeners-and-event-log.ipynb"):
+        expect(panel).to_contain_text("comes alive when you run this cell")
+    page.screenshot(path=str(artifacts / "untrusted.png"))
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_after_run_all_in_light_and_dark(
+    run_all: Callable[[str], Page], artifacts: Path, name: str
+) -> None:
+    """Run All, then a whole-notebook screenshot in each theme (artifacts for humans)."""
+    page = run_all(name)
+    panel = page.locator(".jp-NotebookPanel")
+    expect_rendered(page, panel)
+    expect(panel).not_to_contain_text("Traceback")
+    if name == "04-listeners-and-event-log.ipynb":  # the event log stays open and full
+        log = page.locator(EVENT_LOG)
+        expect(log.locator("tbody tr")).to_have_count(8)
+        names = log.locator("tbody tr td:nth-child(3)").all_text_contents()
+        assert sorted(names) == sorted(
+            ["login_success", "logout_success"] * 3 + ["listener_error", "login_failure"]
+        ), names
+        times = log.locator("tbody tr td:nth-child(1)").all_text_contents()
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", t) for t in times), times
+    show_whole_notebook(page)
+    try:
+        for theme in (LIGHT, DARK):
+            set_theme(page, theme)
+            page.screenshot(path=str(artifacts / f"{theme.replace(' ', '-').lower()}.png"))
+    finally:
+        set_theme(page, LIGHT)
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_in_voila_light_and_dark(
+    voila: Callable[[str], Page], artifacts: Path, name: str
+) -> None:
+    """The app view of each tutorial: it runs to the end, widgets render; a page per theme."""
+    for theme in ("light", "dark"):
+        page = voila(f"{name}?theme={theme}")
+        body = page.locator("body")
+        expect(body).not_to_contain_text("Traceback")
+        expect_rendered(page, body)
+        if name == "04-listeners-and-event-log.ipynb":
+            expect(page.locator(EVENT_LOG).locator("tbody tr")).to_have_count(8)
+        # Voila scrolls inside a container: make the viewport as tall as the longest scroller
+        height = page.evaluate(
+            """() => Math.max(...[...document.querySelectorAll('body, body *')]
+                .filter((e) => e.scrollHeight > e.clientHeight + 10 && !e.closest('.cc-repr'))
+                .map((e) => e.scrollHeight), 720)"""
+        )
+        page.set_viewport_size({"width": 1280, "height": min(int(height) + 100, 16000)})
+        page.screenshot(path=str(artifacts / f"voila-{theme}.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 720})
