@@ -13,6 +13,8 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import TracebackType
 
@@ -50,6 +52,7 @@ class Quickstart:
         )
         threading.Thread(target=self._read, daemon=True).start()
         self.url = self._wait_for_url(timeout)
+        self._wait_until_answering(timeout)
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -71,6 +74,26 @@ class Quickstart:
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"make quickstart printed no URL:\n{redacted(self.output)[-3000:]}")
+
+    def _wait_until_answering(self, timeout: float) -> None:
+        """Poll the server's status API (with the printed token) until it answers 200."""
+        base, _, rest = self.url.partition("/lab/")
+        status = f"{base}/api/status?{rest.partition('?')[2]}"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(status, timeout=5) as answer:
+                    if answer.status == 200:
+                        return
+            except urllib.error.HTTPError as error:  # e.g. 403: not our server, or a bad token
+                self.stop()
+                raise RuntimeError(f"the printed URL's server answered {error.code}") from None
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server never answered:\n{redacted(self.output)[-3000:]}")
+            time.sleep(0.2)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
