@@ -40,6 +40,8 @@ class Inspector(SessionWidget):
     shown as a HAR 1.2 log.
     """
 
+    describes = "see each request the session sends, and open it to its redacted JSON"
+
     def __init__(
         self,
         session: Session,
