@@ -12,6 +12,7 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -103,6 +104,7 @@ def connect(
             emulator_host,
             app_id or os.environ.get("COMETCHAT_APP_ID") or APP_ID,
             region or os.environ.get("COMETCHAT_REGION") or REGION,
+            rest_api_key=_secret(None, "COMETCHAT_REST_API_KEY") or REST_API_KEY,
         )
     if emulator is None and not (app_id or os.environ.get("COMETCHAT_APP_ID")):
         emulator = embedded()
@@ -180,14 +182,17 @@ def _to_remote(
 ) -> Connection:
     """A served emulator known only by its URL: keys from arguments, variables, or the defaults."""
     _check_match(app_id, region, remote.app_id, remote.region)
+    if store is None:  # its reset() forgets the logins this process stored for it
+        store = FileStore(emulator_home(remote.url))
+        remote.on_reset(partial(store.path(remote.app_id).unlink, missing_ok=True))
     return Connection(
         app_id=remote.app_id,
         region=remote.region,
         auth_key=_secret(auth_key, "COMETCHAT_AUTH_KEY") or Secret(AUTH_KEY),
-        rest_api_key=_secret(rest_api_key, "COMETCHAT_REST_API_KEY") or Secret(REST_API_KEY),
+        rest_api_key=_secret(rest_api_key, "COMETCHAT_REST_API_KEY") or remote.rest_api_key,
         hosts=_emulator_hosts(remote.url),
         overridden=True,
-        store=store if store is not None else FileStore(emulator_home(remote.url)),
+        store=store,
         emulator=remote,
         emulator_url=remote.url,
     )

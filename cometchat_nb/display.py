@@ -23,6 +23,7 @@ from .errors import CometChatException
 from .models import AuthToken, Event, User
 from .secret import Secret, redact
 from .style import CSS
+from .wire import emulator_avatar_data_uri, emulator_avatar_uid
 
 RECENT_EVENTS = 5
 MAX_ROWS = 50
@@ -83,6 +84,8 @@ def _link(url: str | None) -> str:
 
 def _avatar(user: User, css: str) -> str:
     url = _web_url(user.avatar)
+    if url is not None and (uid := emulator_avatar_uid(url)):  # in-process: drawn inline
+        url = emulator_avatar_data_uri(uid)
     return "" if url is None else f"<img class='{css}' src='{escape(url)}' alt=''>"
 
 

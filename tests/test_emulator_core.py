@@ -16,7 +16,9 @@ def test_seeded_with_the_five_test_users(emulator: Emulator) -> None:
     users = emulator.users
     assert list(users) == [f"cometchat-uid-{i}" for i in range(1, 6)]
     assert users["cometchat-uid-1"].name == "Andrew Joseph"
-    assert users["cometchat-uid-5"].avatar.endswith("/cometchat-uid-5.webp")  # type: ignore[union-attr]
+    assert users["cometchat-uid-5"].avatar == (
+        "http://emulator.invalid/_emulator/avatars/cometchat-uid-5.svg"  # served by itself
+    )
     assert {u.role for u in users.values()} == {"default"}
     assert {u.status for u in users.values()} == {"offline"}
     assert Emulator(seed=False).users == {}

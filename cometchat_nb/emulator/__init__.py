@@ -13,7 +13,7 @@ from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 
 if TYPE_CHECKING:
     from .ratelimit import RateLimiter
-    from .remote import RemoteEmulator
+    from .remote import EmulatorControlError, RemoteEmulator
     from .server import Server
     from .service import Emulator, embedded
 
@@ -23,6 +23,7 @@ __all__ = [
     "REGION",
     "REST_API_KEY",
     "Emulator",
+    "EmulatorControlError",
     "RateLimiter",
     "RemoteEmulator",
     "Server",
@@ -32,6 +33,7 @@ __all__ = [
 # Public name -> the module defining it, imported on first access.
 _LAZY = {
     "Emulator": ".service",
+    "EmulatorControlError": ".remote",
     "RateLimiter": ".ratelimit",
     "RemoteEmulator": ".remote",
     "Server": ".server",

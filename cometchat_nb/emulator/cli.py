@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
 import sqlite3
 import sys
@@ -51,6 +53,17 @@ def _port(value: str) -> int:
     return number
 
 
+def _seconds(value: str) -> float:
+    """An argparse type: 0 or more seconds."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
     """Add `emulator` to a parser's subcommands (what `add_subparsers()` returned)."""
     emu: argparse.ArgumentParser = subcommands.add_parser(
@@ -77,6 +90,29 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         "--data", metavar="PATH", help="SQLite file keeping users and tokens (default: memory)"
     )
     emu.add_argument("--no-seed", action="store_true", help="start without cometchat-uid-1 ... -5")
+    emu.add_argument(
+        "--import",
+        dest="import_file",
+        metavar="FILE",
+        help="start with the users, tokens and settings of a state file (export_state() JSON)",
+    )
+    emu.add_argument(
+        "--export-on-exit",
+        metavar="FILE",
+        help="write the state (users, tokens, settings; no keys) to FILE when stopped",
+    )
+    emu.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="a fixed clock (one second per request from 2024-05-29) and repeatable tokens",
+    )
+    emu.add_argument(
+        "--latency",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay every answer by SECONDS (default 0)",
+    )
     emu.add_argument(
         "--public-host",
         metavar="HOST:PORT",
@@ -137,11 +173,23 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             data=args.data,
             public_host=args.public_host,
             rate_limiter=RateLimiter(limits, enforce=enforce, retry_after=args.retry_after),
-            keep_requests=100,  # nobody inspects a served emulator's requests from here
+            keep_requests=1000,  # the request log, read over GET /_emulator/requests
+            deterministic=args.deterministic,
+            latency=args.latency,
         )
     except sqlite3.Error as exc:
         print(f"cometchat-nb emulator: cannot use --data {args.data}: {exc}", file=sys.stderr)
         return 1
+    if args.import_file is not None:
+        try:
+            with open(args.import_file, encoding="utf-8") as file:
+                emulator.import_state(json.load(file))
+        except (OSError, ValueError) as exc:
+            emulator.close()
+            print(
+                f"cometchat-nb emulator: cannot --import {args.import_file}: {exc}", file=sys.stderr
+            )
+            return 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -162,11 +210,27 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         stop.wait()
         print("cometchat-nb emulator: stopping", file=out, flush=True)
         server.stop()
+        if args.export_on_exit is not None:
+            return _export(emulator, args.export_on_exit, out)
         return 0
     finally:
         emulator.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _export(emulator: Emulator, path: str, out: TextIO) -> int:
+    """Write the emulator's state to `path` atomically; 1 if it cannot be written."""
+    temporary = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(temporary, "w", encoding="utf-8") as file:
+            json.dump(emulator.export_state(), file, ensure_ascii=False, indent=1)
+        os.replace(temporary, path)
+    except OSError as exc:
+        print(f"cometchat-nb emulator: cannot --export-on-exit {path}: {exc}", file=sys.stderr)
+        return 1
+    print(f"cometchat-nb emulator: state written to {path}", file=out, flush=True)
+    return 0
 
 
 def banner(server: Server, emu: Emulator, data: str | None) -> str:
@@ -199,5 +263,6 @@ JavaScript SDK (@cometchat/chat-sdk-javascript):
   ({sdk_note})
 curl:
   curl -H 'appId: {emu.app_id}' -H 'apiKey: {rest_key}' {server.url}/v3/users
+Control (REST API key): POST /_emulator/reset, GET|PUT /_emulator/state, GET /_emulator/requests
 
 These keys are the emulator's own, local and throwaway. Stop with Ctrl+C or SIGTERM."""

@@ -20,6 +20,7 @@ from ..secret import Secret
 from ..wire import CLIENT_API_VERSION, UID_CHARS
 from . import errors
 from .call import Call
+from .control import served_avatar
 from .state import State, Which
 from .validation import check_user_body, user_record_fields
 
@@ -64,6 +65,8 @@ def _active_user(context: Context, uid: str) -> dict[str, Any]:
 def _wire(record: dict[str, Any], call: Call, *, tags: bool = True) -> dict[str, Any]:
     """A user as the caller sees it: online is "online" to clients, "available" to REST."""
     user = {k: v for k, v in record.items() if tags or k != "tags"}
+    if "avatar" in user:  # the emulator's own avatars, on the address the caller used
+        user["avatar"] = served_avatar(user["avatar"], call.host)
     if user.get("status") != "offline":
         user["status"] = "online" if call.scope == "token" else "available"
     return user

@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ import httpx
 
 from ..models import User
 from ..secret import Secret
-from . import errors, routing
+from . import control, errors, routing
 from .call import CORS_HEADERS, MAX_BODY, Call, Reply
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .errors import ServiceError
@@ -43,15 +43,8 @@ logger = logging.getLogger("cometchat_nb.emulator")
 
 #: The start of the deterministic clock (2024-05-29).
 EPOCH = 1_717_000_000
-#: The test users every app starts with (spec 10).
-TEST_USERS = (
-    ("cometchat-uid-1", "Andrew Joseph"),
-    ("cometchat-uid-2", "George Alan"),
-    ("cometchat-uid-3", "Nancy Grace"),
-    ("cometchat-uid-4", "Susan Marie"),
-    ("cometchat-uid-5", "John Paul"),
-)
-AVATAR = "https://assets.cometchat.io/sampleapp/v2/users/{uid}.webp"
+#: The test users every app starts with (spec 10), avatars served by the emulator itself.
+TEST_USERS = control.TEST_USERS
 
 _CORS_RAW = [(k.encode(), v.encode()) for k, v in CORS_HEADERS.items()]
 _JSON_TYPE = (b"Content-Type", b"application/json")
@@ -109,6 +102,7 @@ class Emulator:
         self._requests: deque[httpx.Request | Callable[[], httpx.Request]] = deque(
             maxlen=keep_requests
         )
+        self._answers: deque[tuple[int, int]] = deque(maxlen=keep_requests)  # (time, status)
         self._handled = 0  # requests handled since the last reset: the deterministic clock
         self._in_flight = 0
         self._flight_lock = threading.Lock()
@@ -158,6 +152,7 @@ class Emulator:
     def keep_requests(self, count: int) -> None:
         with self._lock:
             self._requests = deque(self._requests, maxlen=count)
+            self._answers = deque(self._answers, maxlen=count)
 
     @property
     def in_flight(self) -> int:
@@ -210,6 +205,7 @@ class Emulator:
         with self._lock:
             self._state.clear()
             self._requests.clear()
+            self._answers.clear()
             self._handled = 0
             if self._rng is not None:
                 self._rng.seed(0)
@@ -235,20 +231,36 @@ class Emulator:
         return int(time.time())
 
     def _seed(self) -> None:
-        now = self.now()
-        self._state.put_users(
-            [
-                {
-                    "uid": uid,
-                    "name": name,
-                    "avatar": AVATAR.format(uid=uid),
-                    "status": "offline",
-                    "role": "default",
-                    "createdAt": now,
-                }
-                for uid, name in TEST_USERS
-            ]
-        )
+        self._state.put_users(control.test_user_records(self.now()))
+
+    # -- the control plane (served under /_emulator/ too: see control.py) -------
+
+    def export_state(self) -> dict[str, Any]:
+        """A JSON-able snapshot of every user, token and setting (no key), for `import_state`."""
+        with self._lock:
+            settings = {"app_id": self.app_id, "region": self.region, "roles": sorted(self.roles),
+                        "user_quota": self.user_quota, "clock": self._handled}  # fmt: skip
+            return control.snapshot(self._state, settings)
+
+    def import_state(self, snapshot: Mapping[str, Any]) -> None:
+        """Replace users, tokens, roles, quota and clock with a snapshot's; run `on_reset`s.
+
+        The snapshot's app id and region are informational. Raises `ValueError` for
+        a malformed snapshot, changing nothing; the request log is emptied.
+        """
+        with self._lock:
+            settings = control.restore(self._state, snapshot)
+            self.roles, self.user_quota = {"default", *settings["roles"]}, settings["user_quota"]
+            self._handled = settings["clock"]
+            self._requests.clear()
+            self._answers.clear()
+        for callback in list(self._on_reset):
+            callback()
+
+    def request_log(self) -> list[dict[str, Any]]:
+        """The requests answered, oldest first, redacted: time, method, path, status."""
+        with self._lock:
+            return control.request_log(self.requests, self._answers)
 
     def transport(self) -> httpx.MockTransport:
         """An httpx transport for a sync `httpx.Client`, answered by `handle`."""
@@ -343,9 +355,10 @@ class Emulator:
         return self._answer(call, kept)
 
     def _answer(self, call: Call, record: httpx.Request | Callable[[], httpx.Request]) -> Reply:
+        if control.is_control(call):
+            return control.answer(self, call)
         with self._lock:
             self._handled += 1
-            self._requests.append(record)
             headers = dict(CORS_HEADERS)
             try:
                 status, body = routing.dispatch(self._context(), call, self.rate_limiter, headers)
@@ -355,6 +368,8 @@ class Emulator:
                 logger.exception("emulator failed on %s /%s", call.method, "/".join(call.segments))
                 error = errors.internal_error()
                 status, body = error.status, error.envelope()
+            self._requests.append(record)
+            self._answers.append((self.now(), status))
         content = _json(body)
         raw = [(k.encode(), v.encode()) for k, v in headers.items()]
         raw += [(b"Content-Length", str(len(content)).encode()), _JSON_TYPE]
