@@ -109,8 +109,16 @@ class Progress:
     is driven as given. The bar moves in 1% steps, the text in 10% steps.
     """
 
-    def __init__(self, total: int, progress: ProgressOption) -> None:
+    def __init__(
+        self,
+        total: int,
+        progress: ProgressOption,
+        label: str = "creating users",
+        note: Callable[[], str] | None = None,
+    ) -> None:
         self.total = total
+        self.label = label
+        self.note = note
         self.step = max(1, total // 100)
         self.shown = 0
         self.bar: Any = None
@@ -119,7 +127,7 @@ class Progress:
             import ipywidgets
             from IPython.display import display
 
-            self.bar = ipywidgets.IntProgress(min=0, max=total, description="creating users")
+            self.bar = ipywidgets.IntProgress(min=0, max=total, description=label)
             display(self.bar)  # type: ignore[no-untyped-call]
         elif progress is True:
             self.text = True
@@ -149,7 +157,8 @@ class Progress:
         elif self.text:
             end = "\n" if done >= self.total else ""
             failed = f", {errors} failed" if errors else ""
-            sys.stderr.write(f"\rcreating users: {done}/{self.total}{failed}{end}")
+            note = f" ({self.note()})" if self.note is not None else ""
+            sys.stderr.write(f"\r{self.label}: {done}/{self.total}{failed}{note}{end}")
             sys.stderr.flush()
 
 
