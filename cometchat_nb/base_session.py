@@ -238,5 +238,6 @@ class BaseSession:
             auth_key=self.auth_key,
             rest_api_key=self.rest_api_key,
             text=repr(self),
+            rate_limits="; ".join(str(figures) for figures in self.rate_limits.values()),
         )
         return session_html(view)

@@ -188,14 +188,16 @@ class RateLimits:
                 requests=figures.requests + 1,
                 limited=figures.limited + limited,
             )
-            sent = state.in_flight - state.queued
             if reset is None or reset <= now:
                 return  # no window said, or an answer from a window already over
             if state.reset is None or abs(reset - state.reset) > 0.5:
+                if state.reset is not None and reset > state.reset:  # a window began
+                    state.queued -= min(state.queued, state.figures.limit or 0)
                 state.reset = reset  # the service's window, which ours follows
+                sent = state.in_flight - state.queued
                 state.budget = None if remaining is None else int(remaining) - sent
             elif remaining is not None:
-                fresh = int(remaining) - sent
+                fresh = int(remaining) - (state.in_flight - state.queued)
                 state.budget = fresh if state.budget is None else min(state.budget, fresh)
             if limited:
                 state.budget = 0

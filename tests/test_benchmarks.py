@@ -20,3 +20,11 @@ def test_emulator_benchmark_cases_run() -> None:
     cases = module["cases"](True)
     assert [case.target for case in cases] == [2.0, 2.0]
     assert all(case.ours() > 0 and case.baseline() > 0 for case in cases)
+
+
+def test_provisioning_benchmark_cases_run() -> None:
+    module = runpy.run_path(str(BENCHMARKS / "bench_provisioning.py"))
+    (case,) = module["cases"](True)
+    assert case.target == 1.15 and case.baseline() == 3.0
+    assert case.ours() > 0
+    assert case.extra["rows failed"][0]() == 0

@@ -131,8 +131,8 @@ def row_of(record: Mapping[str, Any], columns: Iterable[str]) -> Row | CometChat
             value = record.get(column)
             if column == "status_message" and value is None:
                 value = record.get("statusMessage")
-            if not _empty(value):
-                row[column] = _cell(column, value)
+            if not _empty(value) and not _empty(cell := _cell(column, value)):
+                row[column] = cell  # "{}" and "[]" (a frame written by to_csv) say "not set"
         row["uid"] = check_uid(row.get("uid"))
     except CometChatException as exc:
         return exc
