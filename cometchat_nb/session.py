@@ -155,10 +155,11 @@ class Session(BaseSession):
         """
         from .bulk import create_users
 
-        return create_users(
-            frame_or_records, self._create_flow, self._send, self._publish_wire, self.listeners,
-            concurrency, exist_ok, progress,
-        )  # fmt: skip
+        with self.limits.pacing():  # its workers share the session's rate limiter
+            return create_users(
+                frame_or_records, self._create_flow, self._send, self._publish_wire,
+                self.listeners, concurrency, exist_ok, progress,
+            )  # fmt: skip
 
     def dashboard(self) -> VBox:
         """The login form, event log and user table of this session, in one widget
@@ -302,9 +303,10 @@ class AsyncSession(BaseSession):
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
         from .bulk import acreate_users
 
-        return await acreate_users(
-            frame_or_records, self._create_flow, self._run, concurrency, exist_ok, progress
-        )
+        with self.limits.pacing():
+            return await acreate_users(
+                frame_or_records, self._create_flow, self._run, concurrency, exist_ok, progress
+            )
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""
