@@ -136,6 +136,9 @@ def test_exported_frames_round_trip(admin_session: Session) -> None:
     assert counts(admin_session.admin.upsert_users(exported, progress=False)) == {
         "unchanged": len(exported)
     }
+    created = admin_session.created_users_frame()
+    assert len(created) == 20
+    assert counts(admin_session.admin.upsert_users(created, progress=False)) == {"unchanged": 20}
     as_csv = pd.read_csv(io.StringIO(exported.to_csv()))
     result = admin_session.admin.upsert_users(as_csv, progress=False)
     assert counts(result) == {"unchanged": len(exported)}
