@@ -104,9 +104,10 @@ def _field(row: User | dict[str, Any], name: str) -> Any:
 class Progress:
     """Progress of a bulk call: an `IntProgress` bar (class `cc-progress`), text, or nothing.
 
-    `progress=True` picks the bar inside a running IPython kernel and a text
-    line on stderr elsewhere; `False` shows nothing; an `ipywidgets.IntProgress`
-    is driven as given. The bar moves in 1% steps, the text in 10% steps.
+    `progress=True` picks the bar inside a running IPython kernel and a `tqdm`
+    bar on stderr elsewhere (a terminal, a log); `False` shows nothing; an
+    `ipywidgets.IntProgress` is driven as given. Both move in 1% steps; `note`
+    (the rate figures) is shown beside the count.
     """
 
     def __init__(
@@ -122,7 +123,7 @@ class Progress:
         self.step = max(1, total // 100)
         self.shown = 0
         self.bar: Any = None
-        self.text = False
+        self.text: Any = None
         if progress is True and in_kernel():
             import ipywidgets
             from IPython.display import display
@@ -130,8 +131,9 @@ class Progress:
             self.bar = ipywidgets.IntProgress(min=0, max=total, description=label)
             display(self.bar)  # type: ignore[no-untyped-call]
         elif progress is True:
-            self.text = True
-            self.step = max(1, total // 10)
+            from tqdm import tqdm  # type: ignore[import-untyped]
+
+            self.text = tqdm(total=total, desc=label, unit="row", file=sys.stderr)
         elif progress is not False and progress is not None:
             import ipywidgets
 
@@ -154,12 +156,13 @@ class Progress:
             self.bar.description = f"{done}/{self.total}"
             if done >= self.total:
                 self.bar.bar_style = "warning" if errors else "success"
-        elif self.text:
-            end = "\n" if done >= self.total else ""
-            failed = f", {errors} failed" if errors else ""
-            note = f" ({self.note()})" if self.note is not None else ""
-            sys.stderr.write(f"\r{self.label}: {done}/{self.total}{failed}{note}{end}")
-            sys.stderr.flush()
+        elif self.text is not None:
+            notes = [f"{errors} failed"] if errors else []
+            notes += [self.note()] if self.note is not None else []
+            self.text.set_postfix_str("; ".join(notes), refresh=False)
+            self.text.update(done - self.text.n)
+            if done >= self.total:
+                self.text.close()
 
 
 def in_kernel() -> bool:

@@ -33,7 +33,7 @@ def test_import_plan_upsert_and_export_round_trip(
     assert main(["users", "import", str(source), "--upsert", "--results", str(results)]) == 0
     captured = capsys.readouterr()
     assert "40 rows (done): created 40" in captured.out and "rate limits: core" in captured.out
-    assert "upserting users: 40/40" in captured.err
+    assert "upserting users: 100%" in captured.err and "40/40" in captured.err
     assert served.users["7"].tags == ["a", "b"] and served.users["7"].metadata == {"n": 7}
     assert list(pd.read_csv(results)["result"].unique()) == ["created"]
 
