@@ -154,6 +154,8 @@ class Progress:
         if self.bar is not None:
             self.bar.value = done
             self.bar.description = f"{done}/{self.total}"
+            if self.note is not None:
+                self.bar.tooltip = self.note()  # the rate figures, on hover
             if done >= self.total:
                 self.bar.bar_style = "warning" if errors else "success"
         elif self.text is not None:

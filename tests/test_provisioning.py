@@ -222,3 +222,18 @@ def test_bulk_work_holds_an_enforced_cap_without_429s() -> None:
     assert counts(result) == {"created": 45}
     assert core.limit == 15 and core.window == 1 and core.limited <= 1
     assert "core: " in str(core)
+
+
+def test_a_plan_shows_the_fields_a_create_would_send(admin_session: Session) -> None:
+    plan = admin_session.admin.create_users(
+        [{"uid": "new", "name": "New", "tags": "x,y"}], dry_run=True
+    )
+    assert plan["result"].iloc[0] == "created"
+    assert plan["changes"].iloc[0] == {"name": "New", "tags": ["x", "y"]}
+
+
+def test_a_notebook_bar_shows_the_rate_figures(admin_session: Session) -> None:
+    bar = ipywidgets.IntProgress()
+    admin_session.admin.create_users(people(3), progress=bar)
+    assert "cc-progress" in bar._dom_classes and bar.value == 3
+    assert bar.tooltip.startswith("core: ")

@@ -214,7 +214,7 @@ class Job:
                     "ERR_UID_NOT_FOUND", f"No user {row['uid']!r} to update."
                 )
                 return "error", None
-            return "create", None
+            return "create", {k: v for k, v in row.items() if k != "uid"}
         changes = changes_of(row, user)
         if verb == "create":
             self.errors[position] = local_error(
