@@ -1,7 +1,7 @@
 """Provisioning with the REST API key, sans-IO: rows from a spreadsheet, a plan, row flows.
 
-`rows_of` reads a frame (or records, or uids) the way spreadsheets give it: numeric uids
-become strings, `tags` as `"a,b"` and `metadata` as a JSON string are parsed, unknown
+`row_of` reads a row of a frame (or records, or uids) the way spreadsheets give it:
+numeric uids become strings, `tags` as `"a,b"` and `metadata` as a JSON string are parsed, unknown
 columns are refused by name. A `Job` compares the rows with the app's users (read page
 by page beforehand) and plans each row: `create`, `update` (only the fields that
 differ), `reactivate`, `unchanged`, `deactivate`, `delete`, `absent`, or `error`. Its
