@@ -2,10 +2,10 @@
 
 Each call reads its input (`read_rows`; each row by `core.provision.row_of`), reads the
 app's users page by page when it plans (1,000 a page, deactivated ones included), and
-runs one flow per row
-that needs a write, `concurrency` at a time, paced by the session's `RateLimits`. The
-sync driver multiplexes the flows on the calling thread (worker threads only send), so
-listeners and widgets are touched from there only; the async one runs them as tasks.
+runs one flow per row that needs a write, `concurrency` at a time, paced by the
+session's `RateLimits`. The sync driver multiplexes the flows on the calling thread
+(worker threads only send), so listeners and widgets are touched from there only; the
+async one runs them as tasks.
 """
 
 from __future__ import annotations
