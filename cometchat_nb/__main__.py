@@ -1,7 +1,8 @@
 """The `cometchat-nb` command line (also `python -m cometchat_nb`).
 
 Each subcommand lives with what it drives and brings its own `add_parser` and
-`run`: `emulator` (`cometchat_nb.emulator.cli`) and `check` (`cometchat_nb.check`).
+`run`: `emulator` (`cometchat_nb.emulator.cli`), `check` (`cometchat_nb.check`) and
+`users` (`cometchat_nb.users_cli`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import check
+from . import check, users_cli
 from .emulator import cli as emulator_cli
 
 
@@ -22,6 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     emulator_cli.add_parser(subcommands)
     check.add_parser(subcommands)
+    users_cli.add_parser(subcommands)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

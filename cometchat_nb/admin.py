@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import httpx
 
 from .core.admin import AdminFlows, Pager, list_params
 from .models import AuthToken, User
@@ -12,7 +16,10 @@ from .secret import Secret
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .bulk import ProgressOption
     from .core.client import Flow
+    from .listeners import ListenerRegistry
+    from .ratelimit import RateLimits
 
 T = TypeVar("T")
 
@@ -29,15 +36,94 @@ class AsyncRunner(Protocol):
     def __call__(self, flow: Flow[T], /) -> Awaitable[T]: ...
 
 
+@dataclass(frozen=True)
+class Workers:
+    """What a `Session` hands its `Admin` for bulk calls: how to send one request (from
+    any thread), how to tell subscribers what was sent, the registry, the pacing."""
+
+    send: Callable[[httpx.Request], httpx.Response]
+    sent: Callable[[], None]
+    listeners: ListenerRegistry
+    limits: RateLimits
+
+
 class Admin:
     """REST API calls with the session's REST API key (`API_KEY_NOT_SET` without one).
 
-    Made by a `Session`, which hands it the REST flows and the runner that sends them.
+    Made by a `Session`, which hands it the REST flows, the runner that sends them and,
+    for bulk calls, its `Workers`.
+
+    The bulk calls (`create_users`, `update_users`, `upsert_users`, `delete_users`)
+    take a DataFrame (a `uid` column or index), records, or (`delete_users`) a list
+    of uids, and return one row per input row, in input order: `uid`, `name`,
+    `result`, `changes` (the fields written, or to be), `error_code`,
+    `error_message`. Numeric uids become strings; `tags` as `"a,b"` and `metadata`
+    as JSON text are parsed; an unknown column raises `ValueError` naming it
+    (`strict=False`: a warning). `dry_run=True` plans and sends no write. Every
+    call but a create reads the app's users first (`GET /users`, 1,000 a page),
+    so a rerun does only what is left. Up to `concurrency` requests are in flight,
+    paced by the session's rate limiter; `progress` as `Session.create_users`.
     """
 
-    def __init__(self, flows: AdminFlows, run: Runner) -> None:
+    def __init__(self, flows: AdminFlows, run: Runner, workers: Workers | None = None) -> None:
         self._flows = flows
         self._run = run
+        self._workers = workers
+
+    def create_users(
+        self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
+        concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Create users (`POST /users`): `created`, `exists` (with `exist_ok`) or `error`."""
+        return self._bulk("create", frame_or_records, strict, False, dry_run, True,
+                          concurrency, progress, exist_ok)  # fmt: skip
+
+    def update_users(
+        self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
+        strict: bool = True, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Update users, only the fields that differ (`PUT /users/{uid}`): `updated`,
+        `unchanged` or `error` (`ERR_UID_NOT_FOUND`, `USER_DEACTIVATED`)."""
+        return self._bulk("update", frame_or_records, strict, False, dry_run, True,
+                          concurrency, progress)  # fmt: skip
+
+    def upsert_users(
+        self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
+        concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Create the missing users, update the changed, leave the unchanged alone and,
+        with `reactivate=True`, bring back the deactivated (`PUT /users`): `created`,
+        `updated`, `unchanged`, `reactivated` or `error`."""
+        return self._bulk("upsert", frame_or_records, strict, reactivate, dry_run, True,
+                          concurrency, progress)  # fmt: skip
+
+    def delete_users(
+        self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
+        dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Deactivate users (`DELETE /users/{uid}`), or delete them and their tokens with
+        `permanent=True`: `deactivated`, `deleted`, `unchanged` (already deactivated),
+        `absent` or `error`. Needs `confirm=True` on every app, the emulator's too
+        (`CONFIRMATION_REQUIRED` says what it would do); `dry_run=True` does not."""
+        verb = "delete" if permanent else "deactivate"
+        return self._bulk(verb, frame_or_uids, True, False, dry_run, confirm,
+                          concurrency, progress)  # fmt: skip
+
+    def _bulk(
+        self, verb: str, given: Any, strict: bool, reactivate: bool, dry_run: bool,
+        confirm: bool, concurrency: int, progress: ProgressOption, exist_ok: bool = False,
+    ) -> pd.DataFrame:  # fmt: skip
+        from .provision import LABELS, PAGE, drive, needs_users, plan_job, result_frame
+
+        users = None
+        if needs_users(verb, dry_run):
+            users = list(self.list_users(per_page=PAGE, with_deactivated=True))
+        job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
+        if not dry_run:
+            assert self._workers is not None, "made without workers: no bulk calls"
+            flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
+            drive(job, flow, self._workers, concurrency, progress, LABELS[verb])
+        return result_frame(job, index, dry_run)
 
     def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
         """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`."""
@@ -115,9 +201,62 @@ class Admin:
 class AsyncAdmin:
     """The async twin of `Admin`."""
 
-    def __init__(self, flows: AdminFlows, run: AsyncRunner) -> None:
+    def __init__(
+        self, flows: AdminFlows, run: AsyncRunner, limits: RateLimits | None = None
+    ) -> None:
         self._flows = flows
         self._run = run
+        self._limits = limits
+
+    async def create_users(
+        self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
+        concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """`Admin.create_users`, awaited: `concurrency` tasks on this event loop."""
+        return await self._bulk("create", frame_or_records, strict, False, dry_run, True,
+                                concurrency, progress, exist_ok)  # fmt: skip
+
+    async def update_users(
+        self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
+        strict: bool = True, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """`Admin.update_users`, awaited."""
+        return await self._bulk("update", frame_or_records, strict, False, dry_run, True,
+                                concurrency, progress)  # fmt: skip
+
+    async def upsert_users(
+        self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
+        concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """`Admin.upsert_users`, awaited."""
+        return await self._bulk("upsert", frame_or_records, strict, reactivate, dry_run,
+                                True, concurrency, progress)  # fmt: skip
+
+    async def delete_users(
+        self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
+        dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
+    ) -> pd.DataFrame:  # fmt: skip
+        """`Admin.delete_users`, awaited."""
+        verb = "delete" if permanent else "deactivate"
+        return await self._bulk(verb, frame_or_uids, True, False, dry_run, confirm,
+                                concurrency, progress)  # fmt: skip
+
+    async def _bulk(
+        self, verb: str, given: Any, strict: bool, reactivate: bool, dry_run: bool,
+        confirm: bool, concurrency: int, progress: ProgressOption, exist_ok: bool = False,
+    ) -> pd.DataFrame:  # fmt: skip
+        from .provision import LABELS, PAGE, adrive, needs_users, plan_job, result_frame
+
+        users = None
+        if needs_users(verb, dry_run):
+            pages = self.list_users(per_page=PAGE, with_deactivated=True)
+            users = [user async for user in pages]
+        job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
+        if not dry_run:
+            assert self._limits is not None, "made without limits: no bulk calls"
+            flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
+            await adrive(job, flow, self._run, self._limits, concurrency, progress, LABELS[verb])
+        return result_frame(job, index, dry_run)
 
     async def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
         """`Admin.create_user`, awaited."""

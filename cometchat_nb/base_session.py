@@ -20,6 +20,7 @@ from .health import HealthReport, Reply
 from .listeners import ListenerRegistry, LoginListener
 from .models import User, UserList
 from .protocol import DEFAULT_TIMEOUT
+from .ratelimit import RateFigures, RateLimits
 from .retry import Retry
 from .secret import Secret, redact_http_logs
 from .store import SessionStore
@@ -73,6 +74,7 @@ class BaseSession:
         if keep_requests < 0:
             raise ValueError(f"keep_requests must be 0 or more, not {keep_requests}")
         self._wire = Transcript(keep_requests)
+        self.limits = RateLimits()
         redact_http_logs()
         self._open(sleep)
 
@@ -170,6 +172,17 @@ class BaseSession:
         return transcript_frame(self._wire)
 
     @property
+    def rate_limits(self) -> dict[str, RateFigures]:
+        """The service's latest rate-limit figures per rate class (`core`, `standard`):
+        limit, remaining, when the window resets, how many answers were 429."""
+        return self.limits.figures()
+
+    def _pace(self, request: httpx.Request, first: bool) -> float:
+        """Seconds to wait before sending `request` (bulk work only; see `ratelimit`)."""
+        pause = self.limits.before(request)
+        return pause if first else 0.0
+
+    @property
     def wire(self) -> Transcript:
         """The exchanges behind `transcript()` (the last `keep_requests`), for the `Inspector`."""
         return self._wire
@@ -183,7 +196,9 @@ class BaseSession:
         started: float,
         clock: float,
     ) -> None:
-        """Keep one attempt of a request in the transcript (any thread)."""
+        """Keep one attempt of a request in the transcript (any thread); read its
+        rate-limit figures."""
+        self.limits.after(request, response)
         self._wire.record(request, response, error, attempt, started, time.perf_counter() - clock)
 
     def _publish_wire(self) -> None:
@@ -228,5 +243,6 @@ class BaseSession:
             auth_key=self.auth_key,
             rest_api_key=self.rest_api_key,
             text=repr(self),
+            rate_limits="; ".join(str(figures) for figures in self.rate_limits.values()),
         )
         return session_html(view)

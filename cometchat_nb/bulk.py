@@ -104,26 +104,36 @@ def _field(row: User | dict[str, Any], name: str) -> Any:
 class Progress:
     """Progress of a bulk call: an `IntProgress` bar (class `cc-progress`), text, or nothing.
 
-    `progress=True` picks the bar inside a running IPython kernel and a text
-    line on stderr elsewhere; `False` shows nothing; an `ipywidgets.IntProgress`
-    is driven as given. The bar moves in 1% steps, the text in 10% steps.
+    `progress=True` picks the bar inside a running IPython kernel and a `tqdm`
+    bar on stderr elsewhere (a terminal, a log); `False` shows nothing; an
+    `ipywidgets.IntProgress` is driven as given. Both move in 1% steps; `note`
+    (the rate figures) is shown beside the count.
     """
 
-    def __init__(self, total: int, progress: ProgressOption) -> None:
+    def __init__(
+        self,
+        total: int,
+        progress: ProgressOption,
+        label: str = "creating users",
+        note: Callable[[], str] | None = None,
+    ) -> None:
         self.total = total
+        self.label = label
+        self.note = note
         self.step = max(1, total // 100)
         self.shown = 0
         self.bar: Any = None
-        self.text = False
+        self.text: Any = None
         if progress is True and in_kernel():
             import ipywidgets
             from IPython.display import display
 
-            self.bar = ipywidgets.IntProgress(min=0, max=total, description="creating users")
+            self.bar = ipywidgets.IntProgress(min=0, max=total, description=label)
             display(self.bar)  # type: ignore[no-untyped-call]
         elif progress is True:
-            self.text = True
-            self.step = max(1, total // 10)
+            from tqdm import tqdm  # type: ignore[import-untyped]
+
+            self.text = tqdm(total=total, desc=label, unit="row", file=sys.stderr)
         elif progress is not False and progress is not None:
             import ipywidgets
 
@@ -144,13 +154,17 @@ class Progress:
         if self.bar is not None:
             self.bar.value = done
             self.bar.description = f"{done}/{self.total}"
+            if self.note is not None:
+                self.bar.tooltip = self.note()  # the rate figures, on hover
             if done >= self.total:
                 self.bar.bar_style = "warning" if errors else "success"
-        elif self.text:
-            end = "\n" if done >= self.total else ""
-            failed = f", {errors} failed" if errors else ""
-            sys.stderr.write(f"\rcreating users: {done}/{self.total}{failed}{end}")
-            sys.stderr.flush()
+        elif self.text is not None:
+            notes = [f"{errors} failed"] if errors else []
+            notes += [self.note()] if self.note is not None else []
+            self.text.set_postfix_str("; ".join(notes), refresh=False)
+            self.text.update(done - self.text.n)
+            if done >= self.total:
+                self.text.close()
 
 
 def in_kernel() -> bool:

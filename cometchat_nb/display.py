@@ -321,6 +321,7 @@ class SessionView:
     auth_key: Secret | None
     rest_api_key: Secret | None
     text: str  # the text repr, for the fallback
+    rate_limits: str = ""  # the service's latest figures per rate class, if any
 
 
 def session_html(view: SessionView) -> str:
@@ -349,6 +350,7 @@ def session_html(view: SessionView) -> str:
             ("auth key", secret(view.auth_key)),
             ("REST API key", secret(view.rest_api_key)),
         ]
+        + ([("rate limits", escape(view.rate_limits))] if view.rate_limits else [])
     )
     recent = list(view.recent)[-RECENT_EVENTS:]
     if recent:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import protocol
-from .admin import Admin, AsyncAdmin
+from .admin import Admin, AsyncAdmin, Workers
 from .base_session import BaseSession
 from .core.admin import AdminFlows
 from .core.client import Flow, answer
@@ -45,12 +45,15 @@ class Session(BaseSession):
         self._sleep = sleep or time.sleep
         self._dashboard: VBox | None = None
         self._client = httpx.Client(transport=self._core.connection.transport())
-        self.admin = Admin(AdminFlows(self._core), self._run)
+        workers = Workers(self._send, self._publish_wire, self.listeners, self.limits)
+        self.admin = Admin(AdminFlows(self._core), self._run, workers)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send one request, resending it as the session's `Retry` allows."""
         attempts = self.retry.start(request)
         while True:
+            if hold := self._pace(request, attempts.count == 1):
+                self._sleep(hold)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -154,10 +157,11 @@ class Session(BaseSession):
         """
         from .bulk import create_users
 
-        return create_users(
-            frame_or_records, self._create_flow, self._send, self._publish_wire, self.listeners,
-            concurrency, exist_ok, progress,
-        )  # fmt: skip
+        with self.limits.pacing():  # its workers share the session's rate limiter
+            return create_users(
+                frame_or_records, self._create_flow, self._send, self._publish_wire,
+                self.listeners, concurrency, exist_ok, progress,
+            )  # fmt: skip
 
     def dashboard(self) -> VBox:
         """The login form, event log and user table of this session, in one widget
@@ -214,12 +218,16 @@ class AsyncSession(BaseSession):
 
         self._sleep: Callable[[float], Awaitable[Any] | Any] = sleep or asyncio.sleep
         self._client = httpx.AsyncClient(transport=self._core.connection.async_transport())
-        self.admin = AsyncAdmin(AdminFlows(self._core), self._run)
+        self.admin = AsyncAdmin(AdminFlows(self._core), self._run, self.limits)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """`Session._send`, awaited (a plain `sleep=` function works too)."""
         attempts = self.retry.start(request)
         while True:
+            if (hold := self._pace(request, attempts.count == 1)) and isinstance(
+                slept := self._sleep(hold), Awaitable
+            ):
+                await slept
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -297,9 +305,10 @@ class AsyncSession(BaseSession):
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
         from .bulk import acreate_users
 
-        return await acreate_users(
-            frame_or_records, self._create_flow, self._run, concurrency, exist_ok, progress
-        )
+        with self.limits.pacing():
+            return await acreate_users(
+                frame_or_records, self._create_flow, self._run, concurrency, exist_ok, progress
+            )
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""

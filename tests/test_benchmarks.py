@@ -23,3 +23,11 @@ def test_every_case_runs_at_a_tiny_size(tmp_path: Path) -> None:
         assert record["ours"]["n"] == record["baseline"]["n"] == 1
         assert record["ours"]["median"] > 0 and record["baseline"]["median"] > 0
         assert set(record) >= {"ratio", "target", "met", "extra"}
+
+
+def test_provisioning_benchmark_cases_run() -> None:
+    module = runpy.run_path(str(BENCHMARKS / "bench_provisioning.py"))
+    (case,) = module["cases"](True)
+    assert case.target == 1.15 and case.baseline() == 3.0
+    assert case.ours() > 0
+    assert case.extra["rows failed"][0]() == 0

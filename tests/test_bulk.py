@@ -240,9 +240,9 @@ def test_outside_a_kernel_progress_is_text(
     session: Session, capsys: pytest.CaptureFixture[str]
 ) -> None:
     session.create_users([{"uid": f"t-{i}", "name": "T"} for i in range(20)] + [{"uid": "t-0"}])
-    err = capsys.readouterr().err
-    assert err.endswith("\rcreating users: 21/21, 1 failed\n")
-    assert err.count("\r") == 11  # every 10%
+    err = capsys.readouterr().err  # a tqdm bar
+    assert err.startswith("\rcreating users:") and err.endswith("\n")
+    assert "21/21" in err and "1 failed" in err
 
 
 def test_bad_input_raises_before_anything_is_sent(session: Session, emulator: Emulator) -> None:

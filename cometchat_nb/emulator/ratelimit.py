@@ -1,7 +1,8 @@
-"""Per-minute request counting by rate class, with the service's headers (spec 9)."""
+"""Request counting by rate class in fixed windows, with the service's headers (spec 9)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 #: The service's documented limits per minute, per app.
@@ -11,21 +12,31 @@ APP_LIMIT = 100_000
 
 @dataclass
 class RateLimiter:
-    """Counts requests per class in fixed one-minute windows.
+    """Counts requests per class in fixed windows of `window` seconds (the service's
+    minute by default; a smaller one scales a limit down for tests and benchmarks).
 
     `enforce=False` (the default) only reports the headers; with `enforce=True`
-    a request over the limit is refused and answered 429 with `retry_after`.
+    a request over the limit is refused and answered 429 with `Retry-After:
+    retry_after` (`retry_after=None`: the seconds left in the window). Every answer
+    says when its window ends (`X-Rate-Limit-Reset`, Unix seconds).
     """
 
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     enforce: bool = False
-    retry_after: int = 15
+    retry_after: int | None = 15
+    window: float = 60
     _window: int = -1
     _counts: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.window, bool) or not isinstance(self.window, int | float):
+            raise TypeError(f"window must be a number of seconds, not {self.window!r}")
+        if self.window <= 0:
+            raise ValueError(f"window must be positive, not {self.window!r}")
+
     def take(self, rate_class: str, now: float) -> tuple[bool, dict[str, str]]:
         """Count one request of `rate_class` at `now`; (allowed, headers to send)."""
-        window = int(now // 60)
+        window = int(now // self.window)
         if window != self._window:
             self._window, self._counts = window, {}
         limit = self.limits.get(rate_class, DEFAULT_LIMITS["standard"])
@@ -34,13 +45,15 @@ class RateLimiter:
         if allowed:
             used = self._counts[rate_class] = used + 1
         app_used = sum(self._counts.values())
+        reset = (window + 1) * self.window
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(0, limit - used)),
             "X-RateLimit-Limit-For-App": str(APP_LIMIT),
             "X-RateLimit-Remaining-For-App": str(max(0, APP_LIMIT - app_used)),
+            "X-Rate-Limit-Reset": str(math.ceil(reset)),
         }
         if not allowed:
-            headers["Retry-After"] = str(self.retry_after)
-            headers["X-Rate-Limit-Reset"] = str((window + 1) * 60)
+            wait = self.retry_after
+            headers["Retry-After"] = str(max(1, math.ceil(reset - now)) if wait is None else wait)
         return allowed, headers

@@ -97,7 +97,7 @@ def dispatch(
         raise errors.api_not_found()
     _check_app(context, call)
     if not allowed:
-        raise errors.too_many_requests(limiter.retry_after)
+        raise errors.too_many_requests(int(limit_headers["Retry-After"]))
     _authenticate(context, call, route.auth)
     result = route.handler(context, call)
     if isinstance(result, Listing):
