@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-
-import httpx
 
 from .core.admin import AdminFlows, Pager, list_params
 from .models import AuthToken, User
 from .secret import Secret
+from .workers import Workers
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .bulk import ProgressOption
     from .core.client import Flow
-    from .listeners import ListenerRegistry
     from .ratelimit import RateLimits
 
 T = TypeVar("T")
@@ -34,17 +31,6 @@ class AsyncRunner(Protocol):
     """`Runner`, awaited (`AsyncSession`'s way of sending)."""
 
     def __call__(self, flow: Flow[T], /) -> Awaitable[T]: ...
-
-
-@dataclass(frozen=True)
-class Workers:
-    """What a `Session` hands its `Admin` for bulk calls: how to send one request (from
-    any thread), how to tell subscribers what was sent, the registry, the pacing."""
-
-    send: Callable[[httpx.Request], httpx.Response]
-    sent: Callable[[], None]
-    listeners: ListenerRegistry
-    limits: RateLimits
 
 
 class Admin:

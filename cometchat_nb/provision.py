@@ -27,8 +27,8 @@ from .frames import typed_frame
 from .models import User
 
 if TYPE_CHECKING:
-    from .admin import Workers
     from .ratelimit import RateLimits
+    from .workers import Workers
 
 #: Column -> dtype of a bulk call's result frame.
 RESULT_COLUMNS: dict[str, Any] = {

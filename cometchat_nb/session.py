@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import protocol
-from .admin import Admin, AsyncAdmin, Workers
+from .admin import Admin, AsyncAdmin
 from .base_session import BaseSession
 from .core.admin import AdminFlows
 from .core.client import Flow, answer
@@ -21,6 +21,7 @@ from .errors import CometChatException, local_error
 from .health import HealthReport, probe
 from .models import AuthToken, User
 from .secret import Secret
+from .workers import Workers
 
 if TYPE_CHECKING:
     import pandas as pd

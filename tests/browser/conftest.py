@@ -25,7 +25,7 @@ from typing import IO
 
 import pytest
 from needs import unavailable
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,14 +72,23 @@ def browser(_chromium: None) -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile that only reaches 127.0.0.1 (nothing waits on DNS)."""
+    """A fresh browser profile that only reaches 127.0.0.1 (nothing waits on DNS).
+
+    A page that asks for anything else fails its test: on the emulator, nothing the
+    tutorials show (avatars included) may leave the machine.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 720})
-    context.route(
-        re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])"), lambda route: route.abort()
-    )
+    outside: list[str] = []
+
+    def refuse(route: Route) -> None:
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]|data:|blob:)"), refuse)
     context.set_default_timeout(TIMEOUT_MS)
     yield context
     context.close()
+    assert outside == [], f"requests that would leave the machine: {outside}"
 
 
 @pytest.fixture

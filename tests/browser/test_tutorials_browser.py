@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from cometchat_nb.emulator.defaults import AUTH_KEY, REST_API_KEY
+
 QUICKSTART = "01-quickstart.ipynb"
 # The HTML widgets (their content may reuse the class names, hence `.widget-html`).
 STATUS, EVENT_LOG, USER_TABLE = (
@@ -119,56 +121,57 @@ def rows(log: Locator, text: str) -> Locator:
 
 def log_in_and_out_and_create(page: Page, artifacts: Path, prefix: str) -> None:
     """The dashboard round trip: log in by uid, log out, create a user; screenshot each."""
-    status, log = page.locator(STATUS), page.locator(EVENT_LOG)
+    board = page.locator(".cc-dashboard")  # the quick start has another login form too
+    status, log = board.locator(STATUS), board.locator(EVENT_LOG)
     expect(status).to_contain_text("Not logged in")
     logouts = rows(log, "logout_success").count()
 
-    page.locator(".cc-login-uid input").fill("cometchat-uid-2")
-    page.locator(".cc-login-submit").click()
+    board.locator(".cc-login-uid input").fill("cometchat-uid-2")
+    board.locator(".cc-login-submit").click()
     expect(status).to_contain_text("cometchat-uid-2")
     expect(rows(log, "login_success").filter(has_text="cometchat-uid-2")).to_have_count(1)
     # the quick start's listener prints; a click's prints show under the form, not in a hidden log
-    expect(page.locator(".cc-login-form .cc-printed")).to_contain_text(
+    expect(board.locator(".cc-login-form .cc-printed")).to_contain_text(
         "login_success: cometchat-uid-2"
     )
-    page.locator(".cc-login-form").screenshot(path=str(artifacts / f"{prefix}-1-logged-in.png"))
+    board.locator(".cc-login-form").screenshot(path=str(artifacts / f"{prefix}-1-logged-in.png"))
 
     # a failed login: the error, and who is logged in now (a login replaces the user first)
-    page.locator(".cc-login-uid input").fill("nobody-by-this-uid")
-    page.locator(".cc-login-submit").click()
+    board.locator(".cc-login-uid input").fill("nobody-by-this-uid")
+    board.locator(".cc-login-submit").click()
     expect(status).to_contain_text("ERR_UID_NOT_FOUND")
     expect(status).to_contain_text("Not logged in")
-    expect(page.locator(".cc-login-form .cc-printed")).to_contain_text(
+    expect(board.locator(".cc-login-form .cc-printed")).to_contain_text(
         "login_failure: ERR_UID_NOT_FOUND"
     )
-    page.locator(".cc-login-form").screenshot(path=str(artifacts / f"{prefix}-1b-failed.png"))
-    page.locator(".cc-login-uid input").fill("cometchat-uid-2")
-    page.locator(".cc-login-submit").click()
+    board.locator(".cc-login-form").screenshot(path=str(artifacts / f"{prefix}-1b-failed.png"))
+    board.locator(".cc-login-uid input").fill("cometchat-uid-2")
+    board.locator(".cc-login-submit").click()
     expect(status).to_have_text("Logged in as cometchat-uid-2 (George Alan)")
 
-    page.locator(".cc-logout").click()
+    board.locator(".cc-logout").click()
     expect(status).to_contain_text("Not logged in")
     expect(rows(log, "logout_success")).to_have_count(logouts + 1)
-    page.locator(".cc-event-log-box").screenshot(path=str(artifacts / f"{prefix}-2-event-log.png"))
+    board.locator(".cc-event-log-box").screenshot(path=str(artifacts / f"{prefix}-2-event-log.png"))
 
     # A typed token reaches the kernel when the field loses focus to the click, is used,
     # and is cleared: the front end shows an empty field again.
-    page.locator(".cc-login-form .lm-TabBar-tab", has_text="Auth Token").click()
-    token = page.locator(".cc-login-token input")
+    board.locator(".cc-login-form .lm-TabBar-tab", has_text="Auth Token").click()
+    token = board.locator(".cc-login-token input")
     token.fill("not-a-real-token")
-    page.locator(".cc-login-submit").click()
+    board.locator(".cc-login-submit").click()
     expect(status).to_contain_text("AUTH_ERR_AUTH_TOKEN_NOT_FOUND")
     expect(token).to_have_value("")
-    page.locator(".cc-login-form .lm-TabBar-tab", has_text="Auth Key").click()
+    board.locator(".cc-login-form .lm-TabBar-tab", has_text="Auth Key").click()
 
-    page.locator(".cc-user-uid input").fill("browser-made")
-    page.locator(".cc-user-name input").fill("Made In Chromium")
-    page.locator(".cc-user-create").click()
-    expect(page.locator(USER_TABLE).locator("tr", has_text="browser-made")).to_contain_text(
+    board.locator(".cc-user-uid input").fill("browser-made")
+    board.locator(".cc-user-name input").fill("Made In Chromium")
+    board.locator(".cc-user-create").click()
+    expect(board.locator(USER_TABLE).locator("tr", has_text="browser-made")).to_contain_text(
         "Made In Chromium"
     )
     expect(rows(log, "user_created").filter(has_text="browser-made")).to_have_count(1)
-    page.locator(".cc-dashboard").screenshot(path=str(artifacts / f"{prefix}-3-user-created.png"))
+    board.locator(".cc-dashboard").screenshot(path=str(artifacts / f"{prefix}-3-user-created.png"))
 
 
 def test_quickstart_dashboard_in_jupyterlab(
@@ -190,6 +193,24 @@ def test_quickstart_dashboard_in_jupyterlab(
     expect(page.locator(USER_TABLE)).not_to_contain_text("nb-tutorial-01-kevin")
     log_in_and_out_and_create(page, artifacts, "jupyterlab")
     page.screenshot(path=str(artifacts / "jupyterlab-quickstart.png"))
+    open_a_request(page, artifacts)
+
+
+def open_a_request(page: Page, artifacts: Path) -> None:
+    """The Inspector: a click opens a request to its redacted JSON and curl command."""
+    inspector = page.locator(".cc-inspector")
+    logins = inspector.locator("details.cc-exchange", has_text="/auth_tokens")
+    expect(logins.first).to_be_visible()
+    row = logins.last  # the dashboard's login by uid, a moment ago
+    expect(row.locator("pre").first).to_be_hidden()
+    row.locator("summary").click()
+    expect(row.locator("pre").first).to_be_visible()
+    expect(row).to_contain_text('"platform": "WEB"')  # the request body, as JSON
+    expect(row).to_contain_text('"authToken": "••••')  # the answer's token, masked
+    expect(row).to_contain_text("${API_KEY}")  # the curl command's placeholder
+    for secret in (AUTH_KEY, REST_API_KEY):
+        expect(inspector).not_to_contain_text(secret)
+    row.screenshot(path=str(artifacts / "inspector-row-open.png"))
 
 
 def test_quickstart_dashboard_in_voila(voila: Callable[[str], Page], artifacts: Path) -> None:
