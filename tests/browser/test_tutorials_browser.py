@@ -171,7 +171,7 @@ def log_in_and_out_and_create(page: Page, artifacts: Path, prefix: str) -> None:
         "Made In Chromium"
     )
     expect(rows(log, "user_created").filter(has_text="browser-made")).to_have_count(1)
-    board.locator(".cc-dashboard").screenshot(path=str(artifacts / f"{prefix}-3-user-created.png"))
+    board.screenshot(path=str(artifacts / f"{prefix}-3-user-created.png"))
 
 
 def test_quickstart_dashboard_in_jupyterlab(
