@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import random
@@ -28,9 +27,10 @@ import httpx
 from ..models import User
 from ..secret import Secret
 from . import errors, routing
-from .call import CORS_HEADERS, MAX_BODY, Call, Reply
+from .call import CORS_HEADERS, MAX_BODY, Call, Reply, reply
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .errors import ServiceError
+from .faults import Fault, Faults, dropped, marked, refusal, spoil
 from .handlers import Context
 from .ratelimit import RateLimiter
 from .state import State
@@ -54,12 +54,6 @@ TEST_USERS = (
 AVATAR = "https://assets.cometchat.io/sampleapp/v2/users/{uid}.webp"
 
 _CORS_RAW = [(k.encode(), v.encode()) for k, v in CORS_HEADERS.items()]
-_JSON_TYPE = (b"Content-Type", b"application/json")
-
-
-def _json(body: Any) -> bytes:
-    """JSON as httpx encodes it, so in-process and served answers match byte for byte."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 class Emulator:
@@ -119,6 +113,8 @@ class Emulator:
         self._signing_key = hashlib.sha256(f"cometchat-nb:{app_id}".encode()).digest()
         self._on_reset: list[Callable[[], None]] = []
         self._writer: ThreadPoolExecutor | None = None  # SQLite commits, off the event loop
+        #: Fault injection (off until a rule is injected): see `faults.Faults`.
+        self.faults = Faults()
         if seed and not self._state.users:
             self._seed()
 
@@ -267,12 +263,22 @@ class Emulator:
     # -- handling --------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request, as the service would."""
+        """Answer one request, as the service would (or as an injected fault says).
+
+        A dropped connection raises `httpx.RemoteProtocolError`, a timeout
+        `httpx.ReadTimeout`, as httpx raises them from a real transport.
+        """
         self._count_in_flight(1)
         try:
             if self.latency:
                 time.sleep(self.latency)
-            return _response(self._answer_request(request))
+            decoded = self._decode_request(request)
+            if decoded is None:
+                return _response((204, list(_CORS_RAW), b""))
+            call, kept, fault = decoded
+            if fault is not None and fault.kind == "latency":
+                time.sleep(fault.options["seconds"])
+            return _response(self._answer_faulted(call, kept, fault, request))
         finally:
             self._count_in_flight(-1)
 
@@ -282,7 +288,13 @@ class Emulator:
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
-            return _response(self._answer_request(request))
+            decoded = self._decode_request(request)
+            if decoded is None:
+                return _response((204, list(_CORS_RAW), b""))
+            call, kept, fault = decoded
+            if fault is not None and fault.kind == "latency":
+                await asyncio.sleep(fault.options["seconds"])
+            return _response(self._answer_faulted(call, kept, fault, request))
         finally:
             self._count_in_flight(-1)
 
@@ -302,6 +314,7 @@ class Emulator:
         answer is computed there; a persistent emulator's answers (SQLite commits)
         run on one writer thread, so the loop never waits on a disk. `record`
         builds the `httpx.Request` kept in `requests`, only if it is looked at.
+        Raises `faults.Dropped` when an injected fault says to send no answer.
         """
         self._count_in_flight(1)
         try:
@@ -312,12 +325,16 @@ class Emulator:
             call = Call.decode(
                 method, target, headers, body, host=host, public_host=self.public_host
             )
+            fault = self.faults.pick(call.method, call.path)
+            if fault is not None and fault.kind == "latency":
+                await asyncio.sleep(fault.options["seconds"])
             if not self._state.persistent:
-                return self._answer(call, record)
+                return self._answer_faulted(call, record, fault)
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(1, thread_name_prefix="cometchat-nb emulator")
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer, self._answer, call, record)
+            answer = self._answer_faulted
+            return await loop.run_in_executor(self._writer, answer, call, record, fault)
         finally:
             self._count_in_flight(-1)
 
@@ -325,9 +342,13 @@ class Emulator:
         with self._flight_lock:
             self._in_flight += change
 
-    def _answer_request(self, request: httpx.Request) -> Reply:
+    def _decode_request(
+        self, request: httpx.Request
+    ) -> tuple[Call, httpx.Request, Fault | None] | None:
+        """A request decoded, what `requests` keeps of it, and its injected fault if any
+        (None for `OPTIONS`)."""
         if request.method == "OPTIONS":
-            return 204, list(_CORS_RAW), b""
+            return None
         if len(request.content) > MAX_BODY:  # keep what was asked, not the oversized body
             kept = httpx.Request(request.method, request.url, headers=request.headers)
         else:
@@ -340,7 +361,32 @@ class Emulator:
             host=request.url.netloc.decode(),
             public_host=self.public_host,
         )
-        return self._answer(call, kept)
+        return call, kept, self.faults.pick(call.method, call.path)
+
+    def _answer_faulted(
+        self,
+        call: Call,
+        record: httpx.Request | Callable[[], httpx.Request],
+        fault: Fault | None,
+        request: httpx.Request | None = None,
+    ) -> Reply:
+        """`_answer`, with an injected fault applied (latency already waited).
+
+        Drops and timeouts raise `Dropped` served (`request` None), and the httpx
+        error a real transport would raise in-process.
+        """
+        if fault is None or fault.kind == "latency":
+            return self._answer(call, record)
+        record = marked(record, fault.kind)
+        if fault.before:
+            with self._lock:
+                self._requests.append(record)
+            error, extra = refusal(fault, request)
+            return reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+        status, headers, content = self._answer(call, record)
+        if fault.kind in ("truncate", "not_json"):
+            return spoil(fault, status, headers, content)
+        raise dropped(fault, request)
 
     def _answer(self, call: Call, record: httpx.Request | Callable[[], httpx.Request]) -> Reply:
         with self._lock:
@@ -355,10 +401,7 @@ class Emulator:
                 logger.exception("emulator failed on %s /%s", call.method, "/".join(call.segments))
                 error = errors.internal_error()
                 status, body = error.status, error.envelope()
-        content = _json(body)
-        raw = [(k.encode(), v.encode()) for k, v in headers.items()]
-        raw += [(b"Content-Length", str(len(content)).encode()), _JSON_TYPE]
-        return status, raw, content
+        return reply(status, body, headers)
 
     def _context(self) -> Context:
         return Context(
@@ -380,8 +423,8 @@ class Emulator:
         return "".join(self._rng.choice("0123456789abcdef") for _ in range(30))
 
 
-def _response(reply: Reply) -> httpx.Response:
-    status, headers, content = reply
+def _response(answer: Reply) -> httpx.Response:
+    status, headers, content = answer
     return httpx.Response(status, headers=headers, content=content)
 
 
