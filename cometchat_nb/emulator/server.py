@@ -130,7 +130,14 @@ class JsonProtocol(H11Protocol):
             k + b": " + v + b"\r\n" for k, v in [*headers, (b"Connection", b"close")]
         )
         self.transport.write(head + b"\r\n" + content)
-        self.transport.close()
+        # Close a moment later, reading (and dropping) what else comes meanwhile: closing
+        # with unread bytes would reset the connection and lose the answer.
+        self.refused = True
+        self.loop.call_later(0.5, self.transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        if not getattr(self, "refused", False):
+            super().data_received(data)
 
 
 async def read_body(receive: Receive) -> bytes | None:

@@ -138,6 +138,12 @@ class Emulator:
             return {uid: User.from_dict(r) for uid, r in self._state.users.items()}
 
     @property
+    def tokens(self) -> dict[str, str]:
+        """A snapshot of every auth token (the emulator's own, throwaway), to its uid."""
+        with self._lock:
+            return {token: r["uid"] for token, r in self._state.tokens.items()}
+
+    @property
     def requests(self) -> list[httpx.Request]:
         """The last `keep_requests` requests answered, oldest first (not `OPTIONS`)."""
         with self._lock:
@@ -370,11 +376,8 @@ class Emulator:
         fault: Fault | None,
         request: httpx.Request | None = None,
     ) -> Reply:
-        """`_answer`, with an injected fault applied (latency already waited).
-
-        Drops and timeouts raise `Dropped` served (`request` None), and the httpx
-        error a real transport would raise in-process.
-        """
+        """`_answer` with an injected fault (latency already waited); drops and timeouts
+        raise `Dropped` served (`request` None), in-process what httpx would raise."""
         if fault is None or fault.kind == "latency":
             return self._answer(call, record)
         record = marked(record, fault.kind)
