@@ -119,6 +119,7 @@ class JsonProtocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app_state = dict(self.app_state)  # this connection's own
+        self.refused = False  # answered 400: what else comes is dropped
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -136,7 +137,7 @@ class JsonProtocol(H11Protocol):
         self.loop.call_later(0.5, self.transport.close)
 
     def data_received(self, data: bytes) -> None:
-        if not getattr(self, "refused", False):
+        if not self.refused:
             super().data_received(data)
 
 
