@@ -147,6 +147,55 @@ def request_secrets(request: httpx.Request) -> tuple[str, ...]:
     return tuple(v for k in ("apiKey", "authToken") if (v := request.headers.get(k)))
 
 
+#: The methods that do no harm when done twice.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+#: Where a response keeps its body once parsed (`envelope`), so it is parsed once.
+_BODY = "cometchat_nb.body"
+_UNREADABLE = object()
+
+
+def envelope(response: httpx.Response) -> dict[str, Any] | None:
+    """The response's JSON envelope (`data` not null, or an `error` object), else None."""
+    cached = response.extensions.get(_BODY)
+    if cached is None:
+        try:
+            body = json.loads(response.content)
+        except (ValueError, RecursionError):
+            body = None
+        ok = isinstance(body, dict) and (
+            body.get("data") is not None or isinstance(body.get("error"), dict)
+        )
+        cached = response.extensions[_BODY] = body if ok else _UNREADABLE
+    return cached if isinstance(cached, dict) else None
+
+
+def acted_maybe(response: httpx.Response) -> bool:
+    """Whether a failed answer leaves unknown if a non-idempotent request was carried out
+    (a 5xx, or an answer that cannot be read): a create is then resolved by reading back."""
+    try:
+        method = response.request.method
+    except RuntimeError:  # a response built by hand, with no request
+        return False
+    return method.upper() not in IDEMPOTENT and (
+        response.status_code >= 500 or envelope(response) is None
+    )
+
+
+def unreadable(
+    response: httpx.Response, reason: str, excerpt: str | None = None
+) -> CometChatException:
+    """`FAILED_TO_FETCH` for an answer of an unexpected shape, with its attempts and
+    whether the request may have been carried out (`outcome_unknown`)."""
+    error = failed_to_fetch(reason, response.status_code, excerpt)
+    error.attempts = attempts_of(response)
+    try:
+        method = response.request.method
+    except RuntimeError:
+        method = "GET"
+    error.outcome_unknown = method.upper() not in IDEMPOTENT
+    return error
+
+
 def read(response: httpx.Response) -> dict[str, Any]:
     """The body of a successful response (with its `data`), or the typed error (spec 3.3:
     `data` first, as the SDK reads it)."""
@@ -154,23 +203,18 @@ def read(response: httpx.Response) -> dict[str, Any]:
         secrets = request_secrets(response.request)
     except RuntimeError:  # a response built by hand, with no request
         secrets = ()
-    try:
-        body = json.loads(response.content)
-    except (ValueError, RecursionError):
-        body = None
-    if isinstance(body, dict):
+    body = envelope(response)
+    if body is not None:
         if body.get("data") is not None:
             return body
-        if isinstance(body.get("error"), dict):
-            exc = from_envelope(body["error"], response.status_code, secrets)
-            if isinstance(exc, RateLimitError):
-                exc.retry_after = retry_after(response)
-            exc.attempts = attempts_of(response)
-            raise exc
+        exc = from_envelope(body["error"], response.status_code, secrets)
+        if isinstance(exc, RateLimitError):
+            exc.retry_after = retry_after(response)
+        exc.attempts = attempts_of(response)
+        exc.outcome_unknown = acted_maybe(response)
+        raise exc
     excerpt = redact(response.content[:200].decode("utf-8", "replace"), secrets)
-    error = failed_to_fetch("unreadable response", response.status_code, excerpt)
-    error.attempts = attempts_of(response)
-    raise error
+    raise unreadable(response, "unreadable response", excerpt)
 
 
 #: Where a session notes on a response how many tries its request took.
@@ -188,9 +232,7 @@ def parsed(parse: Callable[[Any], T], data: Any, response: httpx.Response) -> T:
     try:
         return parse(data)
     except Exception as exc:
-        error = failed_to_fetch(f"unexpected shape ({type(exc).__name__})", response.status_code)
-        error.attempts = attempts_of(response)
-        raise error from None
+        raise unreadable(response, f"unexpected shape ({type(exc).__name__})") from None
 
 
 def data_of(response: httpx.Response) -> Any:
@@ -204,9 +246,7 @@ def object_data(response: httpx.Response, *required: str) -> dict[str, Any]:
     if not isinstance(data, dict) or any(
         not isinstance(data.get(k), str) or not data[k] for k in required
     ):
-        error = failed_to_fetch("unexpected response shape", response.status_code)
-        error.attempts = attempts_of(response)
-        raise error
+        raise unreadable(response, "unexpected response shape")
     return data
 
 

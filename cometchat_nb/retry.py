@@ -4,11 +4,13 @@ A request is resent only when resending cannot do a thing twice:
 
 * a 429 (the service did nothing with it), after `Retry-After`;
 * a connection that could not be made (nothing was sent);
-* for idempotent methods (GET, PUT, DELETE) also a 502, 503 or 504, a timeout, or a
-  connection lost after sending: doing them twice does no harm.
+* for idempotent methods (GET, PUT, DELETE) also a 500, 502, 503 or 504, an answer that
+  cannot be read (not JSON, cut short), a timeout, or a connection lost after sending:
+  doing them twice does no harm.
 
-A create (`POST`) whose answer was lost is never resent blindly: the session raises it with
-`outcome_unknown=True`, and the create flow reads the user back to learn what happened.
+A create (`POST`) whose answer was lost, unreadable or a 5xx is never resent blindly: the
+session raises it with `outcome_unknown=True`, and the create flow reads the user back to
+learn what happened.
 Waits grow exponentially with jitter, bounded per wait, in number and in total.
 """
 
@@ -19,12 +21,12 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from .protocol import retry_after
+from .protocol import IDEMPOTENT, envelope, retry_after
 
-#: The methods that do no harm when done twice.
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-#: The answers that say "try again later" without saying the request was acted on.
-TRANSIENT_STATUSES = frozenset({502, 503, 504})
+__all__ = ["IDEMPOTENT", "NOT_SENT", "TRANSIENT_STATUSES", "Attempts", "Retry"]
+
+#: The failures an idempotent request is resent after (a 500 too: resending does no harm).
+TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 #: Errors raised before any byte of the request left: safe to resend for every method.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -89,7 +91,7 @@ class Attempts:
         if status == 429:
             wait = retry_after(response)
             return None if wait > self.policy.max_retry_after else self._next(wait)
-        if status in TRANSIENT_STATUSES and self.idempotent:
+        if self.idempotent and (status in TRANSIENT_STATUSES or envelope(response) is None):
             return self._next(self.policy.backoff_for(self.count - 1))
         return None
 

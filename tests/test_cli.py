@@ -135,9 +135,27 @@ def test_rate_limits_and_retry_after() -> None:
         assert client.get("/users").status_code == 200  # other classes are unaffected
 
 
+def test_fault_rate_and_seed() -> None:
+    """`--fault-rate 0.5 --fault-seed 1`: about half the requests get a fault of some kind."""
+    with EmulatorProcess("--fault-rate", "0.5", "--fault-seed", "1") as emulator:
+        assert any("faults" in line and "50%" in line for line in emulator.lines)
+        outcomes = []
+        with rest(emulator.url) as client:
+            for _ in range(40):
+                try:
+                    outcomes.append(client.get("/users", timeout=0.5).status_code)
+                except httpx.HTTPError as exc:
+                    outcomes.append(type(exc).__name__)
+        assert 5 <= sum(o != 200 for o in outcomes) <= 35, outcomes
+        assert 200 in outcomes
+
+
 @pytest.mark.parametrize(
     "argv",
     [
+        ["emulator", "--fault-rate", "2"],
+        ["emulator", "--fault-rate", "often"],
+        ["emulator", "--fault-seed", "x"],
         ["emulator", "--port", "70000"],
         ["emulator", "--port", "http"],
         ["emulator", "--auth-key", ""],

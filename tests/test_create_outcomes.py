@@ -77,3 +77,58 @@ def test_a_session_reports_a_created_user_once(emulator: Emulator) -> None:
         session.listeners.subscribe(lambda event: events.append(event.name))
         session.create_user(User("kevin", name="Kevin"))
     assert events == ["user_created"] and [u.uid for u in session.created_users] == ["kevin"]
+
+
+# -- through the emulator's fault injection ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "posts"),
+    [
+        ("status", 2),  # not acted on: read back, missing, sent again
+        ("drop_before", 2),
+        ("drop_after", 1),  # acted on: read back, found
+        ("truncate", 1),
+        ("not_json", 1),
+        ("timeout", 1),
+    ],
+)
+def test_a_spoiled_create_answer_is_reported_truly(
+    emulator: Emulator, kind: str, posts: int
+) -> None:
+    from cometchat_nb import Retry
+
+    emulator.faults.inject(kind, method="POST", path="/users", times=1)
+    with Session(emulator=emulator, retry=Retry(backoff=0, attempts=3)) as session:
+        user = session.create_user(User("kevin", "Kevin"))
+    assert user.uid == "kevin" and "kevin" in emulator.users
+    sent = [r for r in emulator.requests if r.method == "POST" and r.url.path.endswith("/users")]
+    assert len(sent) == posts
+    assert emulator.faults.injected == {kind: 1}
+
+
+@pytest.mark.parametrize("kind", ["status", "truncate", "not_json", "drop_after", "timeout"])
+def test_a_read_is_resent_after_a_spoiled_answer(emulator: Emulator, kind: str) -> None:
+    from cometchat_nb import Retry
+
+    options = {"status": 500} if kind == "status" else {}
+    emulator.faults.inject(kind, method="GET", times=2, **options)
+    with Session(emulator=emulator, retry=Retry(backoff=0, attempts=3)) as session:
+        assert session.admin.get_user("cometchat-uid-1").uid == "cometchat-uid-1"
+    assert emulator.faults.injected == {kind: 2}
+
+
+def test_a_5xx_to_a_create_says_its_outcome_is_unknown() -> None:
+    from cometchat_nb.protocol import read
+
+    for status, content, unknown in [
+        (503, b'{"error": {"code": "ERR_EXCEPTION", "message": "x"}}', True),
+        (200, b'{"data": {"uid": "a"', True),
+        (200, b"<html>", True),
+        (400, b'{"error": {"code": "ERR_BAD_REQUEST", "message": "x"}}', False),
+    ]:
+        for method, expected in (("POST", unknown), ("GET", False)):
+            request = httpx.Request(method, "http://e/v3/users")
+            with pytest.raises(CometChatException) as raised:
+                read(httpx.Response(status, content=content, request=request))
+            assert raised.value.outcome_unknown is expected, (status, content, method)

@@ -243,7 +243,7 @@ async def test_the_adapter_reads_at_most_one_mebibyte_and_a_byte() -> None:
         return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
 
     body = await read_body(receive)
-    assert len(body) == MAX_BODY + 1
+    assert body is not None and len(body) == MAX_BODY + 1
     assert consumed <= MAX_BODY + 65536
 
 

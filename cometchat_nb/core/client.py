@@ -18,7 +18,7 @@ import httpx
 
 from .. import protocol
 from ..connection import Connection
-from ..errors import CometChatException, failed_to_fetch, local_error, missing_parameters
+from ..errors import CometChatException, local_error, missing_parameters
 from ..listeners import ListenerRegistry
 from ..models import AuthToken, User
 from ..protocol import Hosts, data_of, object_data, parsed
@@ -69,9 +69,7 @@ def answer(flow: Flow[T], response: httpx.Response) -> httpx.Request:
     try:
         return flow.send(response)
     except _SHAPE_ERRORS as exc:
-        error = failed_to_fetch(f"unexpected shape ({type(exc).__name__})", response.status_code)
-        error.attempts = protocol.attempts_of(response)
-        raise error from None
+        raise protocol.unreadable(response, f"unexpected shape ({type(exc).__name__})") from None
 
 
 def _unconfirmed(error: CometChatException, uid: str) -> CometChatException:

@@ -2,10 +2,11 @@
 
 A create (`POST /users`) is not idempotent, so it is never resent blindly. When its
 answer is lost (`outcome_unknown`: the connection dropped after sending, a timeout,
-a cut answer), the user is read back: found with the fields sent, it was created
-(reported once); missing, the create is sent again. With neither a login nor a REST
-API key to read it back, the create is sent again, and an `ERR_UID_ALREADY_EXISTS`
-after the lost answer counts as created.
+a cut or non-JSON answer, a 5xx), the user is read back: found with the fields sent, it
+was created (reported once); missing, the create is sent again. With neither a login nor
+a REST API key to read it back, the create is sent again, and an `ERR_UID_ALREADY_EXISTS`
+after the lost answer counts as created. When the last round is lost too, the user is
+read back once more, so the error reported is never that of a user who exists.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..wire import ERR_UID_ALREADY_EXISTS, ERR_UID_NOT_FOUND
 
 Flow = Generator[httpx.Request, httpx.Response, User]
 #: How many times a create whose outcome stays unknown is resolved before giving up.
-ROUNDS = 3
+ROUNDS = 4
 
 
 def create(request: httpx.Request, fields: Mapping[str, Any], reader: httpx.Request | None) -> Flow:
@@ -50,6 +51,12 @@ def create(request: httpx.Request, fields: Mapping[str, Any], reader: httpx.Requ
             if not (again.outcome_unknown or again.code == ERR_UID_ALREADY_EXISTS):
                 raise
             unknown = again
+    if reader is not None:  # the last answer was lost too: what did it do?
+        found = yield from read_back(reader)
+        if found is not None:
+            if _holds(found, fields):
+                return found
+            raise _taken(uid)
     raise unknown
 
 

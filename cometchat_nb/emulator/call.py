@@ -21,6 +21,8 @@ Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 #: The largest request body read; a longer one is answered 413.
 MAX_BODY = 1024 * 1024
+#: The longest request target (path and query) answered; a longer one is answered 414.
+MAX_TARGET = 64 * 1024
 #: Sent with every answer, and alone (204) to `OPTIONS` preflights (spec 2).
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -31,8 +33,22 @@ CORS_HEADERS = {
         "clientEnvironment,extensionId,username,password,callToken,onBehalfOfUser"
     ),
 }
+_JSON_TYPE = (b"Content-Type", b"application/json")
 _VERSION = re.compile(r"^v\d+(\.\d+)?$")
 _TRUE = ("true", "1")
+
+
+def reply(status: int, body: Any, headers: dict[str, str]) -> Reply:
+    """An answer with a JSON body, encoded as httpx encodes JSON (so in-process and served
+    answers match byte for byte); a lone surrogate stored before it was refused is escaped."""
+    try:
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        encoded = content.encode()
+    except UnicodeEncodeError:
+        encoded = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    raw = [(k.encode(), v.encode()) for k, v in headers.items()]
+    raw += [(b"Content-Length", str(len(encoded)).encode()), _JSON_TYPE]
+    return status, raw, encoded
 
 
 def _no_constant(name: str) -> Any:
@@ -45,6 +61,15 @@ def _finite(text: str) -> float:
     if value in (float("inf"), float("-inf")):
         raise ValueError("number out of range")
     return value
+
+
+def _encodable(value: Any) -> bool:
+    """Whether every string in a JSON value can be encoded (no lone surrogate)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _header_text(value: bytes) -> str:
@@ -87,12 +112,14 @@ class Call:
 
         The caller's host is `public_host` if set, else the `Host` header, else `host`.
         """
+        problem = None
+        if len(target) > MAX_TARGET:  # answered 414; what is kept of it stays small
+            problem, target = errors.target_too_long(MAX_TARGET), target[:MAX_TARGET]
         path, _, query = target.partition(b"?")
         segments = [unquote(s) for s in path.decode("ascii", "replace").split("/") if s]
-        problem = None
         if segments and _VERSION.match(segments[0]):
             version = segments.pop(0)
-            if version not in API_VERSIONS:
+            if version not in API_VERSIONS and problem is None:
                 problem = errors.invalid_version(version)
         if len(body) > MAX_BODY:
             problem = errors.body_too_large()
@@ -116,7 +143,14 @@ class Call:
             raise errors.bad_request({"body": ["The request body must be valid JSON."]}) from None
         if not isinstance(body, dict):
             raise errors.bad_request({"body": ["The request body must be a JSON object."]})
+        if b"\\u" in self.raw_body and not _encodable(body):
+            raise errors.unencodable_text()
         return body
+
+    @property
+    def path(self) -> str:
+        """The path without its version prefix, e.g. `/users/alice` (what faults match)."""
+        return "/" + "/".join(self.segments)
 
     def param(self, name: str) -> str | None:
         """A query parameter's first value (`name` or `name[]`)."""

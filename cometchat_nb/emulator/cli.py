@@ -42,6 +42,17 @@ def _count(value: str) -> int:
     return number
 
 
+def _rate(value: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError("must be from 0 to 1")
+    return number
+
+
 def _port(value: str) -> int:
     """An argparse type: 0 (any free port) to 65535."""
     try:
@@ -142,6 +153,22 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the Retry-After of a 429 (default 15)",
     )
+    faults = emu.add_argument_group(
+        "fault injection",
+        "Off by default. A share of requests gets a fault, each picked at random among: "
+        "latency (0.2 s +/- 0.1 s), a 500/502/503/504, a 429 with Retry-After: 1, the "
+        "connection dropped before or after the service acts, a cut answer, an HTML answer, "
+        "and an answer held until the client times out.",
+    )
+    faults.add_argument(
+        "--fault-rate",
+        type=_rate,
+        metavar="R",
+        help="the share of requests to fault, from 0 to 1 (e.g. 0.1)",
+    )
+    faults.add_argument(
+        "--fault-seed", type=int, metavar="N", help="seed of the fault picks, to repeat a run"
+    )
     tls = emu.add_argument_group("TLS", "Serve https:// (the JS SDK always builds https URLs).")
     tls.add_argument("--tls-cert", metavar="PEM", help="certificate file")
     tls.add_argument("--tls-key", metavar="PEM", help="private key file")
@@ -190,6 +217,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 f"cometchat-nb emulator: cannot --import {args.import_file}: {exc}", file=sys.stderr
             )
             return 1
+    if args.fault_rate:
+        emulator.faults.mix(args.fault_rate, args.fault_seed)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -233,6 +262,13 @@ def _export(emulator: Emulator, path: str, out: TextIO) -> int:
     return 0
 
 
+def _faults_line(emu: Emulator) -> str:
+    rules = emu.faults.rules
+    if not rules:
+        return ""
+    return f"\n  faults        {rules[0].rate:.0%} of requests (--fault-rate), every kind"
+
+
 def banner(server: Server, emu: Emulator, data: str | None) -> str:
     """What a newcomer needs: where it is, its keys, and how to point clients at it."""
     address = server.url.split("://", 1)[1]
@@ -251,7 +287,7 @@ cometchat-nb emulator serving CometChat's users and auth API at {server.url}
   auth key      {auth_key}
   REST API key  {rest_key}
   data          {stored}
-  users         {len(emu.users)}
+  users         {len(emu.users)}{_faults_line(emu)}
 
 Python (cometchat-nb):
   COMETCHAT_EMULATOR_HOST={address} python ...   then Session() uses this emulator

@@ -24,12 +24,14 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..models import User
 from ..secret import Secret, mask
 from ..wire import EMULATOR_AVATAR_PATH, EMULATOR_IN_PROCESS_URL, UID_CHARS, emulator_avatar_svg
 from . import errors
 from .call import CORS_HEADERS, Call, Reply
 from .errors import ServiceError
 from .state import State
+from .validation import check_user_body, user_record_fields
 
 #: The first path segment of every control route.
 PREFIX = "_emulator"
@@ -253,3 +255,30 @@ def _avatar(name: str, headers: dict[str, str]) -> Reply:
 def _raw(headers: dict[str, str], content: bytes) -> list[tuple[bytes, bytes]]:
     raw = [(k.encode(), v.encode()) for k, v in headers.items()]
     return [*raw, (b"Content-Length", str(len(content)).encode())]
+
+
+def new_user_records(
+    users: Iterable[User], state: State, roles: set[str], now: int
+) -> list[dict[str, Any]]:
+    """The records `Emulator.add_users` stores, checked as `POST /users` checks a body.
+
+    Raises `ValueError` for an invalid user, an unknown role or a uid already taken.
+    """
+    records: dict[str, dict[str, Any]] = {}
+    for user in users:
+        body = user.to_dict()
+        if problems := check_user_body(body, create=True):
+            raise ValueError(f"user {user.uid!r}: {problems.details}")
+        if body.get("role", "default") not in roles:
+            raise ValueError(f"user {user.uid!r}: the role {body['role']} does not exist")
+        uid = body["uid"].lower()
+        if uid in state.users or uid in records:
+            raise ValueError(f"the uid {uid} already exists")
+        records[uid] = {
+            "uid": uid,
+            **user_record_fields(body),
+            "status": "offline",
+            "role": body.get("role", "default"),
+            "createdAt": now,
+        }
+    return list(records.values())

@@ -165,3 +165,47 @@ def invalid_app_id(app_id: str) -> ServiceError:
         wire.AUTH_ERR_INVALID_APPID,
         f"The appId {app_id} is invalid or does not exist in this region.",
     )
+
+
+_FAILURES = {
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+
+def injected_failure(status: int) -> ServiceError:
+    """A 5xx answered by fault injection (`Emulator.faults`), never by the service itself."""
+    text = _FAILURES.get(status, "Server error")
+    return ServiceError(
+        status,
+        "ERR_EXCEPTION",
+        f"{text}. Please try again later.",
+        f"{text}: a fault injected by the emulator (Emulator.faults).",
+    )
+
+
+def target_too_long(limit: int) -> ServiceError:
+    """414: a request target (path and query) longer than the emulator reads."""
+    return ServiceError(
+        414,
+        wire.ERR_BAD_REQUEST,
+        f"The request target is too long (over {limit // 1024} KiB).",
+    )
+
+
+def unreadable_request() -> ServiceError:
+    """400: bytes that are not an HTTP request (answered by the server, not a route)."""
+    return ServiceError(
+        400,
+        wire.ERR_BAD_REQUEST,
+        "The request could not be read as HTTP/1.1 (malformed or too long).",
+    )
+
+
+def unencodable_text() -> ServiceError:
+    """400: a string holding a lone surrogate (`"\\ud800"`), which cannot be stored or sent."""
+    return bad_request(
+        {"body": ["The request body holds a string that is not valid Unicode (a lone surrogate)."]}
+    )

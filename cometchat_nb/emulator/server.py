@@ -7,7 +7,9 @@ the emulator, so the in-process and the served emulator behave alike.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -19,8 +21,15 @@ from urllib.parse import quote_from_bytes
 
 import httpx
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .call import MAX_BODY, Reply
+from . import errors
+from .call import CORS_HEADERS, MAX_BODY, Reply, reply
+from .faults import Dropped
+
+logger = logging.getLogger("cometchat_nb.emulator")
+#: Where `JsonProtocol` puts, in each request's scope state, the way to close its connection.
+_CLOSE = "cometchat_nb.close"
 
 
 class Responder(Protocol):
@@ -56,24 +65,85 @@ class App:
         if scope["type"] != "http":  # uvicorn runs with lifespan and websockets off
             return
         body = await read_body(receive)
+        if body is None:  # the client went before its body was complete: nothing is done
+            return
         target: bytes = scope.get("raw_path") or scope["path"].encode()
         if query := scope.get("query_string"):
             target += b"?" + query
         server = scope.get("server") or ("127.0.0.1", 80)
-        status, headers, content = await self.emulator.respond(
-            scope["method"],
-            target,
-            scope["headers"],
-            body,
-            host=f"{server[0]}:{server[1]}",
-            record=partial(_request, scope, target, body),
-        )
+        try:
+            status, headers, content = await self.emulator.respond(
+                scope["method"],
+                target,
+                scope["headers"],
+                body,
+                host=f"{server[0]}:{server[1]}",
+                record=partial(_request, scope, target, body),
+            )
+        except Dropped as dropped:  # an injected fault: no answer at all
+            await _drop(scope, receive, dropped.hold)
+            return
+        except Exception:  # a bug must still answer with an envelope
+            logger.exception("emulator failed on %s", scope["method"])
+            status, headers, content = _error_reply(errors.internal_error())
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
 
-async def read_body(receive: Receive) -> bytes:
-    """A request's body, read to at most `MAX_BODY` + 1 bytes.
+async def _drop(scope: Scope, receive: Receive, hold: float) -> None:
+    """Close the connection without an answer, after holding it up to `hold` seconds
+    (returning early when the client goes); the client sees a dropped connection."""
+    if hold:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(_disconnected(receive), hold)
+    close = (scope.get("state") or {}).get(_CLOSE)
+    if close is None:  # not served by `JsonProtocol`: the server answers for itself
+        raise ConnectionAbortedError("connection dropped by an injected fault")
+    close()
+    await _disconnected(receive)  # so the server sees the client gone, and adds nothing
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _error_reply(error: errors.ServiceError) -> Reply:
+    return reply(error.status, error.envelope(), dict(CORS_HEADERS))
+
+
+class JsonProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, answering JSON to what is not HTTP, and letting the
+    app close its connection (for injected drops): every answer is the emulator's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app_state = dict(self.app_state)  # this connection's own
+        self.refused = False  # answered 400: what else comes is dropped
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.app_state[_CLOSE] = transport.close
+
+    def send_400_response(self, msg: str) -> None:
+        _, headers, content = _error_reply(errors.unreadable_request())
+        head = b"HTTP/1.1 400 Bad Request\r\n" + b"".join(
+            k + b": " + v + b"\r\n" for k, v in [*headers, (b"Connection", b"close")]
+        )
+        self.transport.write(head + b"\r\n" + content)
+        # Close a moment later, reading (and dropping) what else comes meanwhile: closing
+        # with unread bytes would reset the connection and lose the answer.
+        self.refused = True
+        self.loop.call_later(0.5, self.transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.refused:
+            super().data_received(data)
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """A request's body, read to at most `MAX_BODY` + 1 bytes; None when the client
+    disconnected before sending all of it (such a request is never acted on).
 
     Reading stops there: the emulator answers 413 to anything longer, and a
     client cannot make the server buffer more than that.
@@ -83,7 +153,7 @@ async def read_body(receive: Receive) -> bytes:
     while more and len(body) <= MAX_BODY:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         body += message.get("body", b"")
         more = message.get("more_body", False)
     return bytes(body[: MAX_BODY + 1])
@@ -99,13 +169,18 @@ def _request(scope: Scope, target: bytes, body: bytes) -> httpx.Request:
     return httpx.Request(scope["method"], url, headers=list(scope["headers"]), content=content)
 
 
+#: The longest target kept in a recorded request (httpx refuses URLs over 64 KiB,
+#: and percent-encoding may triple it).
+_KEPT_TARGET = 20_000
+
+
 def _origin(target: bytes) -> bytes:
     """The request target as an origin-form path and query that httpx accepts.
 
     Anything else (`*`, an absolute URL, a stray `#`) is kept, percent-encoded
     into a path, as the emulator answered it: like any unknown route.
     """
-    target = target.replace(b"#", b"%23")
+    target = target[:_KEPT_TARGET].replace(b"#", b"%23")
     if not target.startswith(b"/"):
         target = b"/" + quote_from_bytes(target, safe="").encode()
     try:
@@ -154,6 +229,7 @@ class Server:
         self._port = port
         self._config = uvicorn.Config(
             App(emulator),
+            http=JsonProtocol,
             log_config=None,
             access_log=False,
             lifespan="off",

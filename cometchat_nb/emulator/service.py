@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import random
@@ -28,13 +27,13 @@ import httpx
 from ..models import User
 from ..secret import Secret
 from . import control, errors, routing
-from .call import CORS_HEADERS, MAX_BODY, Call, Reply
+from .call import CORS_HEADERS, MAX_BODY, Call, Reply, reply
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .errors import ServiceError
+from .faults import Fault, Faults, dropped, marked, refusal, spoil
 from .handlers import Context
 from .ratelimit import RateLimiter
 from .state import State
-from .validation import check_user_body, user_record_fields
 
 if TYPE_CHECKING:
     from .server import Server
@@ -43,16 +42,7 @@ logger = logging.getLogger("cometchat_nb.emulator")
 
 #: The start of the deterministic clock (2024-05-29).
 EPOCH = 1_717_000_000
-#: The test users every app starts with (spec 10), avatars served by the emulator itself.
-TEST_USERS = control.TEST_USERS
-
 _CORS_RAW = [(k.encode(), v.encode()) for k, v in CORS_HEADERS.items()]
-_JSON_TYPE = (b"Content-Type", b"application/json")
-
-
-def _json(body: Any) -> bytes:
-    """JSON as httpx encodes it, so in-process and served answers match byte for byte."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 class Emulator:
@@ -113,6 +103,8 @@ class Emulator:
         self._signing_key = hashlib.sha256(f"cometchat-nb:{app_id}".encode()).digest()
         self._on_reset: list[Callable[[], None]] = []
         self._writer: ThreadPoolExecutor | None = None  # SQLite commits, off the event loop
+        #: Fault injection (off until a rule is injected): see `faults.Faults`.
+        self.faults = Faults()
         if seed and not self._state.users:
             self._seed()
 
@@ -134,6 +126,12 @@ class Emulator:
         """A snapshot of every user (deactivated ones included), by uid."""
         with self._lock:
             return {uid: User.from_dict(r) for uid, r in self._state.users.items()}
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        """A snapshot of every auth token (the emulator's own, throwaway), to its uid."""
+        with self._lock:
+            return {token: r["uid"] for token, r in self._state.tokens.items()}
 
     @property
     def requests(self) -> list[httpx.Request]:
@@ -169,29 +167,12 @@ class Emulator:
         For fixtures, demos and benchmarks. Raises `ValueError` for an invalid user,
         an unknown role, a uid already taken or a full `user_quota` (nothing is added).
         """
-        now = self.now()
         with self._lock:
-            records: dict[str, dict[str, Any]] = {}
-            for user in users:
-                body = user.to_dict()
-                if problems := check_user_body(body, create=True):
-                    raise ValueError(f"user {user.uid!r}: {problems.details}")
-                if body.get("role", "default") not in self.roles:
-                    raise ValueError(f"user {user.uid!r}: the role {body['role']} does not exist")
-                uid = body["uid"].lower()
-                if uid in self._state.users or uid in records:
-                    raise ValueError(f"the uid {uid} already exists")
-                records[uid] = {
-                    "uid": uid,
-                    **user_record_fields(body),
-                    "status": "offline",
-                    "role": body.get("role", "default"),
-                    "createdAt": now,
-                }
+            records = control.new_user_records(users, self._state, self.roles, self.now())
             quota = self.user_quota
             if quota is not None and len(self._state.users) + len(records) > quota:
                 raise ValueError(f"{len(records)} more users would exceed the user quota {quota}")
-            self._state.put_users(list(records.values()))
+            self._state.put_users(records)
 
     def on_reset(self, callback: Callable[[], None]) -> None:
         """Call `callback()` after every `reset()`, once the state is cleared.
@@ -201,7 +182,9 @@ class Emulator:
         self._on_reset.append(callback)
 
     def reset(self) -> None:
-        """Forget every user, token and request; re-seed the test users; run `on_reset`s."""
+        """Forget every user, token, request and injected fault; re-seed the test users;
+        run `on_reset`s."""
+        self.faults.clear()
         with self._lock:
             self._state.clear()
             self._requests.clear()
@@ -279,12 +262,22 @@ class Emulator:
     # -- handling --------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request, as the service would."""
+        """Answer one request, as the service would (or as an injected fault says).
+
+        A dropped connection raises `httpx.RemoteProtocolError`, a timeout
+        `httpx.ReadTimeout`, as httpx raises them from a real transport.
+        """
         self._count_in_flight(1)
         try:
             if self.latency:
                 time.sleep(self.latency)
-            return _response(self._answer_request(request))
+            decoded = self._decode_request(request)
+            if decoded is None:
+                return _response((204, list(_CORS_RAW), b""))
+            call, kept, fault = decoded
+            if fault is not None and fault.kind == "latency":
+                time.sleep(fault.options["seconds"])
+            return _response(self._answer_faulted(call, kept, fault, request))
         finally:
             self._count_in_flight(-1)
 
@@ -294,7 +287,13 @@ class Emulator:
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
-            return _response(self._answer_request(request))
+            decoded = self._decode_request(request)
+            if decoded is None:
+                return _response((204, list(_CORS_RAW), b""))
+            call, kept, fault = decoded
+            if fault is not None and fault.kind == "latency":
+                await asyncio.sleep(fault.options["seconds"])
+            return _response(self._answer_faulted(call, kept, fault, request))
         finally:
             self._count_in_flight(-1)
 
@@ -314,6 +313,7 @@ class Emulator:
         answer is computed there; a persistent emulator's answers (SQLite commits)
         run on one writer thread, so the loop never waits on a disk. `record`
         builds the `httpx.Request` kept in `requests`, only if it is looked at.
+        Raises `faults.Dropped` when an injected fault says to send no answer.
         """
         self._count_in_flight(1)
         try:
@@ -324,12 +324,16 @@ class Emulator:
             call = Call.decode(
                 method, target, headers, body, host=host, public_host=self.public_host
             )
+            fault = self._fault_for(call)
+            if fault is not None and fault.kind == "latency":
+                await asyncio.sleep(fault.options["seconds"])
             if not self._state.persistent:
-                return self._answer(call, record)
+                return self._answer_faulted(call, record, fault)
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(1, thread_name_prefix="cometchat-nb emulator")
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._writer, self._answer, call, record)
+            answer = self._answer_faulted
+            return await loop.run_in_executor(self._writer, answer, call, record, fault)
         finally:
             self._count_in_flight(-1)
 
@@ -337,9 +341,13 @@ class Emulator:
         with self._flight_lock:
             self._in_flight += change
 
-    def _answer_request(self, request: httpx.Request) -> Reply:
+    def _decode_request(
+        self, request: httpx.Request
+    ) -> tuple[Call, httpx.Request, Fault | None] | None:
+        """A request decoded, what `requests` keeps of it, and its injected fault if any
+        (None for `OPTIONS`)."""
         if request.method == "OPTIONS":
-            return 204, list(_CORS_RAW), b""
+            return None
         if len(request.content) > MAX_BODY:  # keep what was asked, not the oversized body
             kept = httpx.Request(request.method, request.url, headers=request.headers)
         else:
@@ -352,7 +360,37 @@ class Emulator:
             host=request.url.netloc.decode(),
             public_host=self.public_host,
         )
-        return self._answer(call, kept)
+        return call, kept, self._fault_for(call)
+
+    def _fault_for(self, call: Call) -> Fault | None:
+        """The injected fault for `call`, if any: never for the control plane."""
+        return None if control.is_control(call) else self.faults.pick(call.method, call.path)
+
+    def _answer_faulted(
+        self,
+        call: Call,
+        record: httpx.Request | Callable[[], httpx.Request],
+        fault: Fault | None,
+        request: httpx.Request | None = None,
+    ) -> Reply:
+        """`_answer` with an injected fault (latency already waited); drops and timeouts
+        raise `Dropped` served (`request` None), in-process what httpx would raise."""
+        if fault is None or fault.kind == "latency":
+            return self._answer(call, record)
+        record = marked(record, fault.kind)
+        if fault.before:
+            with self._lock:
+                self._requests.append(record)
+                if fault.kind == "drop_before":  # no answer: status 0 in the request log
+                    self._answers.append((self.now(), 0))
+                    raise dropped(fault, request)
+                error, extra = refusal(fault)
+                self._answers.append((self.now(), error.status))
+            return reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+        status, headers, content = self._answer(call, record)
+        if fault.kind in ("truncate", "not_json"):
+            return spoil(fault, status, headers, content)
+        raise dropped(fault, request)
 
     def _answer(self, call: Call, record: httpx.Request | Callable[[], httpx.Request]) -> Reply:
         if control.is_control(call):
@@ -370,10 +408,7 @@ class Emulator:
                 status, body = error.status, error.envelope()
             self._requests.append(record)
             self._answers.append((self.now(), status))
-        content = _json(body)
-        raw = [(k.encode(), v.encode()) for k, v in headers.items()]
-        raw += [(b"Content-Length", str(len(content)).encode()), _JSON_TYPE]
-        return status, raw, content
+        return reply(status, body, headers)
 
     def _context(self) -> Context:
         return Context(
@@ -395,8 +430,8 @@ class Emulator:
         return "".join(self._rng.choice("0123456789abcdef") for _ in range(30))
 
 
-def _response(reply: Reply) -> httpx.Response:
-    status, headers, content = reply
+def _response(answer: Reply) -> httpx.Response:
+    status, headers, content = answer
     return httpx.Response(status, headers=headers, content=content)
 
 
@@ -405,10 +440,8 @@ _embedded_lock = threading.Lock()
 
 
 def embedded() -> Emulator:
-    """The process-wide emulator a bare `Session()` connects to, made on first use.
-
-    `COMETCHAT_NB_DETERMINISTIC=1` makes its clock and tokens deterministic.
-    """
+    """The process-wide emulator a bare `Session()` connects to (made on first use);
+    `COMETCHAT_NB_DETERMINISTIC=1` makes its clock and tokens deterministic."""
     global _embedded
     with _embedded_lock:
         if _embedded is None:

@@ -1,0 +1,348 @@
+"""Fault injection: `Emulator.faults`, scripted by method, path and count, or at a seeded rate.
+
+Off until a rule is injected. Each request the emulator answers is matched against the
+rules, in the order they were injected; the first that fires picks the request's fault.
+
+Kinds, and what the client sees (in-process / served):
+
+* `latency`: the answer comes `seconds` (+/- `jitter`) late; the service acts.
+* `status`: a 5xx (`status`: 500, 502, 503 or 504; default 503) with an error envelope;
+  the service does not act.
+* `rate_limit`: 429 `ERR_TOO_MANY_REQUESTS` with `Retry-After: retry_after` (default 1);
+  the service does not act.
+* `drop_before`: the connection is closed before the service acts (in-process:
+  `httpx.RemoteProtocolError`, as httpx raises served).
+* `drop_after`: the service acts, then the connection is closed without its answer.
+* `truncate`: the service acts; its answer is cut to `keep` (default 0.5) of its bytes.
+* `not_json`: the service acts; its answer's body is an HTML page.
+* `timeout`: the service acts; its answer never comes in time. In-process this raises
+  `httpx.ReadTimeout` at once (`MockTransport` never times out); served, the connection is
+  held until the client gives up (at most `hold` seconds, default 60), then closed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from . import errors
+from .errors import ServiceError
+
+#: Every kind of fault, in the order the docs list them.
+KINDS = (
+    "latency",
+    "status",
+    "rate_limit",
+    "drop_before",
+    "drop_after",
+    "truncate",
+    "not_json",
+    "timeout",
+)
+#: Faults answered instead of the service: it never acts on the request.
+BEFORE = frozenset({"status", "rate_limit", "drop_before"})
+#: Faults that spoil the service's answer after it acted.
+AFTER = frozenset({"drop_after", "truncate", "not_json", "timeout"})
+#: The statuses a `status` fault may answer.
+STATUSES = (500, 502, 503, 504)
+#: The options each kind takes, with their defaults.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "latency": {"seconds": 0.5, "jitter": 0.0},
+    "status": {"status": 503},
+    "rate_limit": {"retry_after": 1},
+    "drop_before": {},
+    "drop_after": {},
+    "truncate": {"keep": 0.5},
+    "not_json": {},
+    "timeout": {"hold": 60.0},
+}
+#: The kinds the CLI's `--fault-rate` mixes (every kind; latency of 0.2 s +/- 0.1 s).
+MIX = KINDS
+#: The request's extension naming the fault injected into it (in `Emulator.requests`).
+EXTENSION = "cometchat_nb.fault"
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """The fault picked for one request: its kind and options (`seconds`, `status`, ...)."""
+
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def before(self) -> bool:
+        """Whether the service must not act on the request."""
+        return self.kind in BEFORE
+
+    def delay(self, rng: random.Random | None = None) -> float:
+        """The seconds a `latency` fault waits (jitter applied)."""
+        jitter = float(self.options.get("jitter", 0.0))
+        spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
+        return max(0.0, float(self.options.get("seconds", 0.0)) + spread)
+
+
+class Dropped(Exception):
+    """Raised to a served emulator's adapter: send no answer, close the connection
+    (after holding it up to `hold` seconds, or until the client goes)."""
+
+    def __init__(self, kind: str, hold: float = 0.0) -> None:
+        super().__init__(kind)
+        self.kind, self.hold = kind, hold
+
+
+@dataclass(frozen=True, slots=True)
+class Injected:
+    """One fault injected, as `Faults.log` keeps it."""
+
+    number: int  # 1 for the first fault injected since the last clear()
+    kind: str
+    method: str
+    path: str
+    at: float  # time.time() when it was injected
+
+
+class Rule:
+    """One `inject` call: which requests it matches and how often it fires."""
+
+    def __init__(
+        self,
+        kinds: tuple[str, ...],
+        method: str | None,
+        path: str | re.Pattern[str] | None,
+        times: int | None,
+        rate: float | None,
+        seed: int | None,
+        options: dict[str, Any],
+    ) -> None:
+        self.kinds, self.method, self.times, self.rate = kinds, method, times, rate
+        self.pattern = _pattern(path)
+        self.rng = random.Random(seed)
+        self.options = options
+
+    def __repr__(self) -> str:
+        kinds = self.kinds[0] if len(self.kinds) == 1 else list(self.kinds)
+        path = self.pattern.pattern if self.pattern is not None else None
+        return (
+            f"Rule({kinds!r}, method={self.method!r}, path={path!r}, "
+            f"times={self.times!r}, rate={self.rate!r})"
+        )
+
+    def fire(self, method: str, path: str) -> Fault | None:
+        """The fault for a request, or None (counts down `times`)."""
+        if self.times is not None and self.times <= 0:
+            return None
+        if self.method is not None and self.method != method:
+            return None
+        if self.pattern is not None and not self.pattern.search(path):
+            return None
+        if self.rate is not None and self.rng.random() >= self.rate:
+            return None
+        if self.times is not None:
+            self.times -= 1
+        kind = self.kinds[0] if len(self.kinds) == 1 else self.rng.choice(self.kinds)
+        options = {**OPTIONS[kind], **{k: v for k, v in self.options.items() if k in OPTIONS[kind]}}
+        if kind == "status" and "status" not in self.options and len(self.kinds) > 1:
+            options["status"] = self.rng.choice(STATUSES)
+        return Fault(kind, options)
+
+
+def _pattern(path: str | re.Pattern[str] | None) -> re.Pattern[str] | None:
+    """A path glob (`*` one segment, `**` any) as a full-match regex; `^...` or a
+    compiled pattern is a regex searched as given."""
+    if path is None or isinstance(path, re.Pattern):
+        return path
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a glob, a regex or None, not {type(path).__name__}")
+    if path.startswith("^"):
+        return re.compile(path)
+    glob = "/" + path.strip("/")
+    parts = re.split(r"(\*\*|\*|\?)", glob)
+    wild = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("^" + "".join(wild.get(p, re.escape(p)) for p in parts) + "/?$")
+
+
+class Faults:
+    """An emulator's fault injection (`emulator.faults`); off until `inject` is called.
+
+    `injected` counts the faults injected by kind; `log` lists the latest (at most
+    `keep`), each also marked on its request in `Emulator.requests`
+    (`request.extensions["cometchat_nb.fault"]`).
+    """
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self._rules: list[Rule] = []
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._log: deque[Injected] = deque(maxlen=keep)
+        self._number = 0
+
+    def __repr__(self) -> str:
+        return f"Faults(rules={len(self._rules)}, injected={dict(self._counts)})"
+
+    def inject(
+        self,
+        kind: str | Sequence[str],
+        *,
+        method: str | None = None,
+        path: str | re.Pattern[str] | None = None,
+        times: int | None = None,
+        rate: float | None = None,
+        seed: int | None = None,
+        **options: Any,
+    ) -> Rule:
+        """Inject `kind` (or, for a list of kinds, one picked per fault) into matching requests.
+
+        `method` ("POST") and `path` (without the version prefix: a glob such as
+        "/users/*/auth_tokens", or a regex starting with "^") narrow the requests;
+        `times` fires on the next N of them, `rate` on each with that probability
+        (from `seed`); with neither, on every one. Options by kind: `latency`
+        `seconds`, `jitter`; `status` `status`; `rate_limit` `retry_after`;
+        `truncate` `keep`; `timeout` `hold` (served: the most seconds to hold).
+        Raises `ValueError` for an unknown kind or option, `TypeError` for an
+        argument of the wrong type.
+        """
+        kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+        if not kinds or any(k not in KINDS for k in kinds):
+            raise ValueError(f"kind must be one of {', '.join(KINDS)} (or a list of them)")
+        known = {name for k in kinds for name in OPTIONS[k]}
+        if unknown := sorted(set(options) - known):
+            raise ValueError(f"unknown option(s) for {'/'.join(kinds)}: {', '.join(unknown)}")
+        _check_options(options)
+        if method is not None and (not isinstance(method, str) or not method.strip()):
+            raise TypeError("method must be an HTTP method name such as 'POST', or None")
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int)):
+            raise TypeError(f"times must be an integer or None, not {times!r}")
+        if times is not None and times < 1:
+            raise ValueError(f"times must be at least 1, not {times}")
+        if rate is not None and (
+            isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1
+        ):
+            raise ValueError(f"rate must be a number from 0 to 1, not {rate!r}")
+        rule = Rule(
+            kinds, method and method.upper(), path, times, rate, seed, dict(options)
+        )  # fmt: skip
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = MIX) -> Rule:
+        """Inject a mix of `kinds` (by default every kind) into each request at `rate`,
+        with short latencies (0.2 s +/- 0.1 s): what `--fault-rate` does."""
+        return self.inject(kinds, rate=rate, seed=seed, seconds=0.2, jitter=0.1)
+
+    def clear(self) -> None:
+        """Remove every rule, and forget the counts and the log."""
+        with self._lock:
+            self._rules.clear()
+            self._counts.clear()
+            self._log.clear()
+            self._number = 0
+
+    @property
+    def rules(self) -> list[Rule]:
+        with self._lock:
+            return list(self._rules)
+
+    @property
+    def injected(self) -> dict[str, int]:
+        """How many faults were injected, by kind (kinds not injected are absent)."""
+        with self._lock:
+            return dict(self._counts)
+
+    @property
+    def log(self) -> list[Injected]:
+        """The latest faults injected, oldest first."""
+        with self._lock:
+            return list(self._log)
+
+    def pick(self, method: str, path: str) -> Fault | None:
+        """The fault for a request (`path` without the version prefix), or None."""
+        if not self._rules:  # the common case: no rules, no lock
+            return None
+        with self._lock:
+            for rule in self._rules:
+                fault = rule.fire(method, path)
+                if fault is not None:
+                    if fault.kind == "latency":
+                        seconds = fault.delay(rule.rng)
+                        fault = Fault("latency", {**fault.options, "seconds": seconds})
+                    self._number += 1
+                    self._counts[fault.kind] += 1
+                    self._log.append(Injected(self._number, fault.kind, method, path, time.time()))
+                    return fault
+        return None
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    for name in ("seconds", "jitter", "retry_after", "keep", "hold"):
+        value = options.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+        ):
+            raise ValueError(f"{name} must be a number >= 0, not {value!r}")
+    if "keep" in options and not 0 <= options["keep"] < 1:
+        raise ValueError(f"keep must be from 0 to 1 (less than the whole), not {options['keep']!r}")
+    if "status" in options and options["status"] not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {options['status']!r}")
+
+
+def spoil(fault: Fault, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[
+    int, list[tuple[bytes, bytes]], bytes
+]:  # fmt: skip
+    """The answer a `truncate` or `not_json` fault makes of the service's answer."""
+    kept = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+    if fault.kind == "truncate":
+        cut = body[: int(len(body) * float(fault.options.get("keep", 0.5)))]
+        content_type = b"application/json"
+    else:
+        cut = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        content_type = b"text/html"
+    kept += [(b"Content-Length", str(len(cut)).encode()), (b"Content-Type", content_type)]
+    return status, kept, cut
+
+
+def refusal(fault: Fault) -> tuple[ServiceError, dict[str, str]]:
+    """The error (and extra headers) a `status` or `rate_limit` fault answers with."""
+    if fault.kind == "status":
+        return errors.injected_failure(fault.options["status"]), {}
+    seconds = fault.options["retry_after"]
+    return errors.too_many_requests(seconds), {"Retry-After": str(seconds)}
+
+
+def marked(
+    record: httpx.Request | Callable[[], httpx.Request], kind: str
+) -> httpx.Request | Callable[[], httpx.Request]:
+    """A request record carrying the fault injected into it (`extensions`)."""
+    if isinstance(record, httpx.Request):  # a copy: the client may send this one again
+        extensions = {**record.extensions, EXTENSION: kind}
+        return httpx.Request(
+            record.method, record.url, headers=record.headers, content=record.content,
+            extensions=extensions,
+        )  # fmt: skip
+
+    def build() -> httpx.Request:
+        request = record()
+        request.extensions = {**request.extensions, EXTENSION: kind}
+        return request
+
+    return build
+
+
+def dropped(fault: Fault, request: httpx.Request | None) -> Exception:
+    """What a drop or a timeout raises: served, `Dropped`; in-process, httpx's own error."""
+    if request is None:
+        hold = float(fault.options["hold"]) if fault.kind == "timeout" else 0.0
+        return Dropped(fault.kind, hold)
+    if fault.kind == "timeout":
+        return httpx.ReadTimeout("timed out (a fault injected by the emulator)", request=request)
+    return httpx.RemoteProtocolError(
+        "Server disconnected without sending a response.", request=request
+    )

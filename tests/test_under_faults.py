@@ -1,0 +1,123 @@
+"""The must-show of issue 9: 1,000 creates over HTTP with 10% faults of every kind.
+
+Checked on the emulator afterwards: exactly the requested users exist, every row's result
+is true (`created` for each, as the service created each), and none was made twice. The
+figures of each run are printed (run with `-s`) and written to
+`$COMETCHAT_NB_FIGURES` if set: `docs/reliability.md` quotes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from cometchat_nb import AsyncSession, Emulator, Event, Retry, Session
+from cometchat_nb.emulator.faults import KINDS
+from cometchat_nb.emulator.server import Server
+
+ROWS = 1000
+RATE = 0.10
+SEED = 2026
+#: Fast retries, and a client timeout short enough for the `timeout` fault.
+RETRY = Retry(backoff=0.01, max_backoff=0.05, attempts=8)
+TIMEOUT = 0.5
+
+
+def rows() -> list[dict[str, Any]]:
+    return [{"uid": f"fault-{i:04d}", "name": f"Fault {i}"} for i in range(ROWS)]
+
+
+def check(emulator: Emulator, result: Any, created: Counter[str], label: str, took: float) -> None:
+    """Exactly the requested users exist, each row is true, none was made twice."""
+    wanted = {r["uid"] for r in rows()}
+    made = {uid for uid in emulator.users if uid.startswith("fault-")}
+    posts = [r for r in emulator.requests if r.method == "POST" and r.url.path.endswith("/users")]
+    lost = len(wanted - made)
+    extra = len(made - wanted)
+    outcome = dict(zip(result["uid"], result["result"], strict=True))
+    misreported = sum(
+        (outcome[uid] == "created") != (uid in made) for uid in wanted
+    )  # an error row whose user exists, or a created row whose user does not
+    duplicated = sum(n > 1 for n in created.values())
+    figures = {
+        "session": label,
+        "rows": ROWS,
+        "fault_rate": RATE,
+        "requests": len(emulator.requests),
+        "create_posts": len(posts),
+        "faults": dict(sorted(emulator.faults.injected.items())),
+        "faults_total": sum(emulator.faults.injected.values()),
+        "created": int((result["result"] == "created").sum()),
+        "errors": int((result["result"] == "error").sum()),
+        "lost": lost,
+        "misreported": misreported,
+        "duplicated": duplicated,
+        "extra": extra,
+        "seconds": round(took, 1),
+    }
+    print(f"\nreliability figures: {json.dumps(figures)}")
+    if path := os.environ.get("COMETCHAT_NB_FIGURES"):
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(figures) + "\n")
+    assert set(emulator.faults.injected) == set(KINDS), emulator.faults.injected
+    assert (lost, misreported, duplicated, extra) == (0, 0, 0, 0), figures
+    assert (result["result"] == "created").all(), result[result["result"] != "created"]
+    assert set(created) == wanted and all(n == 1 for n in created.values())
+
+
+def faulty() -> tuple[Emulator, Server]:
+    emulator = Emulator(keep_requests=100_000)
+    # every kind at 10% in all; no latency to speak of, a timeout held until the client goes
+    emulator.faults.inject(list(KINDS), rate=RATE, seed=SEED, seconds=0.0, retry_after=0)
+    return emulator, emulator.serve(port=0)
+
+
+def counted(session: Session | AsyncSession) -> Counter[str]:
+    created: Counter[str] = Counter()
+
+    def note(event: Event) -> None:
+        if event.name == "user_created":
+            created[event.payload.uid] += 1
+
+    session.listeners.subscribe(note)
+    return created
+
+
+@pytest.mark.timeout(240)
+def test_a_thousand_creates_under_faults_are_all_true() -> None:
+    emulator, server = faulty()
+    try:
+        with Session(emulator=server, timeout=TIMEOUT, retry=RETRY) as session:
+            created = counted(session)
+            started = time.monotonic()
+            result = session.create_users(rows(), concurrency=8, progress=False)
+            took = time.monotonic() - started
+        check(emulator, result, created, "Session", took)
+    finally:
+        server.stop()
+        emulator.close()
+
+
+@pytest.mark.timeout(240)
+def test_a_thousand_async_creates_under_faults_are_all_true() -> None:
+    emulator, server = faulty()
+
+    async def main() -> tuple[Any, Counter[str], float]:
+        async with AsyncSession(emulator=server, timeout=TIMEOUT, retry=RETRY) as session:
+            created = counted(session)
+            started = time.monotonic()
+            result = await session.create_users(rows(), concurrency=8, progress=False)
+            return result, created, time.monotonic() - started
+
+    try:
+        result, created, took = asyncio.run(main())
+        check(emulator, result, created, "AsyncSession", took)
+    finally:
+        server.stop()
+        emulator.close()
