@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -78,7 +78,7 @@ class _Class:
         self.queued = 0  # requests waiting for a window after this one
 
 
-def _number(headers: httpx.Headers, *names: str) -> float | None:
+def _number(headers: Mapping[str, str], *names: str) -> float | None:
     for name in names:
         value = headers.get(name)
         if value is not None:
@@ -162,7 +162,7 @@ class RateLimits:
             if response is None:
                 return
             now = self._clock()
-            headers = response.headers
+            headers = dict(response.headers.items())  # one pass: httpx looks names up one by one
             limit = _number(headers, "x-ratelimit-limit", "x-rate-limit")
             remaining = _number(headers, "x-ratelimit-remaining", "x-rate-limit-remaining")
             reset = _number(headers, "x-rate-limit-reset", "x-ratelimit-reset")
@@ -177,8 +177,8 @@ class RateLimits:
                 after = _number(headers, "retry-after")
                 if after is not None and 0 <= after <= HORIZON:
                     reset = now + after
-            state.figures = replace(
-                figures,
+            state.figures = RateFigures(
+                figures.rate_class,
                 limit=figures.limit if limit is None else int(limit),
                 remaining=figures.remaining if remaining is None else int(remaining),
                 reset=figures.reset if reset is None else max(reset, figures.reset or 0),
@@ -187,6 +187,7 @@ class RateLimits:
                 app_remaining=_int(headers, "x-ratelimit-remaining-for-app", figures.app_remaining),
                 requests=figures.requests + 1,
                 limited=figures.limited + limited,
+                waited=figures.waited,
             )
             if reset is None or reset <= now:
                 return  # no window said, or an answer from a window already over
@@ -208,6 +209,6 @@ class RateLimits:
             return {name: state.figures for name, state in sorted(self._classes.items())}
 
 
-def _int(headers: httpx.Headers, name: str, default: int | None) -> int | None:
+def _int(headers: Mapping[str, str], name: str, default: int | None) -> int | None:
     value = _number(headers, name)
     return default if value is None else int(value)

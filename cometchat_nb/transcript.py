@@ -44,7 +44,6 @@ class Exchange:
     __slots__ = (
         "_request",
         "_response",
-        "_secrets",
         "attempt",
         "elapsed",
         "error",
@@ -66,7 +65,6 @@ class Exchange:
         self.started = started
         self._request = request
         self._response = response
-        self._secrets = request_secrets(request)
         self.error = error  # the transport error's name when nothing came back
         self.attempt = attempt
         self.elapsed = elapsed
@@ -199,7 +197,7 @@ class Exchange:
     # -- masking -------------------------------------------------------------
 
     def _masked(self, text: str) -> str:
-        return redact(text, self._secrets)
+        return redact(text, request_secrets(self._request))
 
     def _headers(self, headers: httpx.Headers) -> dict[str, str]:
         return {
