@@ -652,3 +652,19 @@ def test_event_log_times_carry_the_date(session: Session) -> None:
     assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</td>", log.table.value)
     session.logout()
     log.close()
+
+
+def test_the_login_form_follows_a_burst_of_calls_paced(session: Session) -> None:
+    form = LoginForm(session)
+    shown = updates(form.status)
+
+    async def cell() -> None:
+        for _ in range(200):
+            session.login("cometchat-uid-1")
+            session.logout()
+        await settled(form)
+
+    asyncio.run(cell())
+    assert len(shown) <= 20  # not two per call
+    assert form.status.value == "Not logged in" and form.logout.disabled
+    form.close()

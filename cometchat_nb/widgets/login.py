@@ -8,7 +8,7 @@ import ipywidgets
 
 from .. import display
 from ..models import Event, User
-from .base import SessionWidget
+from .base import Coalescer, SessionWidget
 from .printed import Printed
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ class LoginForm(SessionWidget):
         self.add_class("cc-login-form")
         self.submit.on_click(self._on_submit)
         self.logout.on_click(self._on_logout)
+        self.coalescer = Coalescer(self._follow)  # code's logins and logouts, paced
         self._show()
 
     # -- clicks ----------------------------------------------------------------
@@ -131,10 +132,14 @@ class LoginForm(SessionWidget):
             self._failed_in_call = True
         elif event.name == "login_success" or not self._failed_in_call:
             self._error = None  # (a rejected token's logout keeps the failure shown)
-        self._show(busy=self.submit.disabled)
+        self.coalescer.touch()
 
     def _on_flush(self) -> None:
         self._failed_in_call = False
+        self.coalescer.flush()
+
+    def _follow(self) -> None:
+        self._show(busy=self.submit.disabled)
 
     def _show(self, busy: bool = False) -> None:
         user = self.session.get_logged_in_user()
