@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Generator, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -286,12 +287,12 @@ class Core:
         login and no REST API key to read it, a `User` with only the uid).
         """
         uid = str(fields["uid"])
-        reader = self.reader(uid, seen)
         try:
-            user = yield from create(request, fields, reader)
+            user = yield from create(request, fields, partial(self.reader, uid, seen))
         except CometChatException as exc:
             if not (exist_ok and exc.code == ERR_UID_ALREADY_EXISTS):
                 raise
+            reader = self.reader(uid, seen)
             if reader is None:
                 return User(uid.lower())
             existing = yield from read_back(reader)

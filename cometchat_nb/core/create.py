@@ -11,7 +11,7 @@ read back once more, so the error reported is never that of a user who exists.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import httpx
@@ -26,16 +26,21 @@ Flow = Generator[httpx.Request, httpx.Response, User]
 ROUNDS = 4
 
 
-def create(request: httpx.Request, fields: Mapping[str, Any], reader: httpx.Request | None) -> Flow:
-    """Send a create (`request`, made of `fields`); a lost answer is resolved with `reader`,
-    the request that reads the user back (None when there is no way to read it)."""
+def create(
+    request: httpx.Request,
+    fields: Mapping[str, Any],
+    make_reader: Callable[[], httpx.Request | None],
+) -> Flow:
+    """Send a create (`request`, made of `fields`); a lost answer is resolved with the
+    request `make_reader()` makes, which reads the user back (None when there is no way
+    to read it; made only then: most creates never need it)."""
     try:
         return (yield from _send(request))
     except CometChatException as exc:
         if not exc.outcome_unknown:
             raise
         unknown = exc
-    uid = str(fields["uid"])
+    uid, reader = str(fields["uid"]), make_reader()
     for _ in range(ROUNDS):
         if reader is not None:
             found = yield from read_back(reader)
