@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -256,34 +256,57 @@ def create_users(
     """`Session.create_users`: up to `concurrency` creates in flight on a thread pool."""
     check_concurrency(concurrency)
     batch = Batch(frame_or_records, check_flag("exist_ok", exist_ok), progress)
-    in_flight: dict[Future[httpx.Response], tuple[int, Flow[User]]] = {}
-    todo: Iterator[int] = iter(batch.todo)
-    with ThreadPoolExecutor(concurrency, thread_name_prefix="cometchat-nb-bulk") as pool:
+    multiplex(
+        batch.todo, lambda position: flows(batch.rows[position]), batch.finish,
+        send, sent, listeners, concurrency, "cometchat-nb-bulk",
+    )  # fmt: skip
+    return batch.frame()
 
-        def step(position: int, flow: Flow[User], action: Callable[[], httpx.Request]) -> None:
+
+def multiplex(
+    todo: Iterable[int],
+    make_flow: Callable[[int], Flow[Any]],
+    finish: Callable[[int, Any], None],
+    send: Callable[[httpx.Request], httpx.Response],
+    sent: Callable[[], None],
+    listeners: ListenerRegistry,
+    concurrency: int,
+    thread_name: str,
+) -> None:
+    """Run one flow per position of `todo`, up to `concurrency` requests in flight.
+
+    The thread pool only sends; the flows, `finish(position, result or exception)`,
+    `sent()` (subscribers told of the requests sent) and the registry's flush at the
+    end all run on the calling thread.
+    """
+    positions = iter(todo)
+    in_flight: dict[Future[httpx.Response], tuple[int, Flow[Any]]] = {}
+    with ThreadPoolExecutor(concurrency, thread_name_prefix=thread_name) as pool:
+
+        def step(position: int, flow: Flow[Any], action: Callable[[], httpx.Request]) -> None:
             """Advance a flow on this thread; send what it asks for on the pool."""
             try:
                 request = action()
             except StopIteration as stop:
-                batch.finish(position, stop.value)
+                finish(position, stop.value)
             except Exception as exc:
-                batch.finish(position, exc)
+                finish(position, exc)
             else:
                 in_flight[pool.submit(send, request)] = (position, flow)
 
         def start() -> None:
             while len(in_flight) < concurrency:
-                position = next(todo, None)
+                position = next(positions, None)
                 if position is None:
                     return
-                flow = flows(batch.rows[position])
+                flow = make_flow(position)
                 step(position, flow, partial(next, flow))
 
         try:
             start()
             while in_flight:
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                sent()  # tell subscribers of the requests sent, from this thread
+                sent()
                 for future in finished:
                     position, flow = in_flight.pop(future)
                     try:
@@ -295,7 +318,6 @@ def create_users(
                 start()
         finally:
             listeners.flush()
-    return batch.frame()
 
 
 async def acreate_users(

@@ -11,16 +11,13 @@ async one runs them as tasks.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from functools import partial
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pandas as pd
 
-from .bulk import Progress, ProgressOption, check_concurrency
-from .core.client import Flow, answer
+from .bulk import Progress, ProgressOption, check_concurrency, multiplex
+from .core.client import Flow
 from .core.provision import RESULTS, Job, Row, check_columns, row_of, uid_rows
 from .errors import CometChatException, local_error
 from .frames import typed_frame
@@ -147,46 +144,12 @@ def drive(
 ) -> None:
     """Run the flows of the rows that need a write, up to `concurrency` in flight."""
     check_concurrency(concurrency)
-    todo: Iterator[int] = iter(job.todo())
     tracker = Tracker(job, progress, label, workers.limits)
-    in_flight: dict[Future[httpx.Response], tuple[int, Flow[str]]] = {}
-    with ThreadPoolExecutor(concurrency, thread_name_prefix="cometchat-nb-admin") as pool:
-
-        def step(position: int, flow: Flow[str], action: Callable[[], httpx.Request]) -> None:
-            try:
-                request = action()
-            except StopIteration as stop:
-                tracker.finish(position, stop.value)
-            except Exception as exc:
-                tracker.finish(position, exc)
-            else:
-                in_flight[pool.submit(workers.send, request)] = (position, flow)
-
-        def start() -> None:
-            while len(in_flight) < concurrency:
-                position = next(todo, None)
-                if position is None:
-                    return
-                row_flow = flow(position)
-                step(position, row_flow, partial(next, row_flow))
-
-        try:
-            with workers.limits.pacing():
-                start()
-                while in_flight:
-                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    workers.sent()
-                    for future in finished:
-                        position, row_flow = in_flight.pop(future)
-                        try:
-                            response = future.result()
-                        except Exception as exc:
-                            step(position, row_flow, partial(row_flow.throw, exc))
-                        else:
-                            step(position, row_flow, partial(answer, row_flow, response))
-                    start()
-        finally:
-            workers.listeners.flush()
+    with workers.limits.pacing():
+        multiplex(
+            job.todo(), flow, tracker.finish, workers.send, workers.sent, workers.listeners,
+            concurrency, "cometchat-nb-admin",
+        )  # fmt: skip
 
 
 async def adrive(
