@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from . import protocol
 from .connection import connect
 from .core.client import Core, Flow
 from .core.stored import StoredLogin
@@ -21,7 +22,7 @@ from .listeners import ListenerRegistry, LoginListener
 from .models import User, UserList
 from .protocol import DEFAULT_TIMEOUT
 from .ratelimit import RateFigures, RateLimits
-from .retry import Retry
+from .retry import Attempts, Retry
 from .secret import Secret, redact_http_logs
 from .store import SessionStore
 from .transcript import Transcript
@@ -186,6 +187,39 @@ class BaseSession:
     def wire(self) -> Transcript:
         """The exchanges behind `transcript()` (the last `keep_requests`), for the `Inspector`."""
         return self._wire
+
+    def _failed(
+        self,
+        request: httpx.Request,
+        attempts: Attempts,
+        error: httpx.HTTPError,
+        started: float,
+        clock: float,
+    ) -> float:
+        """Record an attempt that got no answer; the seconds to wait before resending it,
+        else raise its `FAILED_TO_FETCH` (with `outcome_unknown` when it may have acted)."""
+        self._record(request, None, error, attempts.count, started, clock)
+        wait = attempts.after_error(error)
+        if wait is None:
+            unknown = attempts.outcome_unknown(error)
+            raise protocol.transport_error(error, attempts.count, unknown) from None
+        return wait
+
+    def _answered(
+        self,
+        request: httpx.Request,
+        attempts: Attempts,
+        response: httpx.Response,
+        started: float,
+        clock: float,
+    ) -> float | None:
+        """Record an answered attempt; the seconds to wait before resending the request,
+        or None when `response` is the one to hand on (marked with its attempts)."""
+        self._record(request, response, None, attempts.count, started, clock)
+        wait = attempts.after_response(response)
+        if wait is None:
+            response.extensions[protocol.ATTEMPTS] = attempts.count
+        return wait
 
     def _record(
         self,

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from . import protocol
 from .admin import Admin, AsyncAdmin
 from .base_session import BaseSession
 from .core.admin import AdminFlows
@@ -61,17 +60,13 @@ class Session(BaseSession):
             try:
                 response = self._client.send(request)
             except httpx.HTTPError as exc:
-                self._record(request, None, exc, attempts.count, started, clock)
-                wait = attempts.after_error(exc)
-                if wait is None:
-                    unknown = attempts.outcome_unknown(exc)
-                    raise protocol.transport_error(exc, attempts.count, unknown) from None
+                wait = self._failed(request, attempts, exc, started, clock)
             else:
-                self._record(request, response, None, attempts.count, started, clock)
-                wait = attempts.after_response(response)
-                if wait is None:
-                    response.extensions[protocol.ATTEMPTS] = attempts.count
+                if (
+                    answered := self._answered(request, attempts, response, started, clock)
+                ) is None:
                     return response
+                wait = answered
             self._sleep(wait)
 
     def _run(self, flow: Flow[T]) -> T:
@@ -235,17 +230,13 @@ class AsyncSession(BaseSession):
             try:
                 response = await self._client.send(request)
             except httpx.HTTPError as exc:
-                self._record(request, None, exc, attempts.count, started, clock)
-                wait = attempts.after_error(exc)
-                if wait is None:
-                    unknown = attempts.outcome_unknown(exc)
-                    raise protocol.transport_error(exc, attempts.count, unknown) from None
+                wait = self._failed(request, attempts, exc, started, clock)
             else:
-                self._record(request, response, None, attempts.count, started, clock)
-                wait = attempts.after_response(response)
-                if wait is None:
-                    response.extensions[protocol.ATTEMPTS] = attempts.count
+                if (
+                    answered := self._answered(request, attempts, response, started, clock)
+                ) is None:
                     return response
+                wait = answered
             pause = self._sleep(wait)
             if isinstance(pause, Awaitable):
                 await pause
