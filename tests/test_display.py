@@ -192,6 +192,8 @@ def test_emulator_repr(emulator: Emulator) -> None:
     assert "EMULATOR" in html
     assert "<th>users</th><td>5</td>" in html
     assert_no_secret(html)
+    emulator.add_users(User(f"crowd-{i}", name="Crowd") for i in range(1000))
+    assert "<th>users</th><td>1,005</td>" in emulator._repr_html_()
 
 
 def test_every_repr_has_exactly_one_style_block_and_fallback(session: Session) -> None:

@@ -119,7 +119,7 @@ class Emulator:
     def _repr_html_(self) -> str:
         from ..display import emulator_html
 
-        return emulator_html(self)
+        return emulator_html(self, len(self._state.users), len(self._requests))
 
     @property
     def users(self) -> dict[str, User]:
