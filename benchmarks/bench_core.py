@@ -88,7 +88,7 @@ def create(times: int) -> tuple[Callable[[], float], Callable[[], float]]:
     emulator = Emulator()
     session = Session(emulator=emulator)
     raw = bare_client(emulator)
-    headers = {"appId": emulator.app_id, "apiKey": emulator.auth_key.reveal()}
+    headers = {"appId": emulator.app_id, **SESSION_HEADERS, "apiKey": emulator.auth_key.reveal()}
 
     def ours() -> None:
         session.create_user(User(f"ours-{next(_ids)}", name="Bench"))

@@ -2,9 +2,12 @@
 
     python benchmarks/run.py [--tiny] [--json PATH] [--markdown PATH] [-k TEXT]
 
-Imports every `benchmarks/bench_*.py`, takes its `cases(tiny)` (see `harness.py`),
-measures each case (ours and its baseline interleaved, repeated until the medians are
-stable) and prints one row per case: ours, baseline, ratio, target, met. The table is
+Takes the `cases(tiny)` of every `benchmarks/bench_*.py` (see `harness.py`), measures
+each case in a fresh interpreter of its own (ours and its baseline interleaved, repeated
+until the medians are stable) and prints one row per case: ours, baseline, ratio,
+target, met. A process per case keeps a case's figures from depending on what ran
+before it: run in one process, `users_frame` measured twice as slow after the event-log
+cases than alone, their leftovers making every allocation dearer. The table is
 written as JSON to `--json` (default `benchmarks/results.json`; none with `--tiny`),
 and as Markdown with the machine it ran on to `--markdown` (e.g. `benchmarks/RESULTS.md`;
 a `## Notes` section already there is kept).
@@ -20,6 +23,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -31,17 +35,19 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]  # `import harness` and `benchmarks
 from harness import Case, Result, measure  # noqa: E402
 
 
-def modules() -> list[ModuleType]:
-    """Every `bench_*.py` beside this file, imported, in name order."""
-    found = []
-    for path in sorted(HERE.glob("bench_*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[path.stem] = module
-        spec.loader.exec_module(module)
-        found.append(module)
-    return found
+def module_names() -> list[str]:
+    """The `bench_*` modules beside this file, in name order."""
+    return [path.stem for path in sorted(HERE.glob("bench_*.py"))]
+
+
+def load(name: str) -> ModuleType:
+    """The benchmark module `name`, imported."""
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def machine() -> dict[str, Any]:
@@ -99,7 +105,7 @@ def text_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def markdown(rows: list[list[str]], results: list[Result], info: dict[str, Any]) -> str:
+def markdown(rows: list[list[str]], notes: list[str], info: dict[str, Any]) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -114,10 +120,34 @@ def markdown(rows: list[list[str]], results: list[Result], info: dict[str, Any])
         "| " + " | ".join("---" for _ in HEADER) + " |",
     ]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
-    notes = [f"* {r.case.name}: {r.case.note}" for r in results if r.case.note]
     if notes:
-        lines += ["", "Reading the ratios:", "", *notes]
+        lines += ["", "Reading the ratios:", "", *(f"* {note}" for note in notes)]
     return "\n".join(lines) + "\n"
+
+
+def in_this_process(module: str, index: int | None, tiny: bool) -> dict[str, Any]:
+    """What a child process reports: the module's case names, and case `index` measured."""
+    cases: list[Case] = load(module).cases(tiny)
+    report: dict[str, Any] = {"names": [case.name for case in cases]}
+    if index is not None:
+        case = cases[index]
+        result = measure(case, once=tiny)
+        report.update(
+            row=row(result),
+            record=result.as_dict(),
+            note=f"{case.name}: {case.note}" if case.note else "",
+        )
+    return report
+
+
+def in_a_child(module: str, index: int | None, tiny: bool) -> dict[str, Any]:
+    """`in_this_process` run by a fresh interpreter (its stderr passed through)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", module]
+    command += [] if index is None else ["--index", str(index)]
+    command += ["--tiny"] if tiny else []
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return report
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
@@ -126,29 +156,37 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--json", type=Path, help="where to write the results as JSON")
     parser.add_argument("--markdown", type=Path, help="where to write the table as Markdown")
     parser.add_argument("-k", dest="only", default="", help="run the cases whose name has this")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # a module: report as `in_a_child`
+    parser.add_argument("--index", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child is not None:
+        print(json.dumps(in_this_process(args.child, args.index, args.tiny)))
+        return []
     if args.json is None and not args.tiny:
         args.json = HERE / "results.json"
     info = machine()
-    results: list[Result] = []
+    records: list[dict[str, Any]] = []
     rows: list[list[str]] = []
-    for module in modules():
-        cases: list[Case] = module.cases(args.tiny)
-        for case in cases:
-            if args.only.lower() not in case.name.lower():
+    notes: list[str] = []
+    for module in module_names():
+        names = in_a_child(module, None, args.tiny)["names"]
+        for index, name in enumerate(names):
+            if args.only.lower() not in name.lower():
                 continue
-            result = measure(case, once=args.tiny)
-            results.append(result)
-            rows.append(row(result))
-            print(f"[{module.__name__}] " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
+            report = in_a_child(module, index, args.tiny)
+            records.append(report["record"])
+            rows.append(report["row"])
+            notes += [report["note"]] if report["note"] else []
+            print(f"[{module}] " + " | ".join(rows[-1]), file=sys.stderr, flush=True)
     print(text_table(rows))
-    records = [r.as_dict() for r in results]
     if args.json is not None:
         args.json.write_text(json.dumps({"machine": info, "cases": records}, indent=2) + "\n")
     if args.markdown is not None:
         kept = args.markdown.read_text() if args.markdown.exists() else ""
-        notes = kept[kept.index(NOTES) :] if NOTES in kept else ""
-        args.markdown.write_text(markdown(rows, results, info) + (f"\n{notes}" if notes else ""))
+        kept_notes = kept[kept.index(NOTES) :] if NOTES in kept else ""
+        args.markdown.write_text(
+            markdown(rows, notes, info) + (f"\n{kept_notes}" if kept_notes else "")
+        )
     return records
 
 
