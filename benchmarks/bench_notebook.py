@@ -232,7 +232,7 @@ def cases(tiny: bool) -> list[Case]:
             baseline,
             target=math.inf,
             extra={"front-end updates": (board_updates, 20)},
-            note="informational: LoginForm (login.py) still updates on every event, unpaced",
+            note="informational: every widget of the dashboard paced as the event log is",
         ),
         Case(
             f"users_frame of {users:,} users / DataFrame.from_records of their wire dicts",
