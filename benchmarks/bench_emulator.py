@@ -8,16 +8,15 @@
 * listing: the first, second, middle and last pages of `GET /users`, ten times, on an
   emulator holding 1M users (tiny: 10k) vs 1k.
 
-Run: `python benchmarks/bench_emulator.py [--tiny]`. Each repetition serves (and stops) its
-own server, outside the time it reports; the crowded emulators are made once per process.
+Run: `python benchmarks/run.py -k served` (or `-k "GET /users"`). Each repetition serves
+(and stops) its own server, outside the time it reports; the crowded emulators are made
+once per process.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import socket
-import statistics
 import sys
 import threading
 import time
@@ -232,25 +231,3 @@ def cases(tiny: bool) -> list[Case]:
     if tiny:
         return [served_logins(40), served_latency(32), listing(10_000)]
     return [served_logins(1_000), served_latency(160), listing(1_000_000)]
-
-
-def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tiny", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args(argv)
-    rows = []
-    for case in cases(args.tiny):
-        case.ours(), case.baseline()  # warm up (and build what the case needs)
-        ours, base = [], []
-        for _ in range(args.rounds):
-            ours.append(case.ours())
-            base.append(case.baseline())
-        rows.append((case.name, statistics.median(ours), statistics.median(base)))
-        ratio = rows[-1][1] / rows[-1][2]
-        print(f"{case.name:70} {ratio:6.2f} (target <= {case.target})", flush=True)
-    return rows
-
-
-if __name__ == "__main__":
-    main()

@@ -9,13 +9,11 @@ rows / limit × window (the cap's rate; with fixed windows a perfectly aligned c
 could end up to one window sooner). Met when ours / baseline <= 1.15. Extras: the share
 of answers that were 429 (ceiling 2%) and the rows that failed (ceiling 0).
 
-Run: `python benchmarks/bench_provisioning.py [--tiny] [--rounds N]`.
+Run: `python benchmarks/run.py -k creates`.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -81,28 +79,3 @@ def provisioning(rows: int, limit: int, window: float) -> Case:
 def cases(tiny: bool) -> list[Case]:
     """The provisioning case; `tiny` runs in about three seconds."""
     return [provisioning(60, 20, 1)] if tiny else [provisioning(2_000, 200, 5)]
-
-
-def main(argv: list[str] | None = None) -> list[tuple[str, float, float]]:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tiny", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--rounds", type=int, default=1)
-    args = parser.parse_args(argv)
-    rows = []
-    for case in cases(args.tiny):
-        ours, extras = [], []
-        for _ in range(args.rounds):
-            ours.append(case.ours())
-            extras.append({name: figure() for name, (figure, _) in case.extra.items()})
-        base = case.baseline()
-        rows.append((case.name, statistics.median(ours), base))
-        print(f"{case.name:70} {rows[-1][1] / base:6.2f} (target <= {case.target})")
-        print(f"  ours {statistics.median(ours):.2f} s, the cap allows {base:.2f} s", flush=True)
-        for name, (_, ceiling) in case.extra.items():
-            worst = max(e[name] for e in extras)
-            print(f"  {name}: {worst:g} (ceiling {ceiling:g})", flush=True)
-    return rows
-
-
-if __name__ == "__main__":
-    main()
