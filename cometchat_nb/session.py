@@ -62,9 +62,8 @@ class Session(BaseSession):
             except httpx.HTTPError as exc:
                 wait = self._failed(request, attempts, exc, started, clock)
             else:
-                if (
-                    answered := self._answered(request, attempts, response, started, clock)
-                ) is None:
+                answered = self._answered(request, attempts, response, started, clock)
+                if answered is None:
                     return response
                 wait = answered
             self._sleep(wait)
@@ -232,9 +231,8 @@ class AsyncSession(BaseSession):
             except httpx.HTTPError as exc:
                 wait = self._failed(request, attempts, exc, started, clock)
             else:
-                if (
-                    answered := self._answered(request, attempts, response, started, clock)
-                ) is None:
+                answered = self._answered(request, attempts, response, started, clock)
+                if answered is None:
                     return response
                 wait = answered
             pause = self._sleep(wait)
