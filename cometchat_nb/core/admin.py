@@ -21,6 +21,7 @@ from ..validation import (
 )
 from ..wire import UNSETTABLE_FIELDS
 from .client import Core, Flow
+from .stored import StoredLogin
 
 Page = tuple[list[Any], int]  # the items, and the number of pages
 T = TypeVar("T")
@@ -141,8 +142,9 @@ class AdminFlows:
             api_key=self.key("users"),
             body=fields,
         )
-        seen = self.core.logins.read()
-        return (yield from self.core.send_create(request, fields, exist_ok, seen))
+        # A lost answer is read back with the REST API key (`Core.reader`): no stored login
+        # is needed, so none is read (this runs once per row of a bulk create).
+        return (yield from self.core.send_create(request, fields, exist_ok, StoredLogin({})))
 
     def get_user(self, uid: str) -> Flow[User]:
         return (yield from self._parsed(User.from_dict, "GET", "users", check_uid(uid)))
