@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
+import httpx
+
 from ..errors import failed_to_fetch, local_error
 from ..models import AuthToken, User
 from ..protocol import object_data, parsed, read
@@ -93,6 +95,13 @@ class AdminFlows:
             )
         return key
 
+    def _request(self, method: str, *segments: str, **kwargs: Any) -> httpx.Request:
+        """A REST request to `segments`, with the REST API key (`key` names the endpoint)."""
+        return self.core.build(
+            method, self.core.connection.hosts.rest, *segments, api_key=self.key(segments[0]),
+            **kwargs,
+        )  # fmt: skip
+
     def _call(
         self, method: str, *segments: str, required: tuple[str, ...] = (), **kwargs: Any
     ) -> Flow[dict[str, Any]]:
@@ -108,22 +117,11 @@ class AdminFlows:
         **kwargs: Any,
     ) -> Flow[T]:
         """`_call`, its answer parsed (`FAILED_TO_FETCH` for an odd shape)."""
-        request = self.core.build(
-            method, self.core.connection.hosts.rest, *segments,
-            api_key=self.key(segments[0]), **kwargs,
-        )  # fmt: skip
-        response = yield request
+        response = yield self._request(method, *segments, **kwargs)
         return parsed(parse, object_data(response, *required), response)
 
     def _page(self, *segments: str, params: dict[str, Any]) -> Flow[Page]:
-        request = self.core.build(
-            "GET",
-            self.core.connection.hosts.rest,
-            *segments,
-            api_key=self.key(segments[0]),
-            params=params,
-        )
-        response = yield request
+        response = yield self._request("GET", *segments, params=params)
         body = read(response)
         data, meta = body["data"], body.get("meta", {})
         pages = meta.get("pagination", {}).get("total_pages") if isinstance(meta, dict) else None
@@ -135,13 +133,7 @@ class AdminFlows:
         check_flag("exist_ok", exist_ok)
         fields = user_fields(user)
         check_new_user(fields)
-        request = self.core.build(
-            "POST",
-            self.core.connection.hosts.rest,
-            "users",
-            api_key=self.key("users"),
-            body=fields,
-        )
+        request = self._request("POST", "users", body=fields)
         # A lost answer is read back with the REST API key (`Core.reader`): no stored login
         # is needed, so none is read (this runs once per row of a bulk create).
         return (yield from self.core.send_create(request, fields, exist_ok, StoredLogin({})))
