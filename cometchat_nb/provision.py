@@ -22,6 +22,7 @@ from .core.provision import RESULTS, Job, Row, check_columns, row_of, uid_rows
 from .errors import CometChatException, local_error
 from .frames import typed_frame
 from .models import User
+from .validation import check_flag
 
 if TYPE_CHECKING:
     from .ratelimit import RateLimits
@@ -64,8 +65,7 @@ def plan_job(
     """Read the rows, plan them against `users` (None: unread), and check a destructive
     call is confirmed; the job and the input's index."""
     for name, flag in (("strict", strict), ("reactivate", reactivate), ("dry_run", dry_run)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, not {flag!r}")
+        check_flag(name, flag)
     rows, index = read_rows(given, strict)
     job = Job(rows)
     job.plan(verb, None if users is None else users_by_uid(users), reactivate)
