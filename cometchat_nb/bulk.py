@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import httpx
 import pandas as pd
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from .listeners import ListenerRegistry
 
+T = TypeVar("T")
 Records = pd.DataFrame | Iterable[User | Mapping[str, Any]]
 #: What `progress=` takes: True (a bar in a notebook, text elsewhere), False, or a bar.
 ProgressOption: TypeAlias = "bool | IntProgress"
@@ -320,6 +321,37 @@ def multiplex(
             listeners.flush()
 
 
+async def amultiplex(
+    todo: list[int],
+    make_flow: Callable[[int], Flow[T]],
+    finish: Callable[[int, T | BaseException], None],
+    run: Callable[[Flow[T]], Awaitable[T]],
+    concurrency: int,
+) -> None:
+    """`multiplex`, awaited: `concurrency` tasks taking the positions of `todo` in turn,
+    each running a position's flow with `run` and handing `finish` its result or error."""
+    positions = iter(todo)
+
+    async def worker() -> None:
+        for position in positions:
+            outcome: T | BaseException
+            try:
+                outcome = await run(make_flow(position))
+            except Exception as exc:
+                outcome = exc
+            finish(position, outcome)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(min(concurrency, len(todo))):
+            group.create_task(worker())
+
+
+def check_concurrency(concurrency: Any) -> None:
+    """`concurrency` must be a positive integer (`ValueError` otherwise)."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive integer, not {concurrency!r}")
+
+
 async def acreate_users(
     frame_or_records: Records,
     flows: CreateFlow,
@@ -331,24 +363,7 @@ async def acreate_users(
     """`AsyncSession.create_users`: `concurrency` tasks taking rows in turn."""
     check_concurrency(concurrency)
     batch = Batch(frame_or_records, check_flag("exist_ok", exist_ok), progress)
-    todo = iter(batch.todo)
-
-    async def worker() -> None:
-        for position in todo:
-            outcome: User | BaseException
-            try:
-                outcome = await run(flows(batch.rows[position]))
-            except Exception as exc:
-                outcome = exc
-            batch.finish(position, outcome)
-
-    async with asyncio.TaskGroup() as group:
-        for _ in range(min(concurrency, len(batch.todo))):
-            group.create_task(worker())
+    await amultiplex(
+        batch.todo, lambda position: flows(batch.rows[position]), batch.finish, run, concurrency
+    )
     return batch.frame()
-
-
-def check_concurrency(concurrency: Any) -> None:
-    """`concurrency` must be a positive integer (`ValueError` otherwise)."""
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be a positive integer, not {concurrency!r}")

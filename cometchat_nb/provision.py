@@ -10,13 +10,12 @@ async one runs them as tasks.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .bulk import Progress, ProgressOption, check_concurrency, multiplex
+from .bulk import Progress, ProgressOption, amultiplex, check_concurrency, multiplex
 from .core.client import Flow
 from .core.provision import RESULTS, Job, Row, check_columns, row_of, uid_rows
 from .errors import CometChatException, local_error
@@ -163,22 +162,9 @@ async def adrive(
 ) -> None:
     """`drive`, awaited: `concurrency` tasks taking rows in turn."""
     check_concurrency(concurrency)
-    todo = iter(job.todo())
     tracker = Tracker(job, progress, label, limits)
-
-    async def worker() -> None:
-        for position in todo:
-            outcome: str | BaseException
-            try:
-                outcome = await run(flow(position))
-            except Exception as exc:
-                outcome = exc
-            tracker.finish(position, outcome)
-
     with limits.pacing():
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(concurrency, len(job.todo()))):
-                group.create_task(worker())
+        await amultiplex(job.todo(), flow, tracker.finish, run, concurrency)
 
 
 class Tracker:
