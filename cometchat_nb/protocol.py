@@ -169,16 +169,18 @@ def envelope(response: httpx.Response) -> dict[str, Any] | None:
     return cached if isinstance(cached, dict) else None
 
 
+def _acts_once(response: httpx.Response) -> bool:
+    """Whether `response` answers a request that is not idempotent (a create)."""
+    try:
+        return response.request.method.upper() not in IDEMPOTENT
+    except RuntimeError:  # a response built by hand, with no request
+        return False
+
+
 def acted_maybe(response: httpx.Response) -> bool:
     """Whether a failed answer leaves unknown if a non-idempotent request was carried out
     (a 5xx, or an answer that cannot be read): a create is then resolved by reading back."""
-    try:
-        method = response.request.method
-    except RuntimeError:  # a response built by hand, with no request
-        return False
-    return method.upper() not in IDEMPOTENT and (
-        response.status_code >= 500 or envelope(response) is None
-    )
+    return _acts_once(response) and (response.status_code >= 500 or envelope(response) is None)
 
 
 def unreadable(
@@ -188,11 +190,7 @@ def unreadable(
     whether the request may have been carried out (`outcome_unknown`)."""
     error = failed_to_fetch(reason, response.status_code, excerpt)
     error.attempts = attempts_of(response)
-    try:
-        method = response.request.method
-    except RuntimeError:
-        method = "GET"
-    error.outcome_unknown = method.upper() not in IDEMPOTENT
+    error.outcome_unknown = _acts_once(response)
     return error
 
 
