@@ -123,12 +123,6 @@ def check_login(uid: Any, auth_key: Any, auth_token: Any) -> CometChatException 
     return None
 
 
-def check_login_credentials(auth_key: Any, auth_token: Any) -> None:
-    """`ValueError` for a key or token no header can carry (checked after `check_login`)."""
-    check_credential("auth_token", auth_token)
-    check_credential("auth_key", auth_key)
-
-
 # Arguments of the public calls: a clear error naming the argument, before anything is sent.
 
 _HEADER_SAFE = re.compile(r"[\x20-\x7e]+")  # printable ASCII: what a header value carries

@@ -28,7 +28,6 @@ from ..validation import (
     check_credential,
     check_flag,
     check_login,
-    check_login_credentials,
     check_new_user,
     check_profile_update,
     check_uid,
@@ -148,14 +147,16 @@ class Core:
             if error is not None:
                 self.listeners.fire("login_failure", error)
                 raise error
-            check_login_credentials(key if auth_token is None else None, auth_token)
+            token = check_credential("auth_token", auth_token)
+            secret = None if token is not None else check_credential("auth_key", key)
             seen = self.logins.read()
-            if auth_token is not None:
-                return (yield from self._login_with_token(seen, Secret(auth_token)))
-            assert isinstance(key, str | Secret)  # check_login proved it
-            user = yield from self._login_with_key(
-                seen, uid, Secret(key), remember=auth_key is not None
-            )
+            if token is not None:
+                user = yield from self._login_with_token(seen, token)
+            else:
+                assert secret is not None  # check_login proved it
+                user = yield from self._login_with_key(
+                    seen, uid, secret, remember=auth_key is not None
+                )
             self.listeners.fire("login_success", user)
             return user
         finally:
@@ -185,7 +186,6 @@ class Core:
 
     def _login_with_token(self, seen: StoredLogin, token: Secret) -> Flow[User]:
         if seen.user is not None and seen.token == token:
-            self.listeners.fire("login_success", seen.user)
             return seen.user
         seen = self._drop_other_session(seen)
         body = protocol.device_body(str(seen.device_id))
@@ -200,7 +200,6 @@ class Core:
             if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
                 self._logged_out()
             raise
-        self.listeners.fire("login_success", user)
         return user
 
     def _drop_other_session(self, seen: StoredLogin) -> StoredLogin:
