@@ -219,10 +219,8 @@ class AsyncSession(BaseSession):
         """`Session._send`, awaited (a plain `sleep=` function works too)."""
         attempts = self.retry.start(request)
         while True:
-            if (hold := self._pace(request, attempts.count == 1)) and isinstance(
-                slept := self._sleep(hold), Awaitable
-            ):
-                await slept
+            if hold := self._pace(request, attempts.count == 1):
+                await self._pause(hold)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -235,9 +233,12 @@ class AsyncSession(BaseSession):
                 if answered is None:
                     return response
                 wait = answered
-            pause = self._sleep(wait)
-            if isinstance(pause, Awaitable):
-                await pause
+            await self._pause(wait)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait with `sleep=`: awaited when it returns an awaitable, as `asyncio.sleep` does."""
+        if isinstance(pause := self._sleep(seconds), Awaitable):
+            await pause
 
     async def _run(self, flow: Flow[T]) -> T:
         """`Session._run`, awaited."""
