@@ -51,7 +51,7 @@ class Admin:
     paced by the session's rate limiter; `progress` as `Session.create_users`.
     """
 
-    def __init__(self, flows: AdminFlows, run: Runner, workers: Workers | None = None) -> None:
+    def __init__(self, flows: AdminFlows, run: Runner, workers: Workers) -> None:
         self._flows = flows
         self._run = run
         self._workers = workers
@@ -106,7 +106,6 @@ class Admin:
             users = list(self.list_users(per_page=PAGE, with_deactivated=True))
         job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
         if not dry_run:
-            assert self._workers is not None, "made without workers: no bulk calls"
             flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
             drive(job, flow, self._workers, concurrency, progress, LABELS[verb])
         return result_frame(job, index, dry_run)
@@ -187,9 +186,7 @@ class Admin:
 class AsyncAdmin:
     """The async twin of `Admin`."""
 
-    def __init__(
-        self, flows: AdminFlows, run: AsyncRunner, limits: RateLimits | None = None
-    ) -> None:
+    def __init__(self, flows: AdminFlows, run: AsyncRunner, limits: RateLimits) -> None:
         self._flows = flows
         self._run = run
         self._limits = limits
@@ -239,7 +236,6 @@ class AsyncAdmin:
             users = [user async for user in pages]
         job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
         if not dry_run:
-            assert self._limits is not None, "made without limits: no bulk calls"
             flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
             await adrive(job, flow, self._run, self._limits, concurrency, progress, LABELS[verb])
         return result_frame(job, index, dry_run)

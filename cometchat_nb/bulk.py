@@ -31,7 +31,7 @@ from .validation import check_flag
 if TYPE_CHECKING:
     from ipywidgets import IntProgress
 
-    from .listeners import ListenerRegistry
+    from .workers import Workers
 
 T = TypeVar("T")
 Records = pd.DataFrame | Iterable[User | Mapping[str, Any]]
@@ -247,20 +247,20 @@ class Batch:
 def create_users(
     frame_or_records: Records,
     flows: CreateFlow,
-    send: Callable[[httpx.Request], httpx.Response],
-    sent: Callable[[], None],
-    listeners: ListenerRegistry,
+    workers: Workers,
     concurrency: int = 8,
     exist_ok: bool = False,
     progress: ProgressOption = True,
 ) -> pd.DataFrame:
-    """`Session.create_users`: up to `concurrency` creates in flight on a thread pool."""
+    """`Session.create_users`: up to `concurrency` creates in flight on a thread pool,
+    paced by the session's rate limiter."""
     check_concurrency(concurrency)
     batch = Batch(frame_or_records, check_flag("exist_ok", exist_ok), progress)
-    multiplex(
-        batch.todo, lambda position: flows(batch.rows[position]), batch.finish,
-        send, sent, listeners, concurrency, "cometchat-nb-bulk",
-    )  # fmt: skip
+    with workers.limits.pacing():
+        multiplex(
+            batch.todo, lambda position: flows(batch.rows[position]), batch.finish,
+            workers, concurrency, "cometchat-nb-bulk",
+        )  # fmt: skip
     return batch.frame()
 
 
@@ -268,17 +268,15 @@ def multiplex(
     todo: Iterable[int],
     make_flow: Callable[[int], Flow[Any]],
     finish: Callable[[int, Any], None],
-    send: Callable[[httpx.Request], httpx.Response],
-    sent: Callable[[], None],
-    listeners: ListenerRegistry,
+    workers: Workers,
     concurrency: int,
     thread_name: str,
 ) -> None:
     """Run one flow per position of `todo`, up to `concurrency` requests in flight.
 
-    The thread pool only sends; the flows, `finish(position, result or exception)`,
-    `sent()` (subscribers told of the requests sent) and the registry's flush at the
-    end all run on the calling thread.
+    The thread pool only sends (`workers.send`); the flows, `finish(position, result or
+    exception)`, `workers.sent()` (subscribers told of the requests sent) and the
+    registry's flush at the end all run on the calling thread.
     """
     positions = iter(todo)
     in_flight: dict[Future[httpx.Response], tuple[int, Flow[Any]]] = {}
@@ -293,7 +291,7 @@ def multiplex(
             except Exception as exc:
                 finish(position, exc)
             else:
-                in_flight[pool.submit(send, request)] = (position, flow)
+                in_flight[pool.submit(workers.send, request)] = (position, flow)
 
         def start() -> None:
             while len(in_flight) < concurrency:
@@ -307,7 +305,7 @@ def multiplex(
             start()
             while in_flight:
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                sent()
+                workers.sent()
                 for future in finished:
                     position, flow = in_flight.pop(future)
                     try:
@@ -318,7 +316,7 @@ def multiplex(
                         step(position, flow, partial(answer, flow, response))
                 start()
         finally:
-            listeners.flush()
+            workers.listeners.flush()
 
 
 async def amultiplex(

@@ -145,10 +145,7 @@ def drive(
     check_concurrency(concurrency)
     tracker = Tracker(job, progress, label, workers.limits)
     with workers.limits.pacing():
-        multiplex(
-            job.todo(), flow, tracker.finish, workers.send, workers.sent, workers.listeners,
-            concurrency, "cometchat-nb-admin",
-        )  # fmt: skip
+        multiplex(job.todo(), flow, tracker.finish, workers, concurrency, "cometchat-nb-admin")
 
 
 async def adrive(

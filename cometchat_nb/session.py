@@ -45,8 +45,8 @@ class Session(BaseSession):
         self._sleep = sleep or time.sleep
         self._dashboard: VBox | None = None
         self._client = httpx.Client(transport=self._core.connection.transport())
-        workers = Workers(self._send, self._publish_wire, self.listeners, self.limits)
-        self.admin = Admin(AdminFlows(self._core), self._run, workers)
+        self._workers = Workers(self._send, self._publish_wire, self.listeners, self.limits)
+        self.admin = Admin(AdminFlows(self._core), self._run, self._workers)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send one request, resending it as the session's `Retry` allows."""
@@ -152,11 +152,9 @@ class Session(BaseSession):
         """
         from .bulk import create_users
 
-        with self.limits.pacing():  # its workers share the session's rate limiter
-            return create_users(
-                frame_or_records, self._create_flow, self._send, self._publish_wire,
-                self.listeners, concurrency, exist_ok, progress,
-            )  # fmt: skip
+        return create_users(
+            frame_or_records, self._create_flow, self._workers, concurrency, exist_ok, progress
+        )
 
     def dashboard(self) -> VBox:
         """The login form, event log and user table of this session, in one widget
