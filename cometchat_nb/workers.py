@@ -1,4 +1,5 @@
-"""`Workers`: what a session hands the bulk calls of its `admin`, so they never reach into it."""
+"""`Workers`: what a session hands its bulk calls (`create_users`, its `admin`'s), so they
+never reach into it."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Workers:
-    """What a `Session` hands its `Admin` for bulk calls: how to send one request (from
-    any thread), how to tell subscribers what was sent, the registry, the pacing."""
+    """What a `Session` hands its bulk calls: how to send one request (from any thread),
+    how to tell subscribers what was sent, the registry, the pacing."""
 
     send: Callable[[httpx.Request], httpx.Response]
     sent: Callable[[], None]
