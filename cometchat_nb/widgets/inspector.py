@@ -60,7 +60,7 @@ class Inspector(SessionWidget):
         self.table.add_class("cc-inspector-table")
         self._exchanges: deque[Exchange] = deque(maxlen=max_rows)
         self._rows: dict[Exchange, str] = {}  # the row of each exchange shown, made once
-        self.coalescer = Coalescer(self._render, interval, clock)
+        self.coalescer: Coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
             [ipywidgets.HBox([self.summary, self.clear_button]), self.table],
@@ -90,9 +90,6 @@ class Inspector(SessionWidget):
         if event.kind == "http" and isinstance(event.payload, Exchange):
             self._exchanges.append(event.payload)
             self.coalescer.touch()
-
-    def _on_flush(self) -> None:
-        self.coalescer.flush()
 
     def _render(self) -> None:
         """Rows of `<details>`: a summary line each, opening to the redacted JSON and `curl`.

@@ -91,7 +91,7 @@ class LoginForm(SessionWidget):
         self.add_class("cc-login-form")
         self.submit.on_click(self._on_submit)
         self.logout.on_click(self._on_logout)
-        self.coalescer = Coalescer(self._follow)  # code's logins and logouts, paced
+        self.coalescer: Coalescer = Coalescer(self._follow)  # code's logins and logouts, paced
         self._show()
 
     # -- clicks ----------------------------------------------------------------
