@@ -183,14 +183,15 @@ class SessionWidget(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
             subscription.unsubscribe()
         if self.coalescer is not None:  # a pending render is dropped
             self.coalescer.cancel()
-        for child in _descendants(self):
+        for child in descendants(self):
             child.close()
         super().close()
 
 
-def _descendants(widget: Any) -> list[Any]:
+def descendants(widget: Any) -> list[Any]:
+    """Every widget inside `widget`, at any depth, each after its own descendants."""
     found: list[Any] = []
     for child in getattr(widget, "children", ()):
-        found.extend(_descendants(child))
+        found.extend(descendants(child))
         found.append(child)
     return found
