@@ -23,7 +23,7 @@ from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
 from .store import FileStore, MemoryStore, SessionStore, default_home
 from .validation import check_credential, check_text
-from .wire import CLIENT_API_VERSION, REST_API_VERSION
+from .wire import CLIENT_API_VERSION, EMULATOR_IN_PROCESS_URL, REST_API_VERSION
 
 if TYPE_CHECKING:
     from .emulator import Emulator, RemoteEmulator
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 EmulatorTarget: TypeAlias = "Emulator | Server | RemoteEmulator"
 
 _APP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
-#: Where an in-process emulator "lives": a name that never resolves, so nothing leaks out.
-IN_PROCESS_HOST = "http://emulator.invalid"
 #: The session store of each in-process emulator, emptied by its `reset()`.
 _EMULATOR_STORES: weakref.WeakKeyDictionary[Emulator, MemoryStore] = weakref.WeakKeyDictionary()
 _EMULATOR_STORES_LOCK = threading.Lock()
@@ -155,7 +153,7 @@ def _to_emulator(
 ) -> Connection:
     """An emulator this process holds: in-process, or through its server at `served_url`."""
     _check_match(app_id, region, emulator.app_id, emulator.region)
-    base = served_url.rstrip("/") if served_url else IN_PROCESS_HOST
+    base = served_url.rstrip("/") if served_url else EMULATOR_IN_PROCESS_URL
     key = check_credential("auth_key", auth_key)
     rest_key = check_credential("rest_api_key", rest_api_key)
     return Connection(

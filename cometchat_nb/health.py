@@ -16,7 +16,7 @@ import httpx
 from .errors import CometChatException
 from .protocol import read
 from .secret import Secret
-from .transcript import RATE_HEADERS
+from .transcript import rate_headers
 
 Flow = Generator[httpx.Request, httpx.Response, "Reply"]
 
@@ -97,5 +97,4 @@ def probe(request: httpx.Request | None) -> Flow:
         read(response)
     except CometChatException as exc:
         return Reply(False, f"{exc.code}: {exc.message}", time.perf_counter() - started)
-    limits = {name: response.headers[name] for name in RATE_HEADERS if name in response.headers}
-    return Reply(True, None, elapsed, limits)
+    return Reply(True, None, elapsed, rate_headers(response))

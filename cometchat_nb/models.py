@@ -31,8 +31,6 @@ _WIRE_NAMES = {
 }
 _ATTRS = {key: attr for attr, key in _WIRE_NAMES.items()}
 _TIMESTAMPS = ("created_at", "updated_at", "last_active_at", "deactivated_at")
-#: Wire keys a client may write when creating or updating a user.
-#: Wire keys that belong to a login session rather than to the user; never kept on `User`.
 
 
 def to_datetime(seconds: int | float | None) -> datetime | None:

@@ -40,7 +40,10 @@ class MemoryStore:
     def load(self, app_id: str) -> dict[str, Any]:
         with self._lock:
             text = self._data.get(app_id)
-        return {} if text is None else dict(json.loads(text))
+        if text is None:
+            return {}
+        data = json.loads(text)  # fresh: no copy needed
+        return data if isinstance(data, dict) else dict(data)  # a dict, whatever was saved
 
     def save(self, app_id: str, data: dict[str, Any]) -> None:
         text = json.dumps(data)

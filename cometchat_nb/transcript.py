@@ -38,6 +38,12 @@ RATE_HEADERS = (
 )
 
 
+def rate_headers(response: httpx.Response) -> dict[str, str]:
+    """The response's rate-limit headers (spec 9), by lowercased name."""
+    headers = response.headers
+    return {name: headers[name] for name in RATE_HEADERS if name in headers}
+
+
 class Exchange:
     """One attempt of one request: what was sent, what came back (or the error), when."""
 
@@ -89,10 +95,7 @@ class Exchange:
     @property
     def rate_limits(self) -> dict[str, str]:
         """The answer's rate-limit headers (spec 9), by lowercased name."""
-        if self._response is None:
-            return {}
-        headers = self._response.headers
-        return {name: headers[name] for name in RATE_HEADERS if name in headers}
+        return {} if self._response is None else rate_headers(self._response)
 
     @property
     def request_headers(self) -> dict[str, str]:

@@ -87,7 +87,6 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     with Session() as session:
         frame = session.admin.users_frame(with_deactivated=args.with_deactivated)
-    frame = frame.copy()
     frame["tags"] = [",".join(tags) for tags in frame["tags"]]
     frame["metadata"] = [json.dumps(m) if m else "" for m in frame["metadata"]]
     frame.to_csv(args.file)

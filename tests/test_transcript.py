@@ -11,6 +11,7 @@ import pytest
 from cometchat_nb import AsyncSession, Emulator, Inspector, Retry, Session
 from cometchat_nb.check import run as check_command
 from cometchat_nb.emulator import RateLimiter, Server
+from cometchat_nb.transcript import Exchange
 
 AUTH_KEY = "AUTHKEYdistinctive0000000000000000000000zz"
 REST_KEY = "RESTKEYdistinctive0000000000000000000000yy"
@@ -158,6 +159,33 @@ def test_the_inspector_shows_each_request_open_to_its_redacted_json() -> None:
             assert secret not in html and secret not in state
         inspector.clear_button.click()
         assert inspector.exchanges == [] and "no requests yet" in inspector.table.value
+        inspector.close()
+
+
+def test_each_inspector_row_is_made_once(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[int] = []  # the number of each exchange whose `curl` (in its row) was made
+    real = Exchange.curl
+
+    def counting(exchange: Exchange) -> str:
+        made.append(exchange.number)
+        return real(exchange)
+
+    monkeypatch.setattr(Exchange, "curl", counting)
+    with Session(emulator=emulator) as session:
+        inspector = Inspector(session, max_rows=3, interval=0)
+        for i in range(8):
+            session.create_user({"uid": f"row-{i}", "name": "R"})
+        assert inspector.coalescer.renders >= 8  # interval 0: a render per request
+        assert sorted(made) == sorted(set(made))  # no row made twice
+        html = inspector.table.value
+        assert html.count("<details class='cc-exchange'>") == 3
+        assert "row-7" in html and "row-4" not in html
+        inspector.clear_button.click()
+        session.create_user({"uid": "row-8", "name": "R"})
+        assert sorted(made) == sorted(set(made))
+        assert "row-8" in inspector.table.value and "row-7" not in inspector.table.value
         inspector.close()
 
 

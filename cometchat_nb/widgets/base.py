@@ -149,7 +149,11 @@ class SessionWidget(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
     """A `VBox` bound to a sync `Session`, subscribed to its events until `close()`.
 
     Its `text/plain` form (what a notebook shows before it runs) says what it is.
+    A widget that renders paced sets `coalescer`: flushed at the end of each
+    session call, its pending render dropped on `close()`.
     """
+
+    coalescer: Coalescer | None = None
 
     def __init__(
         self, session: Session, children: list[Any], *, http: bool = False, **kwargs: Any
@@ -164,7 +168,9 @@ class SessionWidget(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
         """React to one of the session's events (runs on the thread that fired it)."""
 
     def _on_flush(self) -> None:
-        """The session call that fired the last events has ended."""
+        """The session call that fired the last events has ended: show a stale view."""
+        if self.coalescer is not None:
+            self.coalescer.flush()
 
     def _report(self, during: str, exc: BaseException) -> None:
         """Send a click handler's exception to the event log (the caller shows it too)."""
@@ -175,17 +181,17 @@ class SessionWidget(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
         subscription = getattr(self, "_subscription", None)  # None if __init__ failed
         if subscription is not None:
             subscription.unsubscribe()
-        coalescer = getattr(self, "coalescer", None)  # a pending render is dropped
-        if isinstance(coalescer, Coalescer):
-            coalescer.cancel()
-        for child in _descendants(self):
+        if self.coalescer is not None:  # a pending render is dropped
+            self.coalescer.cancel()
+        for child in descendants(self):
             child.close()
         super().close()
 
 
-def _descendants(widget: Any) -> list[Any]:
+def descendants(widget: Any) -> list[Any]:
+    """Every widget inside `widget`, at any depth, each after its own descendants."""
     found: list[Any] = []
     for child in getattr(widget, "children", ()):
-        found.extend(_descendants(child))
+        found.extend(descendants(child))
         found.append(child)
     return found

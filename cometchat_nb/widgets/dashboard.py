@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
-from .base import require_session
+from .base import descendants, require_session
 from .event_log import EventLog
 from .login import LoginForm
 from .plain import PlainTextRepr
@@ -63,10 +63,8 @@ class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
         for part in HEADINGS:
             if hasattr(self, part):  # not if __init__ failed
                 getattr(self, part).close()
-        for box in self.children:
-            for child in box.children:
-                child.close()
-            box.close()
+        for child in descendants(self):
+            child.close()
         super().close()
 
 

@@ -77,7 +77,7 @@ class EventLog(SessionWidget):
         self.table = ipywidgets.HTML()
         self.table.add_class("cc-event-log")
         self._rows: deque[_Row] = deque(maxlen=max_rows)
-        self.coalescer = Coalescer(self._render, interval, clock)
+        self.coalescer: Coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session, [ipywidgets.HBox([self.kind, self.clear_button]), self.table], **kwargs
         )
@@ -116,9 +116,6 @@ class EventLog(SessionWidget):
     def _on_event(self, event: Event) -> None:
         self._rows.append(_Row(event))
         self.coalescer.touch()
-
-    def _on_flush(self) -> None:
-        self.coalescer.flush()
 
     def _render(self) -> None:
         kind = self.kind.value

@@ -36,7 +36,8 @@ class Inspector(SessionWidget):
     Click a row to open it: the request and the response as JSON, and a `curl`
     command to repeat it, every key and token masked (`${API_KEY}`, `${AUTH_TOKEN}`
     in the command). Starts with the session's transcript; keeps the last
-    `max_rows`; renders coalesced like the event log. `har()` gives the requests
+    `max_rows`; renders coalesced like the event log. Each request's row is made
+    once and kept while shown, so a render joins rows. `har()` gives the requests
     shown as a HAR 1.2 log.
     """
 
@@ -58,7 +59,8 @@ class Inspector(SessionWidget):
         self.table = ipywidgets.HTML()
         self.table.add_class("cc-inspector-table")
         self._exchanges: deque[Exchange] = deque(maxlen=max_rows)
-        self.coalescer = Coalescer(self._render, interval, clock)
+        self._rows: dict[Exchange, str] = {}  # the row of each exchange shown, made once
+        self.coalescer: Coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
             [ipywidgets.HBox([self.summary, self.clear_button]), self.table],
@@ -89,19 +91,17 @@ class Inspector(SessionWidget):
             self._exchanges.append(event.payload)
             self.coalescer.touch()
 
-    def _on_flush(self) -> None:
-        self.coalescer.flush()
-
     def _render(self) -> None:
-        shown = len(self._exchanges)
-        self.summary.value = f"<b>Requests</b> <span>{shown} shown, newest last</span>"
-        self.table.value = inspector_html(self._exchanges)
+        """Rows of `<details>`: a summary line each, opening to the redacted JSON and `curl`.
 
-
-def inspector_html(exchanges: Any) -> str:
-    """Rows of `<details>`: a summary line each, opening to the redacted JSON and `curl`."""
-    rows = "".join(_row(exchange) for exchange in exchanges)
-    return _CSS + (rows or "<span class='cc-label'>no requests yet</span>")
+        An exchange never changes once recorded, so its row is kept from the last
+        render; rows no longer shown are dropped.
+        """
+        shown, made = list(self._exchanges), self._rows
+        self._rows = {e: made[e] if e in made else _row(e) for e in shown}
+        self.summary.value = f"<b>Requests</b> <span>{len(shown)} shown, newest last</span>"
+        rows = "".join(self._rows[e] for e in shown)
+        self.table.value = _CSS + (rows or "<span class='cc-label'>no requests yet</span>")
 
 
 def _row(exchange: Exchange) -> str:

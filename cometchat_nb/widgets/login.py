@@ -24,12 +24,12 @@ DEV_NOTE = (
 TOKEN_NOTE = "<small>An auth token minted server-side for one user (REST API).</small>"
 
 
-def who_html(user: User | None) -> str:
+def who_html(user: User | None, logged_in: str = "Logged in") -> str:
     """Who is logged in, in words: `Logged in as <uid> (<name>)` or `Not logged in`."""
     if user is None:
         return "Not logged in"
     name = f" ({display.escape(user.name)})" if user.name else ""
-    return f"Logged in as <code>{display.escape(user.uid)}</code>{name}"
+    return f"{logged_in} as <code>{display.escape(user.uid)}</code>{name}"
 
 
 def status_html(user: User | None, error: BaseException | None = None) -> str:
@@ -40,10 +40,7 @@ def status_html(user: User | None, error: BaseException | None = None) -> str:
     """
     if error is None:
         return who_html(user)
-    who = who_html(user)
-    if user is not None:
-        who = who.replace("Logged in", "Still logged in", 1)
-    return f"{display.error_line(error)}<br>{who}"
+    return f"{display.error_line(error)}<br>{who_html(user, 'Still logged in')}"
 
 
 class LoginForm(SessionWidget):
@@ -91,7 +88,7 @@ class LoginForm(SessionWidget):
         self.add_class("cc-login-form")
         self.submit.on_click(self._on_submit)
         self.logout.on_click(self._on_logout)
-        self.coalescer = Coalescer(self._follow)  # code's logins and logouts, paced
+        self.coalescer: Coalescer = Coalescer(self._follow)  # code's logins and logouts, paced
         self._show()
 
     # -- clicks ----------------------------------------------------------------

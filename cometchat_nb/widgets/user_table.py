@@ -66,7 +66,7 @@ class UserTable(SessionWidget):
         self.status.add_class("cc-user-status")
         self.table = ipywidgets.HTML()
         self.table.add_class("cc-user-table")
-        self.coalescer = Coalescer(self._render, interval, clock)
+        self.coalescer: Coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
             [
@@ -135,9 +135,6 @@ class UserTable(SessionWidget):
             if isinstance(event.payload, User):
                 self._gone.discard(event.payload.uid)  # created again
             self.coalescer.touch()
-
-    def _on_flush(self) -> None:
-        self.coalescer.flush()
 
     def _render(self) -> None:
         users = [u for u in self.session.created_users if u.uid not in self._gone]
