@@ -14,12 +14,14 @@ import sqlite3
 import sys
 import threading
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .ratelimit import DEFAULT_LIMITS, RateLimiter
-from .server import Server
-from .service import Emulator
+
+if TYPE_CHECKING:  # imported in run(): `check` and `users` need neither (nor uvicorn)
+    from .server import Server
+    from .service import Emulator
 
 DEFAULT_PORT = 8790
 
@@ -181,6 +183,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     The exit status: 0 when stopped, 1 when it cannot serve, 2 for bad options.
     """
+    from .server import Server
+    from .service import Emulator
+
     out = out or sys.stdout
     if (args.tls_cert is None) != (args.tls_key is None):
         print("cometchat-nb emulator: give both --tls-cert and --tls-key", file=sys.stderr)
