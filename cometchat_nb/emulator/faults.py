@@ -82,12 +82,6 @@ class Fault:
         """Whether the service must not act on the request."""
         return self.kind in BEFORE
 
-    def delay(self, rng: random.Random | None = None) -> float:
-        """The seconds a `latency` fault waits (jitter applied)."""
-        jitter = float(self.options.get("jitter", 0.0))
-        spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
-        return max(0.0, float(self.options.get("seconds", 0.0)) + spread)
-
 
 class Dropped(Exception):
     """Raised to a served emulator's adapter: send no answer, close the connection
@@ -151,6 +145,10 @@ class Rule:
         options = {**OPTIONS[kind], **{k: v for k, v in self.options.items() if k in OPTIONS[kind]}}
         if kind == "status" and "status" not in self.options and len(self.kinds) > 1:
             options["status"] = self.rng.choice(STATUSES)
+        if kind == "latency":  # the seconds this request waits, jitter applied
+            jitter = float(options["jitter"])
+            spread = self.rng.uniform(-jitter, jitter) if jitter else 0.0
+            options["seconds"] = max(0.0, float(options["seconds"]) + spread)
         return Fault(kind, options)
 
 
@@ -271,9 +269,6 @@ class Faults:
             for rule in self._rules:
                 fault = rule.fire(method, path)
                 if fault is not None:
-                    if fault.kind == "latency":
-                        seconds = fault.delay(rule.rng)
-                        fault = Fault("latency", {**fault.options, "seconds": seconds})
                     self._number += 1
                     self._counts[fault.kind] += 1
                     self._log.append(Injected(self._number, fault.kind, method, path, time.time()))
