@@ -31,7 +31,7 @@ from . import errors
 from .call import CORS_HEADERS, Call, Reply
 from .errors import ServiceError
 from .state import State
-from .validation import check_user_body, user_record_fields
+from .validation import check_user_body, new_user_record
 
 #: The first path segment of every control route.
 PREFIX = "_emulator"
@@ -274,11 +274,5 @@ def new_user_records(
         uid = body["uid"].lower()
         if uid in state.users or uid in records:
             raise ValueError(f"the uid {uid} already exists")
-        records[uid] = {
-            "uid": uid,
-            **user_record_fields(body),
-            "status": "offline",
-            "role": body.get("role", "default"),
-            "createdAt": now,
-        }
+        records[uid] = new_user_record(body, now)
     return list(records.values())
