@@ -242,10 +242,7 @@ def _authenticate(target: Controlled, call: Call) -> None:
 def _avatar(name: str, headers: dict[str, str]) -> Reply:
     uid = name.removesuffix(".svg")
     if not name.endswith(".svg") or not UID_CHARS.fullmatch(uid):
-        error = errors.api_not_found()
-        content = json.dumps(error.envelope(), separators=(",", ":")).encode()
-        headers["Content-Type"] = "application/json"
-        return error.status, _raw(headers, content), content
+        raise errors.api_not_found()  # answered by answer(), as every control error
     content = emulator_avatar_svg(uid).encode()
     headers["Content-Type"] = "image/svg+xml"
     headers["Cache-Control"] = "public, max-age=86400"
