@@ -21,7 +21,7 @@ from ..wire import CLIENT_API_VERSION, UID_CHARS
 from . import errors
 from .call import Call
 from .control import served_avatar
-from .state import State, Which
+from .state import State, Which, stamp
 from .validation import check_user_body, new_user_record, user_record_fields
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
@@ -231,7 +231,7 @@ def list_users(context: Context, call: Call) -> Listing:
             and all(f(r) for f in filters)
         ]
         total, chunk = len(matched), matched[offset : offset + per_page]
-        newest = max((r.get("updatedAt", r["createdAt"]) for r in matched), default=None)
+        newest = max((stamp(r) for r in matched), default=None)
     else:
         total, chunk = state.count(which), state.page(which, offset, per_page)
         newest = state.newest_stamp(which)
