@@ -164,13 +164,11 @@ def _is_int(value: Any) -> bool:
 # -- the request log ----------------------------------------------------------------
 
 
-def request_log(
-    requests: Iterable[httpx.Request], answers: Iterable[tuple[int, int]]
-) -> list[dict[str, Any]]:
-    """Requests and their (time, status), redacted: no header, tokens in paths masked."""
+def request_log(answered: Iterable[tuple[httpx.Request, int, int]]) -> list[dict[str, Any]]:
+    """Requests with their time and status, redacted: no header, tokens in paths masked."""
     return [
         {"time": at, "method": r.method, "path": masked_path(r.url.path), "status": status}
-        for r, (at, status) in zip(requests, answers, strict=False)
+        for r, at, status in answered
     ]
 
 
