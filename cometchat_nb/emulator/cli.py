@@ -13,15 +13,19 @@ import signal
 import sqlite3
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .ratelimit import DEFAULT_LIMITS, RateLimiter
-from .server import Server
-from .service import Emulator
+
+if TYPE_CHECKING:  # imported in run(): `check` and `users` need neither (nor uvicorn)
+    from .server import Server
+    from .service import Emulator
 
 DEFAULT_PORT = 8790
+_N = TypeVar("_N", int, float)
 
 
 def _text(value: str) -> str:
@@ -31,48 +35,29 @@ def _text(value: str) -> str:
     return value
 
 
-def _count(value: str) -> int:
-    """An argparse type: a positive integer."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+def _number(
+    parse: Callable[[str], _N], noun: str, fits: Callable[[_N], bool], rule: str
+) -> Callable[[str], _N]:
+    """An argparse type: `parse(value)`, refused with `rule` unless it `fits`."""
+
+    def number(value: str) -> _N:
+        try:
+            parsed = parse(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not {noun}") from None
+        if not fits(parsed):
+            raise argparse.ArgumentTypeError(rule)
+        return parsed
+
     return number
 
 
-def _rate(value: str) -> float:
-    """An argparse type: a number from 0 to 1."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0 <= number <= 1:
-        raise argparse.ArgumentTypeError("must be from 0 to 1")
-    return number
-
-
-def _port(value: str) -> int:
-    """An argparse type: 0 (any free port) to 65535."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
-    if not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError("must be from 0 to 65535")
-    return number
-
-
-def _seconds(value: str) -> float:
-    """An argparse type: 0 or more seconds."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not 0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return number
+_count = _number(int, "an integer", lambda n: n >= 1, "must be at least 1")
+_rate = _number(float, "a number", lambda n: 0 <= n <= 1, "must be from 0 to 1")
+_port = _number(int, "a port number", lambda n: 0 <= n <= 65535, "must be from 0 to 65535")
+_seconds = _number(
+    float, "a number of seconds", lambda n: 0 <= n < float("inf"), "must be 0 or more"
+)
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -181,6 +166,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     The exit status: 0 when stopped, 1 when it cannot serve, 2 for bad options.
     """
+    from .server import Server
+    from .service import Emulator
+
     out = out or sys.stdout
     if (args.tls_cert is None) != (args.tls_key is None):
         print("cometchat-nb emulator: give both --tls-cert and --tls-key", file=sys.stderr)

@@ -31,7 +31,7 @@ from . import errors
 from .call import CORS_HEADERS, Call, Reply
 from .errors import ServiceError
 from .state import State
-from .validation import check_user_body, user_record_fields
+from .validation import check_user_body, new_user_record
 
 #: The first path segment of every control route.
 PREFIX = "_emulator"
@@ -164,13 +164,11 @@ def _is_int(value: Any) -> bool:
 # -- the request log ----------------------------------------------------------------
 
 
-def request_log(
-    requests: Iterable[httpx.Request], answers: Iterable[tuple[int, int]]
-) -> list[dict[str, Any]]:
-    """Requests and their (time, status), redacted: no header, tokens in paths masked."""
+def request_log(answered: Iterable[tuple[httpx.Request, int, int]]) -> list[dict[str, Any]]:
+    """Requests with their time and status, redacted: no header, tokens in paths masked."""
     return [
         {"time": at, "method": r.method, "path": masked_path(r.url.path), "status": status}
-        for r, (at, status) in zip(requests, answers, strict=False)
+        for r, at, status in answered
     ]
 
 
@@ -242,10 +240,7 @@ def _authenticate(target: Controlled, call: Call) -> None:
 def _avatar(name: str, headers: dict[str, str]) -> Reply:
     uid = name.removesuffix(".svg")
     if not name.endswith(".svg") or not UID_CHARS.fullmatch(uid):
-        error = errors.api_not_found()
-        content = json.dumps(error.envelope(), separators=(",", ":")).encode()
-        headers["Content-Type"] = "application/json"
-        return error.status, _raw(headers, content), content
+        raise errors.api_not_found()  # answered by answer(), as every control error
     content = emulator_avatar_svg(uid).encode()
     headers["Content-Type"] = "image/svg+xml"
     headers["Cache-Control"] = "public, max-age=86400"
@@ -274,11 +269,5 @@ def new_user_records(
         uid = body["uid"].lower()
         if uid in state.users or uid in records:
             raise ValueError(f"the uid {uid} already exists")
-        records[uid] = {
-            "uid": uid,
-            **user_record_fields(body),
-            "status": "offline",
-            "role": body.get("role", "default"),
-            "createdAt": now,
-        }
+        records[uid] = new_user_record(body, now)
     return list(records.values())

@@ -49,8 +49,6 @@ KINDS = (
 )
 #: Faults answered instead of the service: it never acts on the request.
 BEFORE = frozenset({"status", "rate_limit", "drop_before"})
-#: Faults that spoil the service's answer after it acted.
-AFTER = frozenset({"drop_after", "truncate", "not_json", "timeout"})
 #: The statuses a `status` fault may answer.
 STATUSES = (500, 502, 503, 504)
 #: The options each kind takes, with their defaults.
@@ -64,8 +62,6 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "not_json": {},
     "timeout": {"hold": 60.0},
 }
-#: The kinds the CLI's `--fault-rate` mixes (every kind; latency of 0.2 s +/- 0.1 s).
-MIX = KINDS
 #: The request's extension naming the fault injected into it (in `Emulator.requests`).
 EXTENSION = "cometchat_nb.fault"
 
@@ -81,12 +77,6 @@ class Fault:
     def before(self) -> bool:
         """Whether the service must not act on the request."""
         return self.kind in BEFORE
-
-    def delay(self, rng: random.Random | None = None) -> float:
-        """The seconds a `latency` fault waits (jitter applied)."""
-        jitter = float(self.options.get("jitter", 0.0))
-        spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
-        return max(0.0, float(self.options.get("seconds", 0.0)) + spread)
 
 
 class Dropped(Exception):
@@ -151,6 +141,10 @@ class Rule:
         options = {**OPTIONS[kind], **{k: v for k, v in self.options.items() if k in OPTIONS[kind]}}
         if kind == "status" and "status" not in self.options and len(self.kinds) > 1:
             options["status"] = self.rng.choice(STATUSES)
+        if kind == "latency":  # the seconds this request waits, jitter applied
+            jitter = float(options["jitter"])
+            spread = self.rng.uniform(-jitter, jitter) if jitter else 0.0
+            options["seconds"] = max(0.0, float(options["seconds"]) + spread)
         return Fault(kind, options)
 
 
@@ -182,7 +176,6 @@ class Faults:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._log: deque[Injected] = deque(maxlen=keep)
-        self._number = 0
 
     def __repr__(self) -> str:
         return f"Faults(rules={len(self._rules)}, injected={dict(self._counts)})"
@@ -233,7 +226,7 @@ class Faults:
             self._rules.append(rule)
         return rule
 
-    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = MIX) -> Rule:
+    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = KINDS) -> Rule:
         """Inject a mix of `kinds` (by default every kind) into each request at `rate`,
         with short latencies (0.2 s +/- 0.1 s): what `--fault-rate` does."""
         return self.inject(kinds, rate=rate, seed=seed, seconds=0.2, jitter=0.1)
@@ -244,7 +237,6 @@ class Faults:
             self._rules.clear()
             self._counts.clear()
             self._log.clear()
-            self._number = 0
 
     @property
     def rules(self) -> list[Rule]:
@@ -271,12 +263,9 @@ class Faults:
             for rule in self._rules:
                 fault = rule.fire(method, path)
                 if fault is not None:
-                    if fault.kind == "latency":
-                        seconds = fault.delay(rule.rng)
-                        fault = Fault("latency", {**fault.options, "seconds": seconds})
-                    self._number += 1
                     self._counts[fault.kind] += 1
-                    self._log.append(Injected(self._number, fault.kind, method, path, time.time()))
+                    number = self._counts.total()  # faults injected since the last clear()
+                    self._log.append(Injected(number, fault.kind, method, path, time.time()))
                     return fault
         return None
 

@@ -21,8 +21,8 @@ from ..wire import CLIENT_API_VERSION, UID_CHARS
 from . import errors
 from .call import Call
 from .control import served_avatar
-from .state import State, Which
-from .validation import check_user_body, user_record_fields
+from .state import State, Which, stamp
+from .validation import check_user_body, new_user_record, user_record_fields
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
 _BOOLEAN_TEXT = {"true": True, "1": True, "false": False, "0": False}
@@ -186,9 +186,7 @@ def create_user(context: Context, call: Call) -> dict[str, Any]:
         raise errors.uid_exists(uid)
     if context.user_quota is not None and len(state.users) >= context.user_quota:
         raise errors.quota_exhausted(context.user_quota)
-    record = {"uid": uid, **user_record_fields(body), "status": "offline"}
-    record.setdefault("role", "default")
-    record["createdAt"] = context.now()
+    record = new_user_record(body, context.now())
     state.put_user(record)
     data = _wire(record, call)
     if body.get("withAuthToken") is True:
@@ -233,7 +231,7 @@ def list_users(context: Context, call: Call) -> Listing:
             and all(f(r) for f in filters)
         ]
         total, chunk = len(matched), matched[offset : offset + per_page]
-        newest = max((r.get("updatedAt", r["createdAt"]) for r in matched), default=None)
+        newest = max((stamp(r) for r in matched), default=None)
     else:
         total, chunk = state.count(which), state.page(which, offset, per_page)
         newest = state.newest_stamp(which)

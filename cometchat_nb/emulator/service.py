@@ -43,6 +43,8 @@ logger = logging.getLogger("cometchat_nb.emulator")
 #: The start of the deterministic clock (2024-05-29).
 EPOCH = 1_717_000_000
 _CORS_RAW = [(k.encode(), v.encode()) for k, v in CORS_HEADERS.items()]
+#: A request answered, as `requests` keeps it: built, or what builds it when looked at.
+_Record = httpx.Request | Callable[[], httpx.Request]
 
 
 class Emulator:
@@ -89,10 +91,7 @@ class Emulator:
         self.rate_limiter = rate_limiter or RateLimiter()
         self.latency = latency
         self.public_host = public_host
-        self._requests: deque[httpx.Request | Callable[[], httpx.Request]] = deque(
-            maxlen=keep_requests
-        )
-        self._answers: deque[tuple[int, int]] = deque(maxlen=keep_requests)  # (time, status)
+        self._answered: deque[tuple[_Record, int, int]] = deque(maxlen=keep_requests)
         self._handled = 0  # requests handled since the last reset: the deterministic clock
         self._in_flight = 0
         self._flight_lock = threading.Lock()
@@ -113,13 +112,13 @@ class Emulator:
     def __repr__(self) -> str:
         return (
             f"Emulator(app_id={self.app_id!r}, region={self.region!r}, "
-            f"users={len(self._state.users)}, requests={len(self._requests)})"
+            f"users={len(self._state.users)}, requests={len(self._answered)})"
         )
 
     def _repr_html_(self) -> str:
         from ..display import emulator_html
 
-        return emulator_html(self, len(self._state.users), len(self._requests))
+        return emulator_html(self, len(self._state.users), len(self._answered))
 
     @property
     def users(self) -> dict[str, User]:
@@ -137,20 +136,26 @@ class Emulator:
     def requests(self) -> list[httpx.Request]:
         """The last `keep_requests` requests answered, oldest first (not `OPTIONS`)."""
         with self._lock:
-            kept = [r if isinstance(r, httpx.Request) else r() for r in self._requests]
-            self._requests = deque(kept, maxlen=self._requests.maxlen)
-            return kept
+            return [r for r, _, _ in self._built()]
+
+    def _built(self) -> list[tuple[httpx.Request, int, int]]:
+        """The requests answered, with their time and status; each is built once, then kept."""
+        built = [
+            (r if isinstance(r, httpx.Request) else r(), at, status)
+            for r, at, status in self._answered
+        ]
+        self._answered = deque(built, maxlen=self._answered.maxlen)
+        return built
 
     @property
     def keep_requests(self) -> int:
         """How many of the latest requests `requests` keeps."""
-        return self._requests.maxlen or 0
+        return self._answered.maxlen or 0
 
     @keep_requests.setter
     def keep_requests(self, count: int) -> None:
         with self._lock:
-            self._requests = deque(self._requests, maxlen=count)
-            self._answers = deque(self._answers, maxlen=count)
+            self._answered = deque(self._answered, maxlen=count)
 
     @property
     def in_flight(self) -> int:
@@ -187,8 +192,7 @@ class Emulator:
         self.faults.clear()
         with self._lock:
             self._state.clear()
-            self._requests.clear()
-            self._answers.clear()
+            self._answered.clear()
             self._handled = 0
             if self._rng is not None:
                 self._rng.seed(0)
@@ -235,15 +239,14 @@ class Emulator:
             settings = control.restore(self._state, snapshot)
             self.roles, self.user_quota = {"default", *settings["roles"]}, settings["user_quota"]
             self._handled = settings["clock"]
-            self._requests.clear()
-            self._answers.clear()
+            self._answered.clear()
         for callback in list(self._on_reset):
             callback()
 
     def request_log(self) -> list[dict[str, Any]]:
         """The requests answered, oldest first, redacted: time, method, path, status."""
         with self._lock:
-            return control.request_log(self.requests, self._answers)
+            return control.request_log(self._built())
 
     def transport(self) -> httpx.MockTransport:
         """An httpx transport for a sync `httpx.Client`, answered by `handle`."""
@@ -367,11 +370,7 @@ class Emulator:
         return None if control.is_control(call) else self.faults.pick(call.method, call.path)
 
     def _answer_faulted(
-        self,
-        call: Call,
-        record: httpx.Request | Callable[[], httpx.Request],
-        fault: Fault | None,
-        request: httpx.Request | None = None,
+        self, call: Call, record: _Record, fault: Fault | None, request: httpx.Request | None = None
     ) -> Reply:
         """`_answer` with an injected fault (latency already waited); drops and timeouts
         raise `Dropped` served (`request` None), in-process what httpx would raise."""
@@ -380,19 +379,18 @@ class Emulator:
         record = marked(record, fault.kind)
         if fault.before:
             with self._lock:
-                self._requests.append(record)
                 if fault.kind == "drop_before":  # no answer: status 0 in the request log
-                    self._answers.append((self.now(), 0))
+                    self._answered.append((record, self.now(), 0))
                     raise dropped(fault, request)
                 error, extra = refusal(fault)
-                self._answers.append((self.now(), error.status))
+                self._answered.append((record, self.now(), error.status))
             return reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
         status, headers, content = self._answer(call, record)
         if fault.kind in ("truncate", "not_json"):
             return spoil(fault, status, headers, content)
         raise dropped(fault, request)
 
-    def _answer(self, call: Call, record: httpx.Request | Callable[[], httpx.Request]) -> Reply:
+    def _answer(self, call: Call, record: _Record) -> Reply:
         if control.is_control(call):
             return control.answer(self, call)
         with self._lock:
@@ -406,8 +404,7 @@ class Emulator:
                 logger.exception("emulator failed on %s /%s", call.method, "/".join(call.segments))
                 error = errors.internal_error()
                 status, body = error.status, error.envelope()
-            self._requests.append(record)
-            self._answers.append((self.now(), status))
+            self._answered.append((record, self.now(), status))
         return reply(status, body, headers)
 
     def _context(self) -> Context:

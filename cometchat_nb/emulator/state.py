@@ -28,10 +28,10 @@ Which = Literal["active", "all", "deactivated"]
 Key = tuple[int, int, str]
 
 
-def _stamp(record: dict[str, Any]) -> int:
+def stamp(record: dict[str, Any]) -> int:
     """When a user last changed, for the list cursor: `updatedAt`, else `createdAt`."""
-    stamp: int = record.get("updatedAt", record["createdAt"])
-    return stamp
+    changed: int = record.get("updatedAt", record["createdAt"])
+    return changed
 
 
 class State:
@@ -74,7 +74,7 @@ class State:
             key = self._keys[uid] = (record["createdAt"], self._sequence, uid)
             self._sequence += 1
             self._order.append(key)
-            self._stamps.append((_stamp(record), key[1], uid))
+            self._stamps.append((stamp(record), key[1], uid))
             if record.get("deactivatedAt"):
                 self._deactivated.append(key)
         for index in (self._order, self._deactivated, self._stamps):
@@ -111,7 +111,7 @@ class State:
         key = self._keys[uid] = (record["createdAt"], self._sequence, uid)
         self._sequence += 1
         insort(self._order, key)
-        insort(self._stamps, (_stamp(record), key[1], uid))
+        insort(self._stamps, (stamp(record), key[1], uid))
         if record.get("deactivatedAt"):
             insort(self._deactivated, key)
 
@@ -129,9 +129,9 @@ class State:
             self._keys[uid] = moved
         if now and (not was or moved != key):
             insort(self._deactivated, moved)
-        if _stamp(record) != _stamp(old):
-            _remove(self._stamps, (_stamp(old), key[1], uid))
-            insort(self._stamps, (_stamp(record), key[1], uid))
+        if stamp(record) != stamp(old):
+            _remove(self._stamps, (stamp(old), key[1], uid))
+            insort(self._stamps, (stamp(record), key[1], uid))
 
     def delete_user(self, uid: str) -> None:
         """Remove the user and every token of theirs."""
@@ -146,7 +146,7 @@ class State:
             return
         key = self._keys.pop(uid)
         _remove(self._order, key)
-        _remove(self._stamps, (_stamp(record), key[1], uid))
+        _remove(self._stamps, (stamp(record), key[1], uid))
         if record.get("deactivatedAt"):
             _remove(self._deactivated, key)
         for token in self._user_tokens.pop(uid, {}):
@@ -197,10 +197,10 @@ class State:
     def newest_stamp(self, which: Which) -> int | None:
         """The latest `updatedAt` (or `createdAt`) among `which`, for the list cursor."""
         if which == "deactivated":
-            return max((_stamp(self.users[k[2]]) for k in self._deactivated), default=None)
-        for stamp, _, uid in reversed(self._stamps):
+            return max((stamp(self.users[k[2]]) for k in self._deactivated), default=None)
+        for newest, _, uid in reversed(self._stamps):
             if which == "all" or not self.users[uid].get("deactivatedAt"):
-                return stamp
+                return newest
         return None
 
     def newest_first(self) -> Iterator[dict[str, Any]]:

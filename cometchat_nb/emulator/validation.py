@@ -114,3 +114,16 @@ def user_record_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(fields.get("metadata"), str):
         fields["metadata"] = {"rawMetadata": fields["metadata"]}
     return fields
+
+
+def new_user_record(body: Mapping[str, Any], now: int) -> dict[str, Any]:
+    """A new user's record from a validated create body, created at `now`: the uid
+    lowercased, offline, and the `default` role unless the body names one."""
+    fields = user_record_fields(body)
+    return {
+        "uid": body["uid"].lower(),
+        **fields,
+        "status": "offline",
+        "role": fields.get("role", "default"),  # a given role keeps its place among the fields
+        "createdAt": now,
+    }
