@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mappin
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .core.admin import AdminFlows, Pager, list_params
+from .core.rest import AdminFlows, Pager, list_params
 from .models import AuthToken, User
 from .secret import Secret
 from .workers import Workers

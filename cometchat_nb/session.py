@@ -14,8 +14,8 @@ import httpx
 
 from .admin import Admin, AsyncAdmin
 from .base_session import BaseSession
-from .core.admin import AdminFlows
 from .core.client import Flow, answer
+from .core.rest import AdminFlows
 from .errors import CometChatException, local_error
 from .health import HealthReport, probe
 from .models import AuthToken, User

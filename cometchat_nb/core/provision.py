@@ -20,8 +20,8 @@ from typing import Any
 from ..errors import CometChatException, local_error
 from ..models import User
 from ..validation import check_uid, user_fields
-from .admin import AdminFlows
 from .client import Flow
+from .rest import AdminFlows
 
 #: The columns a row may set (snake_case; `statusMessage` is read as `status_message`).
 FIELDS = ("uid", "name", "avatar", "link", "role", "status_message", "metadata", "tags")

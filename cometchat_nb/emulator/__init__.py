@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 
 if TYPE_CHECKING:
-    from .ratelimit import RateLimiter
+    from .limiter import RateLimiter
     from .remote import EmulatorControlError, RemoteEmulator
     from .server import Server
     from .service import Emulator, embedded
@@ -34,7 +34,7 @@ __all__ = [
 _LAZY = {
     "Emulator": ".service",
     "EmulatorControlError": ".remote",
-    "RateLimiter": ".ratelimit",
+    "RateLimiter": ".limiter",
     "RemoteEmulator": ".remote",
     "Server": ".server",
     "embedded": ".service",

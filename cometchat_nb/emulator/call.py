@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..wire import API_VERSIONS
-from . import errors
-from .errors import ServiceError
+from . import refusals
+from .refusals import ServiceError
 
 #: An answer in raw form: status, header pairs, JSON body.
 Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -114,15 +114,15 @@ class Call:
         """
         problem = None
         if len(target) > MAX_TARGET:  # answered 414; what is kept of it stays small
-            problem, target = errors.target_too_long(MAX_TARGET), target[:MAX_TARGET]
+            problem, target = refusals.target_too_long(MAX_TARGET), target[:MAX_TARGET]
         path, _, query = target.partition(b"?")
         segments = [unquote(s) for s in path.decode("ascii", "replace").split("/") if s]
         if segments and _VERSION.match(segments[0]):
             version = segments.pop(0)
             if version not in API_VERSIONS and problem is None:
-                problem = errors.invalid_version(version)
+                problem = refusals.invalid_version(version)
         if len(body) > MAX_BODY:
-            problem = errors.body_too_large()
+            problem = refusals.body_too_large()
         by_name: dict[str, str] = {}
         for name, value in headers:
             key, text = name.decode("latin-1").lower(), _header_text(value)
@@ -140,11 +140,11 @@ class Call:
         try:
             body = json.loads(self.raw_body, parse_constant=_no_constant, parse_float=_finite)
         except (ValueError, RecursionError):
-            raise errors.bad_request({"body": ["The request body must be valid JSON."]}) from None
+            raise refusals.bad_request({"body": ["The request body must be valid JSON."]}) from None
         if not isinstance(body, dict):
-            raise errors.bad_request({"body": ["The request body must be a JSON object."]})
+            raise refusals.bad_request({"body": ["The request body must be a JSON object."]})
         if b"\\u" in self.raw_body and not _encodable(body):
-            raise errors.unencodable_text()
+            raise refusals.unencodable_text()
         return body
 
     @property

@@ -18,7 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
-from .ratelimit import DEFAULT_LIMITS, RateLimiter
+from .limiter import DEFAULT_LIMITS, RateLimiter
 
 if TYPE_CHECKING:  # imported in run(): `check` and `users` need neither (nor uvicorn)
     from .server import Server

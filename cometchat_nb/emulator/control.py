@@ -27,11 +27,11 @@ import httpx
 from ..models import User
 from ..secret import Secret, mask
 from ..wire import EMULATOR_AVATAR_PATH, EMULATOR_IN_PROCESS_URL, UID_CHARS, emulator_avatar_svg
-from . import errors
+from . import refusals
 from .call import CORS_HEADERS, Call, Reply
-from .errors import ServiceError
+from .refusals import ServiceError
 from .state import State
-from .validation import check_user_body, new_user_record
+from .user_checks import check_user_body, new_user_record
 
 #: The first path segment of every control route.
 PREFIX = "_emulator"
@@ -218,29 +218,29 @@ def _dispatch(target: Controlled, call: Call, route: list[str]) -> Any:
         try:
             target.import_state(snapshot)
         except ValueError as exc:
-            raise errors.bad_request({"state": [str(exc)]}) from None
+            raise refusals.bad_request({"state": [str(exc)]}) from None
         counts = {"users": len(snapshot["users"]), "tokens": len(snapshot["tokens"])}
         return {"success": True, **counts}
     if route == ["requests"] and call.method == "GET":
         return target.request_log()
-    raise errors.api_not_found()
+    raise refusals.api_not_found()
 
 
 def _authenticate(target: Controlled, call: Call) -> None:
     api_key = call.headers.get("apikey")
     if not api_key or not api_key.strip():
-        raise errors.empty_api_key()
+        raise refusals.empty_api_key()
     key = Secret(api_key)
     if key == target.auth_key:
-        raise errors.no_access(api_key)
+        raise refusals.no_access(api_key)
     if key != target.rest_api_key:
-        raise errors.api_key_not_found(api_key)
+        raise refusals.api_key_not_found(api_key)
 
 
 def _avatar(name: str, headers: dict[str, str]) -> Reply:
     uid = name.removesuffix(".svg")
     if not name.endswith(".svg") or not UID_CHARS.fullmatch(uid):
-        raise errors.api_not_found()  # answered by answer(), as every control error
+        raise refusals.api_not_found()  # answered by answer(), as every control error
     content = emulator_avatar_svg(uid).encode()
     headers["Content-Type"] = "image/svg+xml"
     headers["Cache-Control"] = "public, max-age=86400"

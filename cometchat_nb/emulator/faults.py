@@ -33,8 +33,8 @@ from typing import Any
 
 import httpx
 
-from . import errors
-from .errors import ServiceError
+from . import refusals
+from .refusals import ServiceError
 
 #: Every kind of fault, in the order the docs list them.
 KINDS = (
@@ -301,9 +301,9 @@ def spoil(fault: Fault, status: int, headers: list[tuple[bytes, bytes]], body: b
 def refusal(fault: Fault) -> tuple[ServiceError, dict[str, str]]:
     """The error (and extra headers) a `status` or `rate_limit` fault answers with."""
     if fault.kind == "status":
-        return errors.injected_failure(fault.options["status"]), {}
+        return refusals.injected_failure(fault.options["status"]), {}
     seconds = fault.options["retry_after"]
-    return errors.too_many_requests(seconds), {"Retry-After": str(seconds)}
+    return refusals.too_many_requests(seconds), {"Retry-After": str(seconds)}
 
 
 def marked(

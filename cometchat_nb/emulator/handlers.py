@@ -18,11 +18,11 @@ from typing import Any
 
 from ..secret import Secret
 from ..wire import CLIENT_API_VERSION, UID_CHARS
-from . import errors
+from . import refusals
 from .call import Call
 from .control import served_avatar
 from .state import State, Which, stamp
-from .validation import check_user_body, new_user_record, user_record_fields
+from .user_checks import check_user_body, new_user_record, user_record_fields
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
 _BOOLEAN_TEXT = {"true": True, "1": True, "false": False, "0": False}
@@ -58,7 +58,7 @@ class Listing:
 def _active_user(context: Context, uid: str) -> dict[str, Any]:
     record = context.state.users.get(uid.lower()) if UID_CHARS.fullmatch(uid) else None
     if record is None or record.get("deactivatedAt"):
-        raise errors.uid_not_found(uid.lower())
+        raise refusals.uid_not_found(uid.lower())
     return record
 
 
@@ -93,7 +93,7 @@ def _paging(call: Call) -> tuple[int, int]:
             words = "per page" if name == "perPage" else "page"
             problems[name] = [f"The {words} must be an integer between {low} and {high}."]
     if problems:
-        raise errors.bad_request(problems)
+        raise refusals.bad_request(problems)
     return numbers["perPage"], numbers["page"]
 
 
@@ -163,13 +163,13 @@ def _settings(context: Context, call: Call) -> dict[str, Any]:
 
 def _check_body(body: dict[str, Any], *, create: bool) -> None:
     if problems := check_user_body(body, create=create):
-        raise errors.bad_request(problems.details)
+        raise refusals.bad_request(problems.details)
 
 
 def _check_role(context: Context, body: dict[str, Any]) -> None:
     role = body.get("role")
     if role is not None and role not in context.roles:
-        raise errors.role_not_found(role)
+        raise refusals.role_not_found(role)
 
 
 # -- users -----------------------------------------------------------------------
@@ -183,9 +183,9 @@ def create_user(context: Context, call: Call) -> dict[str, Any]:
     uid = body["uid"].lower()
     state = context.state
     if uid in state.users:
-        raise errors.uid_exists(uid)
+        raise refusals.uid_exists(uid)
     if context.user_quota is not None and len(state.users) >= context.user_quota:
-        raise errors.quota_exhausted(context.user_quota)
+        raise refusals.quota_exhausted(context.user_quota)
     record = new_user_record(body, context.now())
     state.put_user(record)
     data = _wire(record, call)
@@ -270,7 +270,7 @@ def delete_user(context: Context, call: Call) -> dict[str, Any]:
     if isinstance(permanent, str):
         permanent = _BOOLEAN_TEXT.get(permanent.lower(), permanent)
     if not isinstance(permanent, bool):
-        raise errors.bad_request({"permanent": ["The permanent field must be true or false."]})
+        raise refusals.bad_request({"permanent": ["The permanent field must be true or false."]})
     record = _active_user(context, call.segments[1])
     uid = record["uid"]
     if permanent:
@@ -283,7 +283,7 @@ def delete_user(context: Context, call: Call) -> dict[str, Any]:
 def _uid_list(call: Call, key: str) -> list[str]:
     uids = call.body().get(key)
     if not isinstance(uids, list) or not uids or not all(isinstance(u, str) for u in uids):
-        raise errors.bad_request({key: [f"The {key} must be a non-empty array of strings."]})
+        raise refusals.bad_request({key: [f"The {key} must be a non-empty array of strings."]})
     return uids
 
 
@@ -331,7 +331,7 @@ def create_token(context: Context, call: Call) -> dict[str, Any]:
     """`POST /users/{uid}/auth_tokens` (spec 4.8): a new token on every call."""
     body = call.body()
     if "force" in body and not isinstance(body["force"], bool):
-        raise errors.bad_request({"force": ["The force field must be true or false."]})
+        raise refusals.bad_request({"force": ["The force field must be true or false."]})
     return dict(_mint(context, _active_user(context, call.segments[1])["uid"]))
 
 
@@ -349,7 +349,7 @@ def _token(context: Context, call: Call) -> dict[str, Any]:
     uid = _active_user(context, call.segments[1])["uid"]
     record = context.state.tokens.get(call.segments[3])
     if record is None or record["uid"] != uid:
-        raise errors.auth_token_not_found()
+        raise refusals.auth_token_not_found()
     return record
 
 
@@ -371,7 +371,7 @@ def update_token(context: Context, call: Call) -> dict[str, Any]:
         if f in body and not isinstance(body[f], types)
     }
     if problems:
-        raise errors.bad_request(problems)
+        raise refusals.bad_request(problems)
     return dict(_token(context, call))
 
 

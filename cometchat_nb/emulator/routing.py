@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..secret import Secret
-from . import errors, handlers
+from . import handlers, refusals
 from .call import Call
 from .handlers import Context, Listing
-from .ratelimit import RateLimiter
+from .limiter import RateLimiter
 
 _HOST_APP = re.compile(r"^([^.]+)\.api(?:client)?-[a-z]+\.")
 
@@ -94,10 +94,10 @@ def dispatch(
     if call.problem:
         raise call.problem
     if route is None:
-        raise errors.api_not_found()
+        raise refusals.api_not_found()
     _check_app(context, call)
     if not allowed:
-        raise errors.too_many_requests(int(limit_headers["Retry-After"]))
+        raise refusals.too_many_requests(int(limit_headers["Retry-After"]))
     _authenticate(context, call, route.auth)
     result = route.handler(context, call)
     if isinstance(result, Listing):
@@ -112,9 +112,9 @@ def _check_app(context: Context, call: Call) -> None:
     if app_id is None:
         app_id = context.app_id  # the emulator serves exactly one app
     if not app_id.strip():
-        raise errors.empty_app_id()
+        raise refusals.empty_app_id()
     if app_id != context.app_id:
-        raise errors.invalid_app_id(app_id)
+        raise refusals.invalid_app_id(app_id)
 
 
 def _authenticate(context: Context, call: Call, rule: str) -> None:
@@ -123,27 +123,27 @@ def _authenticate(context: Context, call: Call, rule: str) -> None:
         rule = "full" if api_key is not None else "token"
     if rule in ("full", "auth"):
         if not api_key or not api_key.strip():
-            raise errors.empty_api_key()
+            raise refusals.empty_api_key()
         key = Secret(api_key)
         if key == context.rest_api_key:
             call.scope = "full"
         elif key == context.auth_key:
             call.scope = "auth"
             if rule == "full":
-                raise errors.no_access(api_key)
+                raise refusals.no_access(api_key)
         else:
-            raise errors.api_key_not_found(api_key)
+            raise refusals.api_key_not_found(api_key)
         return
     optional = rule == "token?"  # telemetry: accepted with or without a token (spec 4.15)
     token = call.headers.get("authtoken")
     if not token or not token.strip():
         if optional:
             return
-        raise errors.empty_token()
+        raise refusals.empty_token()
     record = context.state.tokens.get(token)
     user = context.state.users.get(record["uid"]) if record else None
     if record is None or user is None or user.get("deactivatedAt"):
         if optional:
             return
-        raise errors.token_not_found(token)
+        raise refusals.token_not_found(token)
     call.scope, call.token = "token", record

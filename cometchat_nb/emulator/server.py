@@ -23,7 +23,7 @@ import httpx
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from . import errors
+from . import refusals
 from .call import CORS_HEADERS, MAX_BODY, Reply, reply
 from .faults import Dropped
 
@@ -85,7 +85,7 @@ class App:
             return
         except Exception:  # a bug must still answer with an envelope
             logger.exception("emulator failed on %s", scope["method"])
-            status, headers, content = _error_reply(errors.internal_error())
+            status, headers, content = _error_reply(refusals.internal_error())
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
@@ -108,7 +108,7 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
-def _error_reply(error: errors.ServiceError) -> Reply:
+def _error_reply(error: refusals.ServiceError) -> Reply:
     return reply(error.status, error.envelope(), dict(CORS_HEADERS))
 
 
@@ -126,7 +126,7 @@ class JsonProtocol(H11Protocol):
         self.app_state[_CLOSE] = transport.close
 
     def send_400_response(self, msg: str) -> None:
-        _, headers, content = _error_reply(errors.unreadable_request())
+        _, headers, content = _error_reply(refusals.unreadable_request())
         head = b"HTTP/1.1 400 Bad Request\r\n" + b"".join(
             k + b": " + v + b"\r\n" for k, v in [*headers, (b"Connection", b"close")]
         )

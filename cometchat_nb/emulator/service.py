@@ -26,13 +26,13 @@ import httpx
 
 from ..models import User
 from ..secret import Secret
-from . import control, errors, routing
+from . import control, refusals, routing
 from .call import CORS_HEADERS, MAX_BODY, Call, Reply, reply
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
-from .errors import ServiceError
 from .faults import Fault, Faults, dropped, marked, refusal, spoil
 from .handlers import Context
-from .ratelimit import RateLimiter
+from .limiter import RateLimiter
+from .refusals import ServiceError
 from .state import State
 
 if TYPE_CHECKING:
@@ -402,7 +402,7 @@ class Emulator:
                 status, body = exc.status, exc.envelope()
             except Exception:  # a bug must still answer with an envelope
                 logger.exception("emulator failed on %s /%s", call.method, "/".join(call.segments))
-                error = errors.internal_error()
+                error = refusals.internal_error()
                 status, body = error.status, error.envelope()
             self._answered.append((record, self.now(), status))
         return reply(status, body, headers)
