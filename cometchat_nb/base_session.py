@@ -63,11 +63,9 @@ class BaseSession:
             store=store,
             emulator=emulator,
         )
-        if retry is not None and not isinstance(retry, Retry):
-            raise TypeError(f"retry= takes a cometchat_nb.Retry, not {type(retry).__name__}")
-        self.retry = retry or Retry()
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
+        self.retry = retry or Retry()
         if isinstance(keep_requests, bool) or not isinstance(keep_requests, int):
             raise TypeError(f"keep_requests must be an integer, not {keep_requests!r}")
         if keep_requests < 0:
@@ -112,6 +110,17 @@ class BaseSession:
     def rest_api_key(self) -> Secret | None:
         """The REST API key `admin` calls use (masked when shown)."""
         return self._core.connection.rest_api_key
+
+    @property
+    def retry(self) -> Retry:
+        """The `Retry` policy: at most `attempts` sends of a request, creates included."""
+        return self._core.retry
+
+    @retry.setter
+    def retry(self, policy: Retry) -> None:
+        if not isinstance(policy, Retry):
+            raise TypeError(f"retry= takes a cometchat_nb.Retry, not {type(policy).__name__}")
+        self._core.retry = policy
 
     @property
     def timeout(self) -> float:
