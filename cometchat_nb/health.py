@@ -42,7 +42,8 @@ class Line:
 
     subject: str  # "login", "REST API key" or "auth key"
     verdict: Verdict
-    detail: str  # what was sent and what came back, or why nothing could be
+    detail: str  # what came back, or why nothing could be asked
+    asked: str | None = None  # the request sent, e.g. "GET /me"
     round_trip: float | None = None  # seconds
     rate_limits: dict[str, str] = field(default_factory=dict)
 
@@ -87,8 +88,12 @@ class HealthReport:
         for line in self.lines:
             key = held.get(line.subject)
             prefix = f"{key.masked}  " if key is not None else ""
-            timing = f" ({line.round_trip * 1000:.1f} ms)" if line.round_trip is not None else ""
-            rows.append((line.subject, f"{prefix}{line.verdict.upper()}: {line.detail}{timing}"))
+            asked = f"{line.asked}: " if line.asked else ""
+            rows.append((line.subject, f"{prefix}{line.verdict}: {asked}{line.detail}"))
+        times = [f"{line.asked} {line.round_trip * 1000:.1f} ms" for line in self.lines
+                 if line.round_trip is not None]  # fmt: skip
+        if times:  # a row of its own: the one that changes from run to run
+            rows.append(("round trip", "; ".join(times)))
         limits = next((line.rate_limits for line in self.lines if line.rate_limits), {})
         if remaining := limits.get("x-ratelimit-remaining"):
             limit = limits.get("x-ratelimit-limit")
@@ -145,6 +150,6 @@ def _probe(subject: str, asked: str, request: httpx.Request) -> Generator[
         elapsed = time.perf_counter() - started
         read(response)
     except CometChatException as exc:
-        return Line(subject, "failed", f"{asked}: {exc.code}: {exc.message}",
-                    time.perf_counter() - started)  # fmt: skip
-    return Line(subject, "checked", f"{asked}: accepted", elapsed, rate_headers(response))
+        failure = f"{exc.code}: {exc.message}"
+        return Line(subject, "failed", failure, asked, time.perf_counter() - started)
+    return Line(subject, "checked", "accepted", asked, elapsed, rate_headers(response))

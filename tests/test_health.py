@@ -55,7 +55,8 @@ def test_a_failed_line_is_a_problem_even_when_another_passed(emulator: Emulator)
         report = session.check()
     assert not report.ok and verdicts(report)["login"] == "checked"
     assert verdicts(report)["REST API key"] == "failed"
-    assert "AUTH_ERR_APIKEY_NOT_FOUND" in report.line("REST API key").detail
+    line = report.line("REST API key")
+    assert line.asked == "GET /users" and "AUTH_ERR_APIKEY_NOT_FOUND" in line.detail
     assert "PROBLEM" in str(report) and "not-the-rest-api-key-0000" not in str(report)
 
 
