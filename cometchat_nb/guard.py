@@ -49,6 +49,7 @@ def check(request: httpx.Request, *, emulator: bool) -> None:
     Allowed: loopback hosts, and a session's emulator (in-process, or served anywhere
     but on CometChat's own domain).
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not this one
     if not active():
         return
     host = request.url.host
