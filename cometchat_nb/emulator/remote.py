@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +11,7 @@ import httpx
 
 from ..secret import Secret
 from .defaults import APP_ID, REGION, REST_API_KEY
-from .faults import KINDS, Injected, Rule, injected_from, new_rule, rule_from
+from .faults import FaultApi, Injected, Rule, injected_from, rule_from
 from .requestlog import RequestList
 
 
@@ -161,7 +160,7 @@ class RemoteEmulator:
 
 
 @dataclass(frozen=True)
-class RemoteFaults:
+class RemoteFaults(FaultApi):
     """`Emulator.faults` for a served emulator, over `/_emulator/faults`: what is injected
     here fires there, counted and logged there."""
 
@@ -171,24 +170,9 @@ class RemoteFaults:
         document = self.export()
         return f"Faults(rules={len(document['rules'])}, injected={document['injected']})"
 
-    def inject(
-        self,
-        kind: str | Sequence[str],
-        *,
-        method: str | None = None,
-        path: str | re.Pattern[str] | None = None,
-        times: int | None = None,
-        rate: float | None = None,
-        seed: int | None = None,
-        **options: Any,
-    ) -> Rule:
-        """`Faults.inject`, checked here, injected there (`POST /_emulator/faults`)."""
-        rule = new_rule(kind, method, path, times, rate, seed, options)
+    def add(self, rule: Rule) -> Rule:
+        """Add a checked rule there (`POST /_emulator/faults`); the rule as it stands there."""
         return rule_from(self.emulator.control("POST", "faults", json=rule.describe()))
-
-    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = KINDS) -> Rule:
-        """`Faults.mix`: every kind (or `kinds`) at `rate`, with short latencies."""
-        return self.inject(kinds, rate=rate, seed=seed, seconds=0.2, jitter=0.1)
 
     def clear(self) -> None:
         """Remove every rule; forget the counts and the log (`DELETE /_emulator/faults`)."""
