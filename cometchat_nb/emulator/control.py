@@ -209,7 +209,7 @@ def answer(target: Controlled, call: Call) -> Reply:
         try:
             result = route.action(target, call)
         except (ValueError, TypeError) as exc:  # a document that does not fit: nothing changed
-            raise refusals.bad_request({call.segments[-1]: [str(exc)]}) from None
+            raise refusals.bad_request({call.path: [str(exc)]}) from None
         status = 200
         if isinstance(result, Raw):
             headers["Content-Type"] = result.content_type
