@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..guard import check as check_live
 from ..secret import Secret
 from .defaults import APP_ID, REGION, REST_API_KEY
 from .faults import FaultApi, Injected, Rule, injected_from, rule_from
@@ -136,10 +137,10 @@ class RemoteEmulator:
     def control(self, method: str, route: str, json: Any = None, *, whole: bool = False) -> Any:
         """Call `/_emulator/{route}`; its `data` (or, `whole`, the whole answer)."""
         headers = {"apiKey": self.rest_api_key.reveal(), "appId": self.app_id}
-        response = httpx.request(
-            method, f"{self.url}/_emulator/{route}", headers=headers, json=json,
-            timeout=self.timeout,
-        )  # fmt: skip
+        request = httpx.Request(method, f"{self.url}/_emulator/{route}", headers=headers, json=json)
+        check_live(request, emulator=True)  # never CometChat's own hosts, under the guard
+        with httpx.Client(timeout=self.timeout) as client:
+            response = client.send(request)
         try:
             body = response.json()
         except ValueError:
