@@ -152,7 +152,9 @@ def _index(target: Controlled, call: Call) -> Any:
     }
 
 
-#: Every control route, by (method, path); `{uid}` stands for a path segment.
+#: Every control route, by (method, path); `{uid}` stands for a path segment. A page (the
+#: console at `/_emulator/ui`) joins this table with an action returning `Raw`, and the
+#: index lists it with the rest.
 ROUTES: dict[tuple[str, str], ControlRoute] = {
     ("GET", "/"): ControlRoute(_index, False, "what the emulator serves (this answer)"),
     ("GET", "/_emulator"): ControlRoute(_index, False, "this index"),
@@ -183,8 +185,10 @@ ROUTES: dict[tuple[str, str], ControlRoute] = {
 
 
 def is_control(call: Call) -> bool:
-    """Whether a call is for the control plane (`/_emulator/...`, or `/`)."""
-    return not call.segments or call.segments[0] == PREFIX
+    """Whether a call is for the control plane (`/_emulator/...`, or `GET /`)."""
+    if not call.segments:
+        return call.method == "GET"
+    return call.segments[0] == PREFIX
 
 
 def _find(call: Call) -> ControlRoute:
