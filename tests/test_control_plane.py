@@ -124,7 +124,7 @@ def test_a_bad_rule_is_refused_by_both_and_changes_nothing(
         remote.faults.inject("explode")  # checked before sending
     answer = client.post("/_emulator/faults", json={"kind": "status", "status": 418}, headers=KEY)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "ERR_BAD_REQUEST"
-    with pytest.raises(EmulatorControlError):
+    with pytest.raises(EmulatorControlError, match="times must be at least 1"):
         remote.faults.load({"rules": [{"kind": "latency", "times": 0}]})
     assert remote.faults.rules == []
 

@@ -152,8 +152,12 @@ class RemoteEmulator:
             )
         if "error" in body:
             error = body["error"] if isinstance(body["error"], dict) else {}
+            details = error.get("details")
+            found = details.values() if isinstance(details, dict) else ()
+            why = "; ".join(str(m) for v in found for m in (v if isinstance(v, list) else [v]))
             raise EmulatorControlError(
-                f"{method} /_emulator/{route}: {error.get('message', 'failed')}",
+                f"{method} /_emulator/{route}: {error.get('message', 'failed')}"
+                + (f" ({why})" if why else ""),
                 code=str(error.get("code", "")),
                 status=response.status_code,
             )
