@@ -171,9 +171,8 @@ class RemoteFaults(FaultApi):
 
     emulator: RemoteEmulator
 
-    def __repr__(self) -> str:
-        document = self.export()
-        return f"Faults(rules={len(document['rules'])}, injected={document['injected']})"
+    def __repr__(self) -> str:  # no request: `export()` says what is there
+        return f"RemoteFaults(url={self.emulator.url!r})"
 
     def add(self, rule: Rule) -> Rule:
         """Add a checked rule there (`POST /_emulator/faults`); the rule as it stands there."""
