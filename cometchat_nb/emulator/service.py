@@ -242,7 +242,8 @@ class Emulator:
     def export_settings(self) -> dict[str, Any]:
         """Latency, request log size, public host and rate limits: for `import_settings`."""
         limiter = self.rate_limiter
-        limits = {"enforce": limiter.enforce, **limiter.limits, "retry_after": limiter.retry_after}
+        classes = {k: v for k, v in limiter.limits.items() if k in ("core", "standard")}
+        limits = {"enforce": limiter.enforce, **classes, "retry_after": limiter.retry_after}
         return {"latency": self.latency, "request_log_size": self._log.size,
                 "public_host": self.public_host, "rate_limits": limits}  # fmt: skip
 
