@@ -70,7 +70,7 @@ def test_a_reset_on_another_clock_is_not_believed() -> None:
 
 
 def test_the_emulator_window_is_configurable() -> None:
-    limiter = RateLimiter(limits={"core": 2}, enforce=True, window=5, retry_after=None)
+    limiter = RateLimiter(limits={"core": 2}, enforce=True, window=5)
     assert limiter.take("core", 1001)[1]["X-Rate-Limit-Reset"] == "1005"
     limiter.take("core", 1002)
     allowed, headers = limiter.take("core", 1003)
