@@ -267,8 +267,10 @@ def banner(server: Server, emu: Emulator, data: str | None) -> str:
     address = server.url.split("://", 1)[1]
     auth_key, rest_key = emu.auth_key.reveal(), emu.rest_api_key.reveal()
     stored = f"{data} (SQLite)" if data else "in memory (gone when stopped)"
+    # With TLS the SDK's socket connects too; without, it cannot (it builds wss:// URLs).
+    socket_off = "" if server.tls else "\n    .autoEstablishSocketConnection(false)"
     sdk_note = (
-        "serving https://, as the SDK expects"
+        "serving https:// and wss://, as the SDK expects: its socket drives presence"
         if server.tls
         else "the SDK builds https:// URLs: serve with --tls-cert/--tls-key, or rewrite them"
     )
@@ -285,8 +287,7 @@ cometchat-nb emulator serving CometChat's users and auth API at {server.url}
 Python (cometchat-nb):
   COMETCHAT_EMULATOR_HOST={address} python ...   then Session() uses this emulator
 JavaScript SDK (@cometchat/chat-sdk-javascript):
-  new CometChat.AppSettingsBuilder().setRegion("{emu.region}")
-    .autoEstablishSocketConnection(false)
+  new CometChat.AppSettingsBuilder().setRegion("{emu.region}"){socket_off}
     .overrideClientHost("{address}/v3.0").overrideAdminHost("{address}/v3.0").build()
   CometChat.init("{emu.app_id}", appSettings); CometChat.login(uid, "{auth_key}")
   ({sdk_note})
