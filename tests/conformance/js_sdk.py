@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from needs import unavailable
 
@@ -53,3 +54,18 @@ def install() -> Path:
         if done.returncode != 0 or _installed_version() != SDK_VERSION:
             unavailable(f"npm install {SDK}@{SDK_VERSION} failed: {done.stderr[-2000:]}")
     return NPM_PREFIX
+
+
+def run_harness(script: str, env: dict[str, str], *node_options: str) -> dict[str, Any]:
+    """Run a harness of this folder in Node with `env` added; the JSON report it prints."""
+    done = subprocess.run(
+        ["node", *node_options, str(HERE / script)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, f"harness exit {done.returncode}: {done.stdout[-3000:]}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report

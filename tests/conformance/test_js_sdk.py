@@ -6,10 +6,7 @@ Without Node or npm the test skips, except under `CI=true`, where it fails.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from emulator_process import EmulatorProcess
-from js_sdk import HERE, SDK_VERSION
+from js_sdk import SDK_VERSION, run_harness
 
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY
 from cometchat_nb.secret import service_masked
@@ -34,7 +31,6 @@ def run(sdk_dir: Path) -> dict[str, Any]:
     """The harness's JSON report, plus what the emulator says afterwards (`after`)."""
     with EmulatorProcess() as emulator:
         env = {
-            **os.environ,
             "EMULATOR_HOST": emulator.host,
             "APP_ID": APP_ID,
             "AUTH_KEY": AUTH_KEY,
@@ -42,16 +38,7 @@ def run(sdk_dir: Path) -> dict[str, Any]:
             "UID": UID,
             "SDK_DIR": str(sdk_dir),
         }
-        done = subprocess.run(
-            ["node", str(HERE / "sdk_flow.mjs")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, f"harness exit {done.returncode}: {done.stdout[-3000:]}"
-        report: dict[str, Any] = json.loads(done.stdout)
+        report = run_harness("sdk_flow.mjs", env)
         report["emulator_host"] = emulator.host
         tokens = report.get("tokens") or {}
         with httpx.Client(base_url=emulator.url + "/v3.0", timeout=10) as client:

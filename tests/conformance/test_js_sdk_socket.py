@@ -8,16 +8,13 @@ overridden, the SDK builds its https:// and wss:// URLs from the login settings.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from emulator_process import EmulatorProcess
-from js_sdk import HERE, SDK_VERSION
+from js_sdk import SDK_VERSION, run_harness
 
 from cometchat_nb.emulator import APP_ID, AUTH_KEY
 
@@ -32,7 +29,6 @@ def run(sdk_dir: Path, certificate: tuple[Path, Path]) -> dict[str, Any]:
     cert, key = certificate
     with EmulatorProcess("--tls-cert", str(cert), "--tls-key", str(key)) as emulator:
         env = {
-            **os.environ,
             "EMULATOR_HOST": emulator.host,
             "APP_ID": APP_ID,
             "AUTH_KEY": AUTH_KEY,
@@ -41,16 +37,7 @@ def run(sdk_dir: Path, certificate: tuple[Path, Path]) -> dict[str, Any]:
             "SDK_DIR": str(sdk_dir),
             "NODE_EXTRA_CA_CERTS": str(cert),
         }
-        done = subprocess.run(
-            ["node", "--experimental-websocket", str(HERE / "socket_flow.mjs")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, f"harness exit {done.returncode}: {done.stdout[-3000:]}"
-        report: dict[str, Any] = json.loads(done.stdout)
+        report = run_harness("socket_flow.mjs", env, "--experimental-websocket")
         report["host"] = emulator.host
     return report
 
