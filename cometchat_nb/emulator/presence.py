@@ -144,7 +144,7 @@ class Presence:
         }
         for links in self._links.values():
             for link in links:
-                if link.device != device and link.covers(record):
+                if (not device or link.device != device) and link.covers(record):
                     if "avatar" in user:
                         avatar = served_avatar(record["avatar"], link.host)
                         frame = {
