@@ -69,3 +69,13 @@ def run_harness(script: str, env: dict[str, str], *node_options: str) -> dict[st
     assert done.returncode == 0, f"harness exit {done.returncode}: {done.stdout[-3000:]}"
     report: dict[str, Any] = json.loads(done.stdout)
     return report
+
+
+def websocket_options() -> tuple[str, ...]:
+    """The Node options that give the SDK a `WebSocket` (Node 20 has it behind a flag; from 22
+    on it is there): a skip where Node has none, a failure under CI."""
+    for options in ((), ("--experimental-websocket",)):
+        probe = [*options, "-e", "process.exit(typeof WebSocket === 'function' ? 0 : 1)"]
+        if subprocess.run(["node", *probe], capture_output=True, timeout=60).returncode == 0:
+            return options
+    unavailable("this Node has no WebSocket (Node 20.10 or later has one)")

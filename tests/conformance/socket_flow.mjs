@@ -2,7 +2,7 @@
 // (@cometchat/chat-sdk-javascript@4.2.0) with their sockets ON, against a TLS-served emulator.
 // Prints ONE JSON document; the Python test (test_js_sdk_socket.py) makes the assertions.
 //
-// Run with `node --experimental-websocket` (Node 20) and NODE_EXTRA_CA_CERTS naming the
+// Run with `node --experimental-websocket` (Node 20; from 22 on without) and NODE_EXTRA_CA_CERTS naming the
 // emulator's certificate. Nothing is rewritten: the SDK builds its own https:// and wss://
 // URLs from the login settings; only the client and admin hosts are overridden.
 //
