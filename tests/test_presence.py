@@ -175,6 +175,7 @@ async def test_a_socket_keeps_its_user_online_and_others_hear_of_it(
         )
         assert online["body"]["action"] == "online"
         assert online["body"]["user"]["status"] == "available"
+        assert online["body"]["user"]["avatar"].startswith(f"{served.url}/_emulator/avatars/")
         async with _socket(me, "device-1") as socket:
             await socket.send(json.dumps({"action": "ping", "ack": "true"}))
             assert await _next(socket) == {"action": "pong"}

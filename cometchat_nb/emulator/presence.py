@@ -144,11 +144,10 @@ class Presence:
         }
         for links in self._links.values():
             for link in links:
-                if (not device or link.device != device) and link.covers(record):
-                    if "avatar" in user:
-                        avatar = served_avatar(record["avatar"], link.host)
-                        frame = {
-                            **frame,
-                            "body": {**frame["body"], "user": {**user, "avatar": avatar}},
-                        }
+                if (device and link.device == device) or not link.covers(record):
+                    continue  # its own change (the SDK drops it), or not subscribed
+                if "avatar" in user:  # the emulator's own avatars, where the socket connected
+                    seen = {**user, "avatar": served_avatar(user["avatar"], link.host)}
+                    link.deliver({**frame, "body": {**frame["body"], "user": seen}})
+                else:
                     link.deliver(frame)
