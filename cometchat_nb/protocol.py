@@ -86,6 +86,25 @@ class Hosts:
             rest=self.rest,
         )
 
+    def chat(self, settings: Any, overridden: bool) -> tuple[str, str]:
+        """The base URL and version of the chat API (the online count, spec 4): the chat
+        host a login's `settings` name (CometChat's own only, as `with_settings`), else the
+        client host's origin (an emulator)."""
+        settings = settings if isinstance(settings, dict) and not overridden else {}
+        version = settings.get("WS_API_VERSION")
+        if not isinstance(version, str) or not _VERSION.fullmatch(version):
+            version = CLIENT_API_VERSION
+        hosts = (
+            settings.get(k) for k in ("CHAT_HOST_OVERRIDE", "CHAT_HOST_APP_SPECIFIC", "CHAT_HOST")
+        )
+        chat = next((h for h in hosts if h), None)
+        if isinstance(chat, str) and _COMETCHAT_HOST.fullmatch(chat):
+            base = f"https://{chat}"
+        else:
+            client = httpx.URL(self.client)
+            base = f"{client.scheme}://{client.netloc.decode()}"
+        return base, version
+
 
 def build(
     method: str,
@@ -144,7 +163,9 @@ def device_body(device_id: str) -> dict[str, Any]:
 
 def request_secrets(request: httpx.Request) -> tuple[str, ...]:
     """The credentials a request carried, to be masked in whatever comes back."""
-    return tuple(v for k in ("apiKey", "authToken") if (v := request.headers.get(k)))
+    return tuple(
+        v for k in ("apiKey", "authToken", "Authorization") if (v := request.headers.get(k))
+    )
 
 
 #: The methods that do no harm when done twice.

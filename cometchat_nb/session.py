@@ -177,6 +177,11 @@ class Session(BaseSession):
         """
         return self._run(self._core.get_user(uid))
 
+    def get_online_user_count(self) -> int:
+        """How many users of the app are online now (`getOnlineUserCount`), asked with the
+        login's JWT. Raises `USER_NOT_LOGED_IN` when nobody is logged in."""
+        return self._run(self._core.get_online_user_count())
+
     def update_current_user_details(self, user: User | Mapping[str, Any]) -> User:
         """Update the logged-in user's profile (`PUT /me`); the stored user follows.
 
@@ -302,6 +307,10 @@ class AsyncSession(BaseSession):
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""
         return await self._run(self._core.get_user(uid))
+
+    async def get_online_user_count(self) -> int:
+        """`Session.get_online_user_count`, awaited."""
+        return await self._run(self._core.get_online_user_count())
 
     async def update_current_user_details(self, user: User | Mapping[str, Any]) -> User:
         """`Session.update_current_user_details`, awaited."""

@@ -24,7 +24,7 @@ from .secret import mask, redact
 from .version import VERSION
 
 #: Headers that carry a credential, and the placeholder `curl` text puts in their place.
-SECRET_HEADERS = {"apikey": "${API_KEY}", "authtoken": "${AUTH_TOKEN}"}
+SECRET_HEADERS = {"apikey": "${API_KEY}", "authtoken": "${AUTH_TOKEN}", "authorization": "${JWT}"}
 #: Body fields that hold a credential, masked wherever they appear.
 SECRET_FIELDS = frozenset({"apiKey", "authToken", "jwt", "secret", "fat", "restApiKey"})
 #: The rate-limit headers (spec 9), by their lowercased names.

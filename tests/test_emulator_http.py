@@ -488,15 +488,18 @@ def test_rate_headers_count_down_per_class(http: httpx.Client) -> None:
 
 
 def test_enforced_limits_answer_429_with_retry_after() -> None:
-    limiter = RateLimiter({"core": 10_000, "standard": 1}, enforce=True, retry_after=3)
-    emulator = Emulator(rate_limiter=limiter, clock=lambda: 1_717_000_000)
+    limiter = RateLimiter({"core": 10_000, "standard": 1}, enforce=True)
+    emulator = Emulator(rate_limiter=limiter, clock=lambda: 1_717_000_000)  # 20 s to the minute
     with emulator.serve(port=0) as server, httpx.Client(base_url=server.url) as http:
         assert envelope(http.get("/v3/users", headers=REST))
         limited = http.get("/v3/users", headers=REST)
         found = error(limited, 429, "ERR_TOO_MANY_REQUESTS")
-        assert found["message"] == "Too many requests. Please retry after 3 seconds."
-        assert limited.headers["Retry-After"] == "3"
-        assert limited.headers["X-Rate-Limit-Reset"] == str((1_717_000_000 // 60 + 1) * 60)
+        assert found["message"] == "Too many requests. Please retry after 20 seconds."
+        assert limited.headers["Retry-After"] == "20"
+        reset = str((1_717_000_000 // 60 + 1) * 60)
+        assert (
+            limited.headers["X-Rate-Limit-Reset"] == limited.headers["X-RateLimit-Reset"] == reset
+        )
         assert envelope(http.post("/v3/users", headers=AUTH, json={"uid": "c", "name": "C"}))
 
 

@@ -211,7 +211,7 @@ async def test_the_async_twin_does_the_same(server: Server, emulator: Emulator) 
 
 
 def test_bulk_work_holds_an_enforced_cap_without_429s() -> None:
-    limiter = RateLimiter(limits={"core": 15}, enforce=True, window=1, retry_after=None)
+    limiter = RateLimiter(limits={"core": 15}, enforce=True, window=1)
     emulator = Emulator(rate_limiter=limiter)
     try:
         with emulator.serve(port=0) as server, rest_only(server) as session:

@@ -91,6 +91,14 @@ def _object(data: Any) -> dict[str, Any]:
     return data
 
 
+def _count(data: Any) -> int:
+    """`data.onlineUsersCount`, a count (a `parse` for `_client_call`)."""
+    count = data["onlineUsersCount"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise TypeError(f"expected a count, got {count!r}")
+    return count
+
+
 def _token_in(data: Mapping[str, Any], sent: Secret) -> Secret:
     """The token a `/me` answer's data names (a non-empty string), else the one sent."""
     token = data.get("authToken")
@@ -325,6 +333,18 @@ class Core:
         else:
             raise not_logged_in("users")
         return (yield from self._client_call(request, User.from_dict))
+
+    def get_online_user_count(self) -> Flow[int]:
+        """How many users of the app are online: `POST .../api/{v}/online-members`, with the
+        login's JWT in `Authorization` (spec 4)."""
+        seen = self.logins.read()
+        jwt = seen.session.get("jwt") if seen.session is not None else None
+        if seen.token is None or not isinstance(jwt, str) or not jwt:
+            raise not_logged_in("appSettings")
+        base, version = self.hosts(seen).chat(seen.settings, self.connection.overridden)
+        request = self.build("POST", base, "api", version, "online-members")
+        request.headers["Authorization"] = jwt
+        return (yield from self._client_call(request, _count))
 
     def update_current_user_details(self, user: User | Mapping[str, Any]) -> Flow[User]:
         """`PUT /me` with a profile body; the stored user follows (unless logged out meanwhile)."""

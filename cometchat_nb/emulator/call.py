@@ -33,6 +33,10 @@ CORS_HEADERS = {
         "clientEnvironment,extensionId,username,password,callToken,onBehalfOfUser"
     ),
 }
+#: The path of the WebSocket under the login settings' single-port recipe (spec 4.1), where
+#: the SDK also sends its online count, as `POST /ws?_=/api/{v}/online-members`.
+SOCKET_PATH = "/ws"
+_SOCKET_TARGET = SOCKET_PATH.encode() + b"?_=/"
 _JSON_TYPE = (b"Content-Type", b"application/json")
 _VERSION = re.compile(r"^v\d+(\.\d+)?$")
 _TRUE = ("true", "1")
@@ -115,6 +119,8 @@ class Call:
         problem = None
         if len(target) > MAX_TARGET:  # answered 414; what is kept of it stays small
             problem, target = refusals.target_too_long(MAX_TARGET), target[:MAX_TARGET]
+        if target.startswith(_SOCKET_TARGET):  # the request's target is the `_` parameter
+            target = target[len(_SOCKET_TARGET) - 1 :]
         path, _, query = target.partition(b"?")
         segments = [unquote(s) for s in path.decode("ascii", "replace").split("/") if s]
         if segments and _VERSION.match(segments[0]):

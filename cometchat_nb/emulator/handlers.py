@@ -7,10 +7,8 @@ are raised as `ServiceError`. Credentials are checked before a handler runs.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import ceil
@@ -18,14 +16,16 @@ from typing import Any
 
 from ..secret import Secret
 from ..wire import CLIENT_API_VERSION, UID_CHARS
-from . import refusals
-from .call import Call
+from . import jwt, refusals
+from .call import SOCKET_PATH, Call
 from .control import served_avatar
+from .presence import Presence
 from .state import State, Which, stamp
 from .user_checks import check_user_body, new_user_record, user_record_fields
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
 _BOOLEAN_TEXT = {"true": True, "1": True, "false": False, "0": False}
+_HOST_PORT = re.compile(r"(.*):(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ class Context:
     now: Callable[[], int]  # the emulator's clock, Unix seconds
     token_hex: Callable[[], str]  # 30 hex digits, the random tail of a new token
     signing_key: bytes  # signs the JWTs and wsChannel secrets of logins
+    presence: Presence  # who is online: logins and live WebSockets
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ def _session_data(context: Context, record: dict[str, Any], call: Call) -> dict[
     token: str = call.token["authToken"]
     data = _wire(record, call)
     data["authToken"] = token
-    data["jwt"] = _jwt(context, record["uid"])
+    data["jwt"] = jwt.mint(context.signing_key, context.app_id, record["uid"], token, context.now())
     data["wsChannel"] = {
         "identity": f"[{context.app_id}]{record['uid']}",
         "secret": hashlib.sha1(context.signing_key + token.encode()).hexdigest(),
@@ -123,27 +124,21 @@ def _session_data(context: Context, record: dict[str, Any], call: Call) -> dict[
     return data
 
 
-def _jwt(context: Context, uid: str) -> str:
-    def b64(raw: bytes) -> str:
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"appId": context.app_id, "uid": uid, "iat": context.now(), "iss": "cometchat-nb"}
-    payload = b64(json.dumps(claims).encode())
-    signature = hmac.new(context.signing_key, f"{header}.{payload}".encode(), "sha256").digest()
-    return f"{header}.{payload}.{b64(signature)}"
-
-
 def _settings(context: Context, call: Call) -> dict[str, Any]:
-    """The app settings of a login (spec 4.12), pointing back where the caller came from."""
+    """The app settings of a login (spec 4.12), pointing back where the caller came from.
+
+    On a port of its own, `CHAT_HOST` follows the single-port recipe of spec 4.1, so the
+    SDK's socket and online count reach this server on that port too.
+    """
     host = call.host
-    name, _, port = host.rpartition(":") if ":" in host else (host, "", "443")
+    explicit = _HOST_PORT.fullmatch(host)
+    name, port = explicit.groups() if explicit else (host, "443")
     return {
         "CLIENT_API_HOST": host,
         "ADMIN_API_HOST": host,
         "CHAT_API_VERSION": CLIENT_API_VERSION,
         "WS_API_VERSION": CLIENT_API_VERSION,
-        "CHAT_HOST": name,
+        "CHAT_HOST": f"{host}{SOCKET_PATH}?_=" if explicit else host,
         "CHAT_USE_SSL": True,
         "CHAT_WSS_PORT": port,
         "CHAT_WS_PORT": port,
@@ -410,19 +405,18 @@ def put_me(context: Context, call: Call) -> dict[str, Any]:
         _check_body(profile, create=False)
         record.update(user_record_fields(profile))
         record["updatedAt"] = context.now()
-    else:
-        record["status"] = "online"
-        record["lastActiveAt"] = context.now()
-    context.state.put_user(record)
+        context.state.put_user(record)
+    else:  # a login
+        record = context.presence.logged_in(record["uid"], call.headers.get("resource", ""))
     return _session_data(context, record, call)
 
 
 def logout(context: Context, call: Call) -> dict[str, Any]:
     """`DELETE /me` (spec 4.14): revokes the presented token."""
     assert call.token is not None
-    record = _me(context, call)
-    context.state.delete_tokens([call.token["authToken"]])
-    context.state.put_user({**record, "status": "offline"})
+    token = call.token["authToken"]
+    context.state.delete_tokens([token])
+    context.presence.logged_out(call.token["uid"], token, call.headers.get("resource", ""))
     return {"success": True, "message": "User logged out successfully."}
 
 
@@ -435,3 +429,15 @@ def user_sessions(context: Context, call: Call) -> dict[str, Any]:
 def get_settings(context: Context, call: Call) -> dict[str, Any]:
     """`GET /settings` (spec 4.15)."""
     return _settings(context, call)
+
+
+def online_members(context: Context, call: Call) -> dict[str, Any]:
+    """`POST /api/{v}/online-members` (spec 4): the app's online users, counted.
+
+    The SDK's group count sends `groups`: there are no groups here, so it is refused.
+    """
+    if call.segments[1] != CLIENT_API_VERSION:
+        raise refusals.invalid_version(call.segments[1])
+    if "groups" in call.body():
+        raise refusals.bad_request({"groups": ["The emulator keeps no groups."]})
+    return {"onlineUsersCount": context.presence.online_count()}

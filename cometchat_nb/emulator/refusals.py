@@ -128,6 +128,12 @@ def empty_token() -> ServiceError:
     return ServiceError(401, wire.AUTH_ERR_EMPTY_AUTH_TOKEN, message)
 
 
+def invalid_jwt() -> ServiceError:
+    """401 on a JWT-authenticated call (the online count): no JWT of a live login."""
+    message = "The JWT in the Authorization header is missing, invalid or revoked."
+    return ServiceError(401, wire.AUTH_ERR_INVALID_JWT, message)
+
+
 def empty_api_key() -> ServiceError:
     return ServiceError(401, wire.AUTH_ERR_EMPTY_APIKEY, "The apiKey header is missing or empty.")
 

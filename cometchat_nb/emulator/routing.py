@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..secret import Secret
-from . import handlers, refusals
+from . import handlers, jwt, refusals
 from .call import Call
 from .handlers import Context, Listing
 from .limiter import RateLimiter
@@ -27,7 +27,8 @@ class Route:
     """A handler, the credential it needs, and its rate class (spec 4, 9).
 
     `auth` is "full" (REST API key), "auth" (either key), "token", "token?"
-    (a token if any) or "full|token" (the key if sent, else a token).
+    (a token if any), "full|token" (the key if sent, else a token) or "jwt" (a
+    login's JWT in `Authorization`, as the SDK's online count sends it).
     """
 
     handler: Handler
@@ -66,6 +67,7 @@ def _routes() -> dict[tuple[str, ...], dict[str, Route]]:
         },
         ("user_sessions",): {"POST": Route(h.user_sessions, "token?", "standard")},
         ("settings",): {"GET": Route(h.get_settings, "token", "standard")},
+        ("api", "*", "online-members"): {"POST": Route(h.online_members, "jwt", "standard")},
     }
 
 
@@ -133,6 +135,13 @@ def _authenticate(context: Context, call: Call, rule: str) -> None:
                 raise refusals.no_access(api_key)
         else:
             raise refusals.api_key_not_found(api_key)
+        return
+    if rule == "jwt":
+        sent = call.headers.get("authorization")
+        record = jwt.token_record(context.state, context.signing_key, context.app_id, sent)
+        if record is None:
+            raise refusals.invalid_jwt()
+        call.scope, call.token = "token", record
         return
     optional = rule == "token?"  # telemetry: accepted with or without a token (spec 4.15)
     token = call.headers.get("authtoken")

@@ -32,6 +32,7 @@ from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .faults import Fault, Faults, dropped, marked, refusal, spoil
 from .handlers import Context
 from .limiter import RateLimiter
+from .presence import Presence
 from .refusals import ServiceError
 from .state import State
 
@@ -100,7 +101,8 @@ class Emulator:
         self._state = State(data)
         self._rng = random.Random(0) if deterministic else None
         self._signing_key = hashlib.sha256(f"cometchat-nb:{app_id}".encode()).digest()
-        self._on_reset: list[Callable[[], None]] = []
+        self.presence = Presence(self._state, self._lock, self.now, app_id, self._signing_key)
+        self._on_reset: list[Callable[[], None]] = [self.presence.clear]
         self._writer: ThreadPoolExecutor | None = None  # SQLite commits, off the event loop
         #: Fault injection (off until a rule is injected): see `faults.Faults`.
         self.faults = Faults()
@@ -419,6 +421,7 @@ class Emulator:
             now=self.now,
             token_hex=self._token_hex,
             signing_key=self._signing_key,
+            presence=self.presence,
         )
 
     def _token_hex(self) -> str:
