@@ -1,0 +1,72 @@
+"""A minimal friends list (REST `/users/{uid}/friends`, REST API key): what `friendsOnly`
+of the users list filters on (sdk-users §1.4). Friendship goes both ways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import refusals
+from .call import Call
+from .handlers import Context, uid_list
+from .listing import Listing, active_user, pagination, paging, refuse_unknown, search, wire_user
+
+#: At most this many uids in one call (the REST docs).
+MAX_FRIENDS = 25
+
+
+def _changes(context: Context, call: Call, key: str) -> tuple[str, list[str], dict[str, Any]]:
+    """The path's uid, the body's existing other uids, and the answer for the rest."""
+    me = active_user(context.state, call.segments[1])["uid"]
+    uids = uid_list(call, key)
+    if len(uids) > MAX_FRIENDS:
+        raise refusals.bad_request({key: [f"The {key} may not have more than 25 items."]})
+    answer: dict[str, Any] = {}
+    found: list[str] = []
+    for raw in dict.fromkeys(u.lower() for u in uids):
+        record = context.state.users.get(raw)
+        if record is None or record.get("deactivatedAt"):
+            answer[raw] = {"success": False, "message": f"The UID {raw} does not exist."}
+        elif raw == me:
+            answer[raw] = {"success": False, "message": "A user cannot befriend itself."}
+        else:
+            found.append(raw)
+    return me, found, answer
+
+
+def add_friends(context: Context, call: Call) -> dict[str, Any]:
+    """`POST /users/{uid}/friends {"accepted": [..]}`: a success map under `accepted`."""
+    me, found, answer = _changes(context, call, "accepted")
+    context.state.befriend(me, found)
+    for uid in found:
+        answer[uid] = {"success": True, "message": "Created relationship with status accepted."}
+    return {"accepted": answer}
+
+
+def remove_friends(context: Context, call: Call) -> dict[str, Any]:
+    """`DELETE /users/{uid}/friends {"friends": [..]}`: a success map under `friends`."""
+    me, found, answer = _changes(context, call, "friends")
+    context.state.unfriend(me, found)
+    for uid in found:
+        answer[uid] = {"success": True, "message": "Removed relationship."}
+    return {"friends": answer}
+
+
+def list_friends(context: Context, call: Call) -> Listing:
+    """`GET /users/{uid}/friends`: the friends, by name then uid."""
+    refuse_unknown(call, ("per_page", "perPage", "page", "searchKey", "searchIn"))
+    per_page, page = paging(call)
+    state = context.state
+    me = active_user(state, call.segments[1])["uid"]
+    matcher = search(call)
+    records = sorted(
+        (
+            r
+            for uid in state.friends.get(me, set())
+            if (r := state.users.get(uid)) is not None and not r.get("deactivatedAt")
+            if matcher is None or matcher(r)
+        ),
+        key=lambda r: (str(r.get("name", "")).lower(), r["uid"]),
+    )
+    chunk = records[(page - 1) * per_page : page * per_page]
+    meta = {"pagination": pagination(len(records), len(chunk), per_page, page)}
+    return Listing([wire_user(r, call) for r in chunk], meta)
