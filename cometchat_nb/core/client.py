@@ -85,7 +85,7 @@ def _unconfirmed(error: CometChatException, uid: str) -> CometChatException:
 
 
 def _object(data: Any) -> dict[str, Any]:
-    """`data` when it is an object (a `parse` for `_client_call`)."""
+    """`data` when it is an object (a `parse` for `client_call`)."""
     if not isinstance(data, dict):
         raise TypeError(f"expected an object, got {type(data).__name__}")
     return data
@@ -245,12 +245,18 @@ class Core:
         self._logged_out()
         return result
 
-    def _client_call(self, request: httpx.Request, parse: Callable[[Any], T]) -> Flow[T]:
-        """Send a call made with the session's token and parse its `data`; a rejected token
-        logs out (spec 8.5), unless the session it belonged to has already ended."""
+    def client_call(
+        self,
+        request: httpx.Request,
+        parse: Callable[[Any], T],
+        read: Callable[[httpx.Response], Any] = data_of,
+    ) -> Flow[T]:
+        """Send a call made with the session's token and parse what `read` takes of the
+        answer (its `data`); a rejected token logs out (spec 8.5), unless the session it
+        belonged to has already ended."""
         try:
             response = yield request
-            return parsed(parse, data_of(response), response)
+            return parsed(parse, read(response), response)
         except CometChatException as exc:
             if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
                 token = self.logins.read().token
@@ -324,7 +330,7 @@ class Core:
             request = self.build("GET", self.hosts(seen).rest, "users", uid, api_key=rest_key)
         else:
             raise not_logged_in("users")
-        return (yield from self._client_call(request, User.from_dict))
+        return (yield from self.client_call(request, User.from_dict))
 
     def update_current_user_details(self, user: User | Mapping[str, Any]) -> Flow[User]:
         """`PUT /me` with a profile body; the stored user follows (unless logged out meanwhile)."""
@@ -341,5 +347,5 @@ class Core:
             )
         check_profile_update(fields)
         request = self.build("PUT", self.hosts(seen).client, "me", auth_token=token, body=fields)
-        data = yield from self._client_call(request, _object)
+        data = yield from self.client_call(request, _object)
         return self.logins.save(seen, data, _token_in(data, token), replacing=token)
