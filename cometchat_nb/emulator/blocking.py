@@ -59,23 +59,23 @@ def unblock(context: Context, call: Call) -> dict[str, Any]:
 
 
 def list_blocked(context: Context, call: Call) -> Listing:
-    """`GET /blockedusers?direction=`: users with their relationship fields, oldest block first."""
+    """`GET /blockedusers?direction=`: users with their relationship fields."""
     refuse_unknown(call, _LIST_PARAMS)
     direction = call.param("direction") or "both"
     if direction not in DIRECTIONS:
         raise refusals.bad_request({"direction": ["The selected direction is invalid."]})
     per_page, page = paging(call)
     me, state = _blocker(context, call), context.state
-    since: dict[str, int] = {}
+    # Oldest block first (the live order): those the user blocked, then those who blocked it.
+    listed: dict[str, None] = {}
     if direction != "hasBlockedMe":
-        since.update(state.blocks.get(me, {}))
+        listed.update(dict.fromkeys(state.blocks.get(me, {})))
     if direction != "blockedByMe":
-        for uid, at in state.blocked_by.get(me, {}).items():
-            since[uid] = min(at, since.get(uid, at))
+        listed.update(dict.fromkeys(state.blocked_by.get(me, {})))
     matcher = search(call)
     records = [
         r
-        for uid in sorted(since, key=lambda u: (since[u], u))
+        for uid in listed
         if (r := state.users.get(uid)) is not None and not r.get("deactivatedAt")
         if matcher is None or matcher(r)
     ]
