@@ -3,7 +3,7 @@ of the users list filters on (sdk-users §1.4). Friendship goes both ways."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from . import refusals
 from .call import Call
@@ -14,8 +14,8 @@ from .listing import Listing, active_user, pagination, paging, refuse_unknown, s
 MAX_FRIENDS = 25
 
 
-def _changes(context: Context, call: Call, key: str) -> tuple[str, list[str], dict[str, Any]]:
-    """The path's uid, the body's existing other uids, and the answer for the rest."""
+def _change(context: Context, call: Call, key: Literal["accepted", "friends"]) -> dict[str, Any]:
+    """Befriend (`accepted`) or unfriend (`friends`) the body's uids: a success map under `key`."""
     me = active_user(context.state, call.segments[1])["uid"]
     uids = uid_list(call, key)
     if len(uids) > MAX_FRIENDS:
@@ -30,25 +30,23 @@ def _changes(context: Context, call: Call, key: str) -> tuple[str, list[str], di
             answer[raw] = {"success": False, "message": "A user cannot befriend itself."}
         else:
             found.append(raw)
-    return me, found, answer
+    if key == "accepted":
+        context.state.befriend(me, found)
+    else:
+        context.state.unfriend(me, found)
+    done = "Created relationship with status accepted." if key == "accepted" else "Removed."
+    answer.update({uid: {"success": True, "message": done} for uid in found})
+    return {key: answer}
 
 
 def add_friends(context: Context, call: Call) -> dict[str, Any]:
     """`POST /users/{uid}/friends {"accepted": [..]}`: a success map under `accepted`."""
-    me, found, answer = _changes(context, call, "accepted")
-    context.state.befriend(me, found)
-    for uid in found:
-        answer[uid] = {"success": True, "message": "Created relationship with status accepted."}
-    return {"accepted": answer}
+    return _change(context, call, "accepted")
 
 
 def remove_friends(context: Context, call: Call) -> dict[str, Any]:
     """`DELETE /users/{uid}/friends {"friends": [..]}`: a success map under `friends`."""
-    me, found, answer = _changes(context, call, "friends")
-    context.state.unfriend(me, found)
-    for uid in found:
-        answer[uid] = {"success": True, "message": "Removed relationship."}
-    return {"friends": answer}
+    return _change(context, call, "friends")
 
 
 def list_friends(context: Context, call: Call) -> Listing:
