@@ -147,7 +147,10 @@ def test_blocking_both_ways(http: httpx.Client) -> None:
     assert [u["uid"] for u in both] == ["b", "c", "d"]  # mine, oldest first, then theirs
     by_me = ok(http.get("/blockedusers?direction=blockedByMe", headers=me))
     assert [u["uid"] for u in by_me] == ["b", "c"]
-    assert [u["uid"] for u in ok(http.get("/users/d/blockedusers", headers=REST))] == ["me"]
+    theirs = ok(http.get("/users/d/blockedusers", headers=REST))
+    assert [(u["uid"], u["blockedByMe"], u["hasBlockedMe"]) for u in theirs] == [
+        ("me", True, False)
+    ]
     has = ok(http.get("/blockedusers?direction=hasBlockedMe", headers=me))
     assert [u["uid"] for u in has] == ["d"]
     assert uids(http, "uids=a,b,c,d&hideBlockedUsers=1", tokens["me"]) == ["d", "a"]

@@ -81,4 +81,4 @@ def list_blocked(context: Context, call: Call) -> Listing:
     ]
     chunk = records[(page - 1) * per_page : page * per_page]
     meta = {"pagination": pagination(len(records), len(chunk), per_page, page)}
-    return Listing([wire_user(r, call, state) for r in chunk], meta)
+    return Listing([wire_user(r, call, state, seen_by=me) for r in chunk], meta)

@@ -46,16 +46,22 @@ def viewer(call: Call) -> str | None:
 
 
 def wire_user(
-    record: dict[str, Any], call: Call, state: State | None = None, *, tags: bool = True
+    record: dict[str, Any],
+    call: Call,
+    state: State | None = None,
+    *,
+    tags: bool = True,
+    seen_by: str | None = None,
 ) -> dict[str, Any]:
     """A user as the caller sees it: online is "online" to clients, "available" to REST;
-    with `state`, the relationship fields for the call's viewer (sdk-users §3.3)."""
+    with `state`, the relationship fields for `seen_by` (default: the call's `viewer`,
+    sdk-users §3.3)."""
     user = {k: v for k, v in record.items() if tags or k != "tags"}
     if "avatar" in user:  # the emulator's own avatars, on the address the caller used
         user["avatar"] = served_avatar(user["avatar"], call.host)
     if user.get("status") != "offline":
         user["status"] = "online" if call.scope == "token" else "available"
-    me = viewer(call) if state is not None else None
+    me = seen_by or viewer(call) if state is not None else None
     if state is not None and me is not None:
         by_me, by_them = state.relation(me, record["uid"])
         user["blockedByMe"], user["hasBlockedMe"] = by_me is not None, by_them is not None
