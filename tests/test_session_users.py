@@ -115,3 +115,13 @@ async def test_roles_and_a_user_with_its_token(twin: Session | AsyncSession) -> 
         await settle(admin.get_role("mod"))
     with pytest.raises(TypeError, match="colour"):
         await settle(admin.create_role("x", "X", colour="red"))  # type: ignore[call-arg]
+
+
+async def test_a_tag_with_a_comma_stays_one_tag(twin: Session | AsyncSession) -> None:
+    admin = twin.admin
+    await settle(admin.create_user(User("t1", name="T1", tags=["a,b", "c d"])))
+    await settle(admin.create_user(User("t2", name="T2", tags=["a"])))
+    await settle(twin.login("t1"))
+    assert await listed(twin.list_users(tags=["a,b"])) == ["t1"]
+    assert await listed(twin.list_users(tags=["a", "c d"])) == ["t1", "t2"]
+    assert await listed(admin.list_users(tags=["a,b"])) == ["t1"]
