@@ -108,6 +108,15 @@ def test_unknown_or_malformed_parameters_are_refused(
     assert list(error["details"]) == [field]
 
 
+@pytest.mark.parametrize(
+    "path", ["/users/cometchat-uid-1/auth_tokens", "/roles", "/users/cometchat-uid-1/friends"]
+)
+def test_every_list_route_refuses_unknown_parameters(http: httpx.Client, path: str) -> None:
+    error = refused(http.get(f"{path}?perPage=5&colour=red", headers=REST), 400, "ERR_BAD_REQUEST")
+    assert list(error["details"]) == ["colour"]
+    assert ok(http.get(f"{path}?per_page=5&page=1", headers=REST)) is not None
+
+
 def test_friends_only_needs_a_user_and_lists_friends(http: httpx.Client) -> None:
     me = people(http)["me"]
     added = ok(

@@ -3,16 +3,16 @@ with the REST API key. Block, unblock, and the blocked lists in both directions.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 from . import refusals
 from .call import Call
 from .handlers import Context, uid_list
-from .listing import Listing, active_user, pagination, paging, refuse_unknown, search, wire_user
+from .listing import Listing, active_user, one_page, search, wire_user
 
 #: The directions of a blocked list (absent: both).
 DIRECTIONS = ("both", "blockedByMe", "hasBlockedMe")
-_LIST_PARAMS = ("per_page", "perPage", "page", "direction", "searchKey")
 
 
 def _blocker(context: Context, call: Call) -> str:
@@ -60,11 +60,9 @@ def unblock(context: Context, call: Call) -> dict[str, Any]:
 
 def list_blocked(context: Context, call: Call) -> Listing:
     """`GET /blockedusers?direction=`: users with their relationship fields."""
-    refuse_unknown(call, _LIST_PARAMS)
     direction = call.param("direction") or "both"
     if direction not in DIRECTIONS:
         raise refusals.bad_request({"direction": ["The selected direction is invalid."]})
-    per_page, page = paging(call)
     me, state = _blocker(context, call), context.state
     # Oldest block first (the live order): those the user blocked, then those who blocked it.
     listed: dict[str, None] = {}
@@ -79,6 +77,5 @@ def list_blocked(context: Context, call: Call) -> Listing:
         if (r := state.users.get(uid)) is not None and not r.get("deactivatedAt")
         if matcher is None or matcher(r)
     ]
-    chunk = records[(page - 1) * per_page : page * per_page]
-    meta = {"pagination": pagination(len(records), len(chunk), per_page, page)}
-    return Listing([wire_user(r, call, state, seen_by=me) for r in chunk], meta)
+    shape = partial(wire_user, call=call, state=state, seen_by=me)
+    return one_page(call, records, shape, known=("direction", "searchKey"))

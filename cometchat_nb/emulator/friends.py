@@ -3,12 +3,13 @@ of the users list filters on (sdk-users §1.4). Friendship goes both ways."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
 from . import refusals
 from .call import Call
 from .handlers import Context, uid_list
-from .listing import Listing, active_user, pagination, paging, refuse_unknown, search, wire_user
+from .listing import Listing, active_user, one_page, search, wire_user
 
 #: At most this many uids in one call (the REST docs).
 MAX_FRIENDS = 25
@@ -51,8 +52,6 @@ def remove_friends(context: Context, call: Call) -> dict[str, Any]:
 
 def list_friends(context: Context, call: Call) -> Listing:
     """`GET /users/{uid}/friends`: the friends, by name then uid."""
-    refuse_unknown(call, ("per_page", "perPage", "page", "searchKey", "searchIn"))
-    per_page, page = paging(call)
     state = context.state
     me = active_user(state, call.segments[1])["uid"]
     matcher = search(call)
@@ -65,6 +64,4 @@ def list_friends(context: Context, call: Call) -> Listing:
         ),
         key=lambda r: (str(r.get("name", "")).lower(), r["uid"]),
     )
-    chunk = records[(page - 1) * per_page : page * per_page]
-    meta = {"pagination": pagination(len(records), len(chunk), per_page, page)}
-    return Listing([wire_user(r, call) for r in chunk], meta)
+    return one_page(call, records, partial(wire_user, call=call), known=("searchKey", "searchIn"))

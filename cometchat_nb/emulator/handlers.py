@@ -19,7 +19,7 @@ from ..secret import Secret
 from ..wire import CLIENT_API_VERSION
 from . import listing, refusals
 from .call import Call
-from .listing import Listing, active_user, pagination, paging, wire_user
+from .listing import Listing, active_user, one_page, wire_user
 from .state import State
 from .user_checks import check_user_body, new_user_record, user_record_fields
 
@@ -239,11 +239,7 @@ def create_token(context: Context, call: Call) -> dict[str, Any]:
 def list_tokens(context: Context, call: Call) -> Listing:
     """`GET /users/{uid}/auth_tokens` (spec 4.9): newest first, no cursor."""
     uid = active_user(context.state, call.segments[1])["uid"]
-    per_page, page = paging(call)
-    tokens = context.state.tokens_of(uid)
-    chunk = tokens[(page - 1) * per_page : page * per_page]
-    meta = {"pagination": pagination(len(tokens), len(chunk), per_page, page)}
-    return Listing([dict(t) for t in chunk], meta)
+    return one_page(call, context.state.tokens_of(uid))
 
 
 def _token(context: Context, call: Call) -> dict[str, Any]:

@@ -18,9 +18,11 @@ from .control import served_avatar
 from .state import State, Which, stamp
 
 _FLAG_TEXT = ("true", "1", "false", "0")
+#: The paging parameters of every list route.
+PAGING = ("per_page", "perPage", "page")
 #: Every parameter of `GET /users` (`count` is documented and ignored, spec 4.2).
 USER_PARAMS = frozenset(
-    ("per_page", "perPage", "page", "searchKey", "searchIn", "status", "role", "roles", "tags",
+    (*PAGING, "searchKey", "searchIn", "status", "role", "roles", "tags",
      "withTags", "uids", "sortBy", "sortOrder", "friendsOnly", "hideBlockedUsers",
      "withDeactivated", "onlyDeactivated", "count")
 )  # fmt: skip
@@ -116,6 +118,22 @@ def pagination(total: int, count: int, per_page: int, page: int) -> dict[str, in
         "current_page": page,
         "total_pages": ceil(total / per_page),
     }
+
+
+def one_page(
+    call: Call,
+    items: list[Any],
+    shape: Callable[[Any], Any] = dict,
+    *,
+    known: Iterable[str] = (),
+) -> Listing:
+    """The page of `items` the query asks for, each `shape`d; a parameter outside
+    `PAGING` and `known` is refused."""
+    refuse_unknown(call, (*PAGING, *known))
+    per_page, page = paging(call)
+    chunk = items[(page - 1) * per_page : page * per_page]
+    meta = {"pagination": pagination(len(items), len(chunk), per_page, page)}
+    return Listing([shape(item) for item in chunk], meta)
 
 
 def flags(call: Call, *names: str) -> dict[str, bool]:

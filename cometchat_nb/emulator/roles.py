@@ -10,7 +10,7 @@ from typing import Any
 from . import refusals
 from .call import Call
 from .handlers import Context
-from .listing import Listing, pagination, paging, refuse_unknown
+from .listing import Listing, one_page
 from .state import State
 
 #: The role every app has; it cannot be deleted.
@@ -81,12 +81,7 @@ def create_role(context: Context, call: Call) -> dict[str, Any]:
 
 def list_roles(context: Context, call: Call) -> Listing:
     """`GET /roles`: every role, in creation order."""
-    refuse_unknown(call, ("per_page", "perPage", "page"))
-    per_page, page = paging(call)
-    roles = list(context.state.roles.values())
-    chunk = roles[(page - 1) * per_page : page * per_page]
-    meta = {"pagination": pagination(len(roles), len(chunk), per_page, page)}
-    return Listing([dict(r) for r in chunk], meta)
+    return one_page(call, list(context.state.roles.values()))
 
 
 def get_role(context: Context, call: Call) -> dict[str, Any]:
