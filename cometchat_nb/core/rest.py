@@ -250,12 +250,11 @@ class AdminFlows:
         return Pager(lambda page: self._page("roles", params={"page": page}), Role.from_dict)
 
     def role_call(
-        self, method: str, role: str | None, body: Mapping[str, Any] | None = None
+        self, method: str, role: str | None, body: dict[str, Any] | None = None
     ) -> Flow[Role]:
-        """`POST /roles`, or `GET`/`PUT` `/roles/{role}`: the role as the service has it."""
+        """`POST /roles`, or `GET`/`PUT` `/roles/{role}` (`body` from `role_body`): the role
+        as the service has it."""
         path = ("roles",) if role is None else ("roles", _role_id(role))
-        if body is not None and not isinstance(body, Mapping):
-            raise TypeError(f"role fields are a mapping, not {type(body).__name__}")
         return (yield from self._parsed(Role.from_dict, method, *path, body=body,
                                         required=("role",)))  # fmt: skip
 
