@@ -21,7 +21,7 @@ from .errors import (
     UnavailableError,
 )
 from .listeners import ListenerRegistry, LoginListener
-from .models import AuthToken, Event, User, UserList
+from .models import AuthToken, Event, Role, User, UserList
 from .nested import enable_nested_asyncio
 from .retry import Retry
 from .secret import Secret
@@ -56,6 +56,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "Retry",
+    "Role",
     "Secret",
     "Session",
     "UnavailableError",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Unpack
 
-from .core.rest import AdminFlows, Pager, list_params
-from .models import AuthToken, User
+from .core.rest import AdminFlows, Pager, RoleChanges, RoleDetails, list_params, role_body
+from .models import AuthToken, Role, User
 from .secret import Secret
 from .workers import Workers
 
@@ -31,6 +31,19 @@ class AsyncRunner(Protocol):
     """`Runner`, awaited (`AsyncSession`'s way of sending)."""
 
     def __call__(self, flow: Flow[T], /) -> Awaitable[T]: ...
+
+
+def items(run: Runner, pager: Pager[T]) -> Iterator[T]:
+    """Every item of a listing, one page fetched (and held) at a time."""
+    while (flow := pager.next()) is not None:
+        yield from run(flow)
+
+
+async def aitems(run: AsyncRunner, pager: Pager[T]) -> AsyncIterator[T]:
+    """`items`, awaited: `async for item in aitems(...)`."""
+    while (flow := pager.next()) is not None:
+        for item in await run(flow):
+            yield item
 
 
 class Admin:
@@ -110,9 +123,35 @@ class Admin:
             drive(job, flow, self._workers, concurrency, progress, LABELS[verb])
         return result_frame(job, index, dry_run)
 
-    def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
-        """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`."""
-        return self._run(self._flows.create_user(user, exist_ok))
+    def create_user(
+        self, user: User | Mapping[str, Any], exist_ok: bool = False, *,
+        with_auth_token: bool = False,
+    ) -> User:  # fmt: skip
+        """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`.
+        With `with_auth_token=True` the user carries a new auth token (`user.auth_token`)."""
+        return self._run(self._flows.create_user(user, exist_ok, with_auth_token))
+
+    def list_roles(self) -> list[Role]:
+        """Every role of the app (`GET /roles`), `default` first."""
+        return list(items(self._run, self._flows.roles()))
+
+    def get_role(self, role: str) -> Role:
+        """One role (`GET /roles/{role}`). `ERR_ROLE_NOT_FOUND`."""
+        return self._run(self._flows.role_call("GET", role))
+
+    def create_role(self, role: str, name: str, **details: Unpack[RoleDetails]) -> Role:
+        """Create a role (`POST /roles`): its id (letters, digits, `-`, `_`), a name, and
+        `description`, `metadata`, `settings`. `ERR_ROLE_ALREADY_EXISTS`, `ERR_BAD_REQUEST`."""
+        return self._run(self._flows.role_call("POST", None, role_body(role, name, details)))
+
+    def update_role(self, role: str, **changes: Unpack[RoleChanges]) -> Role:
+        """Change a role's `name`, `description`, `metadata`, `settings`; `unset` removes
+        `description`, `metadata` or `settings` (`PUT /roles/{role}`). `ERR_ROLE_NOT_FOUND`."""
+        return self._run(self._flows.role_call("PUT", role, role_body(None, None, changes)))
+
+    def delete_role(self, role: str) -> dict[str, Any]:
+        """Delete a role (`DELETE /roles/{role}`; `default` cannot be). `ERR_ROLE_NOT_FOUND`."""
+        return self._run(self._flows.delete_role(role))
 
     def get_user(self, uid: str) -> User:
         """Fetch a user, deactivated ones excepted (`GET /users/{uid}`). `ERR_UID_NOT_FOUND`."""
@@ -179,8 +218,7 @@ class Admin:
         return self._run(self._flows.flush_auth_tokens(uid))
 
     def _items(self, pager: Pager[T]) -> Iterator[T]:
-        while (flow := pager.next()) is not None:
-            yield from self._run(flow)
+        return items(self._run, pager)
 
 
 class AsyncAdmin:
@@ -240,9 +278,34 @@ class AsyncAdmin:
             await adrive(job, flow, self._run, self._limits, concurrency, progress, LABELS[verb])
         return result_frame(job, index, dry_run)
 
-    async def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
+    async def create_user(
+        self, user: User | Mapping[str, Any], exist_ok: bool = False, *,
+        with_auth_token: bool = False,
+    ) -> User:  # fmt: skip
         """`Admin.create_user`, awaited."""
-        return await self._run(self._flows.create_user(user, exist_ok))
+        return await self._run(self._flows.create_user(user, exist_ok, with_auth_token))
+
+    async def list_roles(self) -> list[Role]:
+        """`Admin.list_roles`, awaited."""
+        return [role async for role in aitems(self._run, self._flows.roles())]
+
+    async def get_role(self, role: str) -> Role:
+        """`Admin.get_role`, awaited."""
+        return await self._run(self._flows.role_call("GET", role))
+
+    async def create_role(self, role: str, name: str, **details: Unpack[RoleDetails]) -> Role:
+        """`Admin.create_role`, awaited."""
+        body = role_body(role, name, details)
+        return await self._run(self._flows.role_call("POST", None, body))
+
+    async def update_role(self, role: str, **changes: Unpack[RoleChanges]) -> Role:
+        """`Admin.update_role`, awaited."""
+        body = role_body(None, None, changes)
+        return await self._run(self._flows.role_call("PUT", role, body))
+
+    async def delete_role(self, role: str) -> dict[str, Any]:
+        """`Admin.delete_role`, awaited."""
+        return await self._run(self._flows.delete_role(role))
 
     async def get_user(self, uid: str) -> User:
         """`Admin.get_user`, awaited."""
@@ -308,7 +371,5 @@ class AsyncAdmin:
         """`Admin.flush_auth_tokens`, awaited."""
         return await self._run(self._flows.flush_auth_tokens(uid))
 
-    async def _items(self, pager: Pager[T]) -> AsyncIterator[T]:
-        while (flow := pager.next()) is not None:
-            for item in await self._run(flow):
-                yield item
+    def _items(self, pager: Pager[T]) -> AsyncIterator[T]:
+        return aitems(self._run, pager)

@@ -17,6 +17,7 @@ from . import protocol
 from .connection import connect
 from .core.client import Core, Flow
 from .core.stored import StoredLogin
+from .core.users import UserFlows
 from .health import HealthReport, Reply
 from .listeners import ListenerRegistry, LoginListener
 from .models import User, UserList
@@ -70,6 +71,7 @@ class BaseSession:
         self.retry = retry or Retry()
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
+        self._user_flows = UserFlows(self._core)
         if isinstance(keep_requests, bool) or not isinstance(keep_requests, int):
             raise TypeError(f"keep_requests must be an integer, not {keep_requests!r}")
         if keep_requests < 0:

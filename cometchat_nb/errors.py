@@ -132,7 +132,7 @@ _FAMILIES: dict[type[CometChatException], tuple[str, ...]] = {
         "ERR_API_NOT_FOUND",
         "ERR_INVALID_API_VERSION",
     ),
-    AlreadyExistsError: ("ERR_UID_ALREADY_EXISTS",),
+    AlreadyExistsError: ("ERR_UID_ALREADY_EXISTS", "ERR_ROLE_ALREADY_EXISTS"),
     AuthenticationError: (
         "AUTH_ERR_EMPTY_APIKEY",
         "AUTH_ERR_APIKEY_NOT_FOUND",

@@ -154,6 +154,31 @@ class AuthToken:
 
 
 @dataclass(frozen=True)
+class Role:
+    """A user role of the app (REST `/roles`): its id, name and optional details."""
+
+    role: str
+    name: str | None = None
+    description: str | None = None
+    metadata: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Role:
+        return cls(
+            role=str(data["role"]),
+            name=data.get("name"),
+            description=data.get("description"),
+            metadata=data.get("metadata"),
+            settings=data.get("settings"),
+            created_at=to_datetime(data.get("createdAt")),
+            updated_at=to_datetime(data.get("updatedAt")),
+        )
+
+
+@dataclass(frozen=True)
 class Event:
     """Something a session did, as its listener registry reports it.
 

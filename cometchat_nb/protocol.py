@@ -129,23 +129,26 @@ def build(
         headers["apiKey"] = api_key.reveal()
     if auth_token is not None:
         headers["authToken"] = auth_token.reveal()
-    query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+    query = "&".join(
+        f"{quote(k, safe='')}={_query_value(v)}" for k, v in (params or {}).items() if v is not None
+    )
     return httpx.Request(
         method,
-        f"{base}/{path}",
+        f"{base}/{path}" + (f"?{query}" if query else ""),
         headers=headers,
-        params=query or None,
         content=None if body is None else json.dumps(body).encode(),
         extensions={"timeout": httpx.Timeout(timeout).as_dict()},
     )
 
 
 def _query_value(value: Any) -> str:
+    """A query value percent-encoded; a list's items each encoded, joined by literal commas
+    (form style, as the SDK sends `tags`: a comma inside an item stays `%2C`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple | set):
-        return ",".join(str(v) for v in value)
-    return str(value)
+        return ",".join(quote(str(v), safe="") for v in value)
+    return quote(str(value), safe="")
 
 
 def device_body(device_id: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from .errors import CometChatException, local_error
 from .health import HealthReport, probe
 from .models import AuthToken, User
 from .secret import Secret
+from .user_calls import AsyncUserCalls, UserCalls
 from .workers import Workers
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class Session(BaseSession):
+class Session(BaseSession, UserCalls):
     """A synchronous CometChat session (the SDK's `CometChat` object).
 
     `Session()` with no app id anywhere connects to the embedded emulator;
@@ -208,7 +209,7 @@ class Session(BaseSession):
         self.close()
 
 
-class AsyncSession(BaseSession):
+class AsyncSession(BaseSession, AsyncUserCalls):
     """The async twin of `Session`: the same calls, awaited."""
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:

@@ -168,8 +168,10 @@ def test_header_names_are_case_insensitive_and_bodyless_json_is_fine(http: httpx
     assert envelope(http.request("DELETE", "/v3.0/me", headers=bodyless, json={"x": 1}))
 
 
-def test_unknown_query_parameters_are_ignored(http: httpx.Client) -> None:
-    body = envelope(http.get("/v3/users?perPage=2&colour=blue&page=1&x[]=1", headers=REST))
+def test_unknown_query_parameters_are_refused_by_name(http: httpx.Client) -> None:
+    refused = http.get("/v3/users?perPage=2&colour=blue&page=1&x[]=1", headers=REST)
+    assert list(error(refused, 400, "ERR_BAD_REQUEST")["details"]) == ["colour", "x[]"]
+    body = envelope(http.get("/v3/users?perPage=2&count=1&page=1", headers=REST))
     assert body["meta"]["pagination"] == {
         "total": 5,
         "count": 2,

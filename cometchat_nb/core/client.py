@@ -85,7 +85,7 @@ def _unconfirmed(error: CometChatException, uid: str) -> CometChatException:
 
 
 def _object(data: Any) -> dict[str, Any]:
-    """`data` when it is an object (a `parse` for `_client_call`)."""
+    """`data` when it is an object (a `parse` for `client_call`)."""
     if not isinstance(data, dict):
         raise TypeError(f"expected an object, got {type(data).__name__}")
     return data
@@ -253,12 +253,18 @@ class Core:
         self._logged_out()
         return result
 
-    def _client_call(self, request: httpx.Request, parse: Callable[[Any], T]) -> Flow[T]:
-        """Send a call made with the session's token and parse its `data`; a rejected token
-        logs out (spec 8.5), unless the session it belonged to has already ended."""
+    def client_call(
+        self,
+        request: httpx.Request,
+        parse: Callable[[Any], T],
+        read: Callable[[httpx.Response], Any] = data_of,
+    ) -> Flow[T]:
+        """Send a call made with the session's token and parse what `read` takes of the
+        answer (its `data`); a rejected token logs out (spec 8.5), unless the session it
+        belonged to has already ended."""
         try:
             response = yield request
-            return parsed(parse, data_of(response), response)
+            return parsed(parse, read(response), response)
         except CometChatException as exc:
             if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
                 token = self.logins.read().token
@@ -332,7 +338,7 @@ class Core:
             request = self.build("GET", self.hosts(seen).rest, "users", uid, api_key=rest_key)
         else:
             raise not_logged_in("users")
-        return (yield from self._client_call(request, User.from_dict))
+        return (yield from self.client_call(request, User.from_dict))
 
     def get_online_user_count(self) -> Flow[int]:
         """How many users of the app are online: `POST .../api/{v}/online-members`, with the
@@ -344,7 +350,7 @@ class Core:
         base, version = self.hosts(seen).chat(seen.settings, self.connection.overridden)
         request = self.build("POST", base, "api", version, "online-members")
         request.headers["Authorization"] = jwt
-        return (yield from self._client_call(request, _count))
+        return (yield from self.client_call(request, _count))
 
     def update_current_user_details(self, user: User | Mapping[str, Any]) -> Flow[User]:
         """`PUT /me` with a profile body; the stored user follows (unless logged out meanwhile)."""
@@ -361,5 +367,5 @@ class Core:
             )
         check_profile_update(fields)
         request = self.build("PUT", self.hosts(seen).client, "me", auth_token=token, body=fields)
-        data = yield from self._client_call(request, _object)
+        data = yield from self.client_call(request, _object)
         return self.logins.save(seen, data, _token_in(data, token), replacing=token)

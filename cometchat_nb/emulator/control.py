@@ -92,13 +92,17 @@ def served_avatar(avatar: Any, host: str) -> Any:
 
 
 def snapshot(state: State, settings: dict[str, Any]) -> dict[str, Any]:
-    """Users and tokens (in creation order) and settings, as JSON-able data: never a key."""
+    """Users and tokens (in creation order), roles, blocks, friends and settings, as
+    JSON-able data: never a key."""
     return {
         "format": SNAPSHOT_FORMAT,
         "version": SNAPSHOT_VERSION,
         "settings": settings,
         "users": copy.deepcopy(list(state.users.values())),
         "tokens": copy.deepcopy(list(state.tokens.values())),
+        "roles": copy.deepcopy(list(state.roles.values())),
+        "blocks": [[u, b, at] for u, blocked in state.blocks.items() for b, at in blocked.items()],
+        "friends": sorted([u, f] for u, fs in state.friends.items() for f in fs if u < f),
     }
 
 
@@ -108,11 +112,39 @@ def restore(state: State, snapshot: Mapping[str, Any]) -> dict[str, Any]:
     Raises `ValueError` for a malformed snapshot, before anything is changed.
     """
     users, tokens, settings = _checked(snapshot)
+    roles, blocks, friends = _relations(snapshot, {u["uid"] for u in users})
     state.clear()
     state.put_users(users)
     for token in tokens:
         state.put_token(token)
+    for role in roles:
+        state.put_role(role)
+    for uid, blocked, at in blocks:
+        state.block(uid, [blocked], at)
+    for uid, friend in friends:
+        state.befriend(uid, [friend])
     return settings
+
+
+def _relations(
+    snapshot: Mapping[str, Any], uids: set[str]
+) -> tuple[list[dict[str, Any]], list[list[Any]], list[list[str]]]:
+    """A snapshot's roles, blocks and friends (each optional), checked."""
+    roles, blocks, friends = (snapshot.get(k, []) for k in ("roles", "blocks", "friends"))
+    if not isinstance(roles, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("role"), str) and r["role"] for r in roles
+    ):
+        raise ValueError("a snapshot's roles are objects with a role id")
+    for name, pairs, width in (("blocks", blocks, 3), ("friends", friends, 2)):
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == width and p[0] in uids and p[1] in uids for p in pairs
+        ):
+            raise ValueError(
+                f"a snapshot's {name} are [uid, uid{', at' * (width == 3)}] of its users"
+            )
+    if not all(_is_int(at) for _, _, at in blocks):
+        raise ValueError("a block's time is an integer")
+    return copy.deepcopy(roles), blocks, friends
 
 
 def _checked(

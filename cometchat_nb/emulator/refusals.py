@@ -100,6 +100,11 @@ def role_not_found(role: str) -> ServiceError:
     )
 
 
+def role_exists(role: str) -> ServiceError:
+    """400: `POST /roles` with a role id taken (code and text unverified)."""
+    return ServiceError(400, wire.ERR_ROLE_ALREADY_EXISTS, f"The role {role} already exists.")
+
+
 def quota_exhausted(quota: int) -> ServiceError:
     return ServiceError(
         402,

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..secret import Secret
-from . import handlers, jwt, refusals
+from . import blocking, friends, handlers, jwt, refusals, roles
 from .call import Call
-from .handlers import Context, Listing
+from .handlers import Context
 from .limiter import RateLimiter
+from .listing import Listing
 
 _HOST_APP = re.compile(r"^([^.]+)\.api(?:client)?-[a-z]+\.")
 
@@ -64,6 +65,30 @@ def _routes() -> dict[tuple[str, ...], dict[str, Route]]:
             "GET": Route(h.get_me, "token", "standard"),
             "PUT": Route(h.put_me, "token", "core"),
             "DELETE": Route(h.logout, "token", "core"),
+        },
+        ("users", "*", "blockedusers"): {
+            "POST": Route(blocking.block, "full", "standard"),
+            "GET": Route(blocking.list_blocked, "full", "standard"),
+            "DELETE": Route(blocking.unblock, "full", "standard"),
+        },
+        ("blockedusers",): {
+            "POST": Route(blocking.block, "token", "standard"),
+            "GET": Route(blocking.list_blocked, "token", "standard"),
+            "DELETE": Route(blocking.unblock, "token", "standard"),
+        },
+        ("users", "*", "friends"): {
+            "POST": Route(friends.add_friends, "full", "standard"),
+            "GET": Route(friends.list_friends, "full", "standard"),
+            "DELETE": Route(friends.remove_friends, "full", "standard"),
+        },
+        ("roles",): {
+            "POST": Route(roles.create_role, "full", "standard"),
+            "GET": Route(roles.list_roles, "full", "standard"),
+        },
+        ("roles", "*"): {
+            "GET": Route(roles.get_role, "full", "standard"),
+            "PUT": Route(roles.update_role, "full", "standard"),
+            "DELETE": Route(roles.delete_role, "full", "standard"),
         },
         ("user_sessions",): {"POST": Route(h.user_sessions, "token?", "standard")},
         ("settings",): {"GET": Route(h.get_settings, "token", "standard")},

@@ -34,6 +34,7 @@ from .handlers import Context
 from .limiter import RateLimiter
 from .presence import Presence
 from .refusals import ServiceError
+from .roles import seed_roles
 from .state import State
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class Emulator:
             raise ValueError("the auth key and REST API key must be non-empty strings")
         self.deterministic = deterministic
         self.seed = seed
-        self.roles = {"default", *roles}
+        self._configured_roles = roles
         self.user_quota = user_quota
         self.rate_limiter = rate_limiter or RateLimiter()
         self.latency = latency
@@ -99,6 +100,7 @@ class Emulator:
         self._clock = clock
         self._lock = threading.RLock()
         self._state = State(data)
+        seed_roles(self._state, roles, self.now())
         self._rng = random.Random(0) if deterministic else None
         self._signing_key = hashlib.sha256(f"cometchat-nb:{app_id}".encode()).digest()
         self.presence = Presence(self._state, self._lock, self.now, app_id, self._signing_key)
@@ -165,6 +167,11 @@ class Emulator:
         return self._in_flight
 
     @property
+    def roles(self) -> set[str]:
+        """The app's role ids (`default`, the configured ones, those made by `POST /roles`)."""
+        return set(self._state.roles)
+
+    @property
     def persistent(self) -> bool:
         return self._state.persistent
 
@@ -189,8 +196,8 @@ class Emulator:
         self._on_reset.append(callback)
 
     def reset(self) -> None:
-        """Forget every user, token, request and injected fault; re-seed the test users;
-        run `on_reset`s."""
+        """Forget every user, token, role, block, friend, request and injected fault;
+        re-seed the configured roles and the test users; run `on_reset`s."""
         self.faults.clear()
         with self._lock:
             self._state.clear()
@@ -198,6 +205,7 @@ class Emulator:
             self._handled = 0
             if self._rng is not None:
                 self._rng.seed(0)
+            seed_roles(self._state, self._configured_roles, self.now())
             if self.seed:
                 self._seed()
         for callback in list(self._on_reset):
@@ -239,7 +247,8 @@ class Emulator:
         """
         with self._lock:
             settings = control.restore(self._state, snapshot)
-            self.roles, self.user_quota = {"default", *settings["roles"]}, settings["user_quota"]
+            seed_roles(self._state, settings["roles"], self.now())
+            self.user_quota = settings["user_quota"]
             self._handled = settings["clock"]
             self._answered.clear()
         for callback in list(self._on_reset):
@@ -410,19 +419,9 @@ class Emulator:
         return reply(status, body, headers)
 
     def _context(self) -> Context:
-        return Context(
-            state=self._state,
-            app_id=self.app_id,
-            region=self.region,
-            auth_key=self.auth_key,
-            rest_api_key=self.rest_api_key,
-            roles=self.roles,
-            user_quota=self.user_quota,
-            now=self.now,
-            token_hex=self._token_hex,
-            signing_key=self._signing_key,
-            presence=self.presence,
-        )
+        return Context(self._state, self.app_id, self.region, self.auth_key, self.rest_api_key,
+                       self.user_quota, self.now, self._token_hex, self._signing_key,
+                       self.presence)  # fmt: skip
 
     def _token_hex(self) -> str:
         if self._rng is None:

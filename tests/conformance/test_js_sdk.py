@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 from emulator_process import EmulatorProcess
-from js_sdk import SDK_VERSION, run_harness
+from official_sdk import SDK_VERSION, run_scenario
 
-from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY
+from cometchat_nb.emulator import APP_ID, AUTH_KEY
 from cometchat_nb.secret import service_masked
 
 UID = f"conf-{uuid.uuid4().hex[:12]}"
@@ -30,16 +30,7 @@ pytestmark = pytest.mark.timeout(600)
 def run(sdk_dir: Path) -> dict[str, Any]:
     """The harness's JSON report, plus what the emulator says afterwards (`after`)."""
     with EmulatorProcess() as emulator:
-        env = {
-            "EMULATOR_HOST": emulator.host,
-            "APP_ID": APP_ID,
-            "AUTH_KEY": AUTH_KEY,
-            "REST_API_KEY": REST_API_KEY,
-            "UID": UID,
-            "SDK_DIR": str(sdk_dir),
-        }
-        report = run_harness("sdk_flow.mjs", env)
-        report["emulator_host"] = emulator.host
+        report = run_scenario("sdk_flow.mjs", emulator, UID, sdk_dir)
         tokens = report.get("tokens") or {}
         with httpx.Client(base_url=emulator.url + "/v3.0", timeout=10) as client:
             report["after"] = {

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from emulator_process import EmulatorProcess
-from js_sdk import SDK_VERSION, run_harness, websocket_options
+from official_sdk import SDK_VERSION, run_script, websocket_options
 
 from cometchat_nb.emulator import APP_ID, AUTH_KEY
 
@@ -37,7 +37,7 @@ def run(sdk_dir: Path, certificate: tuple[Path, Path]) -> dict[str, Any]:
             "SDK_DIR": str(sdk_dir),
             "NODE_EXTRA_CA_CERTS": str(cert),
         }
-        report = run_harness("socket_flow.mjs", env, *websocket_options())
+        report = run_script("socket_flow.mjs", env, *websocket_options())
         report["host"] = emulator.host
     return report
 
