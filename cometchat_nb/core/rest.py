@@ -18,7 +18,7 @@ from ..validation import (
     check_strings,
     check_text,
     check_uid,
-    check_user_argument,
+    scalar,
     user_fields,
 )
 from ..wire import UNSETTABLE_FIELDS
@@ -61,9 +61,10 @@ def list_params(
     only_deactivated: bool,
 ) -> dict[str, Any]:
     """The query of `GET /users` (spec 4.2), checked."""
+    per_page = scalar(per_page)
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 1000:
         raise local_error("MISSING_PARAMETERS", "per_page must be an integer from 1 to 1000.")
-    if status not in (None, "available", "offline"):
+    if check_text("status", status) not in (None, "available", "offline"):
         raise local_error("MISSING_PARAMETERS", "status must be 'available' or 'offline'.")
     return {
         "perPage": per_page,
@@ -144,8 +145,9 @@ class AdminFlows:
     def update_user(
         self, uid: str, changes: User | Mapping[str, Any], unset: Iterable[str]
     ) -> Flow[User]:
-        check_user_argument("changes", changes)
-        body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
+        body: dict[str, Any] = {
+            k: v for k, v in user_fields(changes, "changes").items() if k != "uid"
+        }
         removed = check_strings("unset", unset) or []
         if any(field not in UNSETTABLE_FIELDS for field in removed):
             raise ValueError(f"unset takes fields among {UNSETTABLE_FIELDS}, not {removed!r}")
