@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -66,13 +66,13 @@ class Hosts:
             rest=host_url(admin_host) if admin_host else f"{admin_default}/{REST_API_VERSION}",
         )
 
-    def with_settings(self, settings: dict[str, Any] | None, overridden: bool) -> Hosts:
+    def with_settings(self, settings: Mapping[str, Any] | None, overridden: bool) -> Hosts:
         """The hosts a login's `settings` name, unless explicit overrides win (spec 1.2).
 
         Only CometChat's own hosts are followed: a stored session must never send the
         app's keys anywhere else.
         """
-        if overridden or not settings:
+        if overridden or not isinstance(settings, Mapping) or not settings:
             return self
         client, admin = settings.get("CLIENT_API_HOST"), settings.get("ADMIN_API_HOST")
         version = settings.get("CHAT_API_VERSION") or CLIENT_API_VERSION

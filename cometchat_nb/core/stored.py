@@ -36,26 +36,29 @@ class StoredLogin:
 
     @cached_property
     def session(self) -> Mapping[str, Any] | None:
-        """The stored login, if the store holds a well-formed one (else a warning is logged)."""
+        """The stored login, if the store holds a well-formed one (else a warning is logged):
+        a token, and a user that reads as a `User`. Every view of it agrees."""
         session = self.data.get("session")
         if session is None:
             return None
         token = session.get("authToken") if isinstance(session, dict) else None
         user = session.get("user") if isinstance(session, dict) else None
-        if (
-            isinstance(token, str)
-            and token
-            and isinstance(user, dict)
-            and isinstance(user.get("uid"), str)
-        ):
-            return session  # type: ignore[no-any-return]
-        logger.warning("ignoring a stored login of an unexpected shape: no session")
-        return None
+        if not (isinstance(token, str) and token and isinstance(user, dict)):
+            logger.warning("ignoring a stored login of an unexpected shape: no session")
+            return None
+        try:
+            User.from_dict(user)
+        except Exception as exc:
+            logger.warning(
+                "ignoring a stored user it cannot read (%s): no session", type(exc).__name__
+            )
+            return None
+        return session  # type: ignore[no-any-return]
 
     @property
     def uid(self) -> str | None:
-        """The logged-in user's uid, read without building the `User`."""
-        return None if self.session is None else str(self.session["user"]["uid"])
+        """The logged-in user's uid."""
+        return None if self.user is None else self.user.uid
 
     @property
     def token(self) -> Secret | None:
@@ -66,18 +69,17 @@ class StoredLogin:
         """The logged-in user, holding its token; None when there is none (or it is odd)."""
         if self.session is None:
             return None
-        try:
-            user = User.from_dict(self.session["user"])
-        except Exception as exc:
-            logger.warning(
-                "ignoring a stored user it cannot read (%s): no session", type(exc).__name__
-            )
-            return None
+        user = User.from_dict(self.session["user"])  # `session` proved it reads
         return user.replace(auth_token=Secret(self.session["authToken"]))
 
     @property
-    def settings(self) -> Any:
-        return None if self.session is None else self.session.get("settings")
+    def settings(self) -> Mapping[str, Any] | None:
+        """The login's `settings` (the hosts it names); odd ones are ignored with a warning."""
+        settings = None if self.session is None else self.session.get("settings")
+        if settings is not None and not isinstance(settings, dict):
+            logger.warning("ignoring stored settings of an unexpected shape")
+            return None
+        return settings
 
     @property
     def device_id(self) -> str | None:
