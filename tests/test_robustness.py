@@ -141,20 +141,23 @@ def test_odd_stored_data_is_no_session_in_every_view(
 
 
 def test_odd_stored_settings_are_ignored_on_a_real_app(caplog: pytest.LogCaptureFixture) -> None:
+    from cometchat_nb.connection import connect
+    from cometchat_nb.core.client import Core
+    from cometchat_nb.listeners import ListenerRegistry
+
     store = MemoryStore()
     user = {"uid": "kevin", "name": "Kevin"}
+    connection = connect("my-app", "eu", None, None, client_host=None, admin_host=None,
+                         store=store, emulator=None)  # fmt: skip
     for settings in ("a string", 5, ["CLIENT_API_HOST"], {"CLIENT_API_HOST": 5}):
         store.save("my-app", {"session": {"user": user, "authToken": "t" * 40,
                                           "settings": settings}})  # fmt: skip
-        with Session(app_id="my-app", region="eu", store=store) as s:
-            assert s.get_logged_in_user() is not None  # the login itself is fine
-            flow = s._core.get_user("cometchat-uid-2")
+        core = Core(connection, ListenerRegistry(), 5.0)  # the flows, which send nothing
+        assert core.logins.read().user is not None  # the login itself is fine
+        for flow in (core.get_user("cometchat-uid-2"), core.logout()):
             request = next(flow)  # built, not sent: a real app is not reachable from tests
             flow.close()
             assert request.url.host == "my-app.apiclient-eu.cometchat.io"
-            flow = s._core.logout()
-            assert next(flow).url.path == "/v3.0/me"
-            flow.close()
     assert "ignoring stored settings" in caplog.text
 
 
