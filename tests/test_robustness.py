@@ -18,6 +18,7 @@ from cometchat_nb import (
     LoginListener,
     MemoryStore,
     RateLimitError,
+    Retry,
     Session,
     User,
     UserList,
@@ -322,3 +323,34 @@ def test_a_user_built_by_hand_with_odd_tags_still_shows() -> None:
         user = User("a", tags=tags)  # type: ignore[arg-type]
         assert "cc-tag" in user._repr_html_() and "a" in repr(user)
         assert "cc-tag" in UserList([user])._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("revoke_fault", "alive", "said"),
+    [(None, 0, None), ("status", 1, "not confirmed"), ("drop_after", 0, "not confirmed")],
+)
+def test_a_login_that_fails_after_minting_revokes_its_token(
+    emulator: Emulator, revoke_fault: str | None, alive: int, said: str | None
+) -> None:
+    emulator.faults.inject("status", method="PUT", path="/me", times=1)
+    if revoke_fault is not None:
+        emulator.faults.inject(revoke_fault, method="DELETE", path="/me", times=1)
+    with Session(emulator=emulator, retry=Retry(attempts=1)) as s:
+        failures: list[CometChatException] = []
+        s.add_login_listener("l", LoginListener(login_failure=failures.append))
+        with pytest.raises(CometChatException) as raised:
+            s.login("cometchat-uid-1")
+        assert failures == [raised.value] and s.get_logged_in_user() is None
+        assert len(s.admin.list_auth_tokens("cometchat-uid-1")) == alive
+        if said is None:
+            assert "revoke" not in raised.value.message
+        else:
+            assert said in raised.value.message and "flush_auth_tokens" in raised.value.message
+
+
+def test_a_mint_whose_answer_is_lost_says_a_token_may_be_alive(emulator: Emulator) -> None:
+    emulator.faults.inject("drop_after", method="POST", path="/users/*/auth_tokens", times=1)
+    with Session(emulator=emulator) as s, pytest.raises(CometChatException) as raised:
+        s.login("cometchat-uid-1")
+    assert raised.value.code == "FAILED_TO_FETCH"
+    assert "may have been minted" in raised.value.message

@@ -72,16 +72,16 @@ def answer(flow: Flow[T], response: httpx.Response) -> httpx.Request:
         raise protocol.unreadable(response, f"unexpected shape ({type(exc).__name__})") from None
 
 
-def _unconfirmed(error: CometChatException, uid: str) -> CometChatException:
-    """`error`, saying what a logout the service did not confirm leaves behind."""
-    hint = (
-        " The local session is cleared, but the service did not confirm the logout: the "
-        f"auth token may still be valid. Revoke it with session.admin.flush_auth_tokens({uid!r})."
-    )
+def _hinted(error: CometChatException, hint: str) -> CometChatException:
+    """A copy of `error` whose message ends with `hint` (what the failure leaves behind)."""
     failure = copy.copy(error)
-    failure.message = error.message + hint
+    failure.message = f"{error.message} {hint}"
     failure.args = (failure.message,)
     return failure
+
+
+def _revoke_hint(uid: str, what: str) -> str:
+    return f"{what}: revoke it with session.admin.flush_auth_tokens({uid!r})."
 
 
 def _object(data: Any) -> dict[str, Any]:
@@ -175,14 +175,35 @@ class Core:
                 "POST", hosts.admin, "users", uid, "auth_tokens", api_key=key, body=body
             )
             token = Secret(object_data(response, "authToken")["authToken"])
+        except CometChatException as exc:
+            if exc.outcome_unknown:  # minted, perhaps, but the token never reached us
+                exc = _hinted(exc, _revoke_hint(uid, "An auth token may have been minted"))
+            self.listeners.fire("login_failure", exc)
+            raise exc from None
+        try:
             response = yield self.build("PUT", hosts.client, "me", auth_token=token, body=body)
             user = self.logins.save(seen, object_data(response, "uid"), token)
         except CometChatException as exc:
-            self.listeners.fire("login_failure", exc)
-            raise
+            failure = yield from self._revoke(hosts, token, exc, uid)
+            self.listeners.fire("login_failure", failure)
+            raise failure from None
         if remember:
             self.login_key = key
         return user
+
+    def _revoke(
+        self, hosts: Hosts, token: Secret, error: CometChatException, uid: str
+    ) -> Flow[CometChatException]:
+        """Revoke a token minted for a login that then failed (`DELETE /me`, which the token
+        itself authorizes), so none is left alive; `error`, saying so if it could not be."""
+        try:
+            response = yield self.build("DELETE", hosts.client, "me", auth_token=token)
+            object_data(response)
+        except CometChatException as exc:
+            if exc.code != AUTH_ERR_AUTH_TOKEN_NOT_FOUND:  # not already gone
+                left = "The auth token minted for this login may still be valid: its "
+                return _hinted(error, _revoke_hint(uid, left + "revocation was not confirmed"))
+        return error
 
     def _login_with_token(self, seen: StoredLogin, token: Secret) -> Flow[User]:
         if seen.user is not None and seen.token == token:
@@ -239,7 +260,9 @@ class Core:
                 self._logged_out()
                 return {}
             self._forget()
-            failure = _unconfirmed(exc, seen.uid or "")
+            failure = _hinted(exc, _revoke_hint(seen.uid or "", (
+                "The local session is cleared, but the service did not confirm the logout: "
+                "the auth token may still be valid")))  # fmt: skip
             self.listeners.fire("logout_failure", failure)
             raise failure from None
         self._logged_out()
