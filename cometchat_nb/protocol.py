@@ -87,10 +87,21 @@ class Hosts:
         )
 
 
+class Request(httpx.Request):
+    """An `httpx.Request` whose repr masks the secrets of its path (a token in
+    `/auth_tokens/{token}`), as every repr of a secret is masked: tracebacks that record
+    their frames' locals show requests."""
+
+    shown = ""
+
+    def __repr__(self) -> str:
+        return f"<Request({self.method!r}, {self.shown!r})>"
+
+
 def build(
     method: str,
     base: str,
-    *segments: str,
+    *segments: str | Secret,
     app_id: str,
     api_key: Secret | None = None,
     auth_token: Secret | None = None,
@@ -98,27 +109,38 @@ def build(
     params: dict[str, Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> httpx.Request:
-    """A request to `base/segments...`, each segment percent-encoded, with spec 2 headers."""
-    path = "/".join(quote(segment, safe="") for segment in segments)
+    """A request to `base/segments...`, each segment percent-encoded, with spec 2 headers.
+
+    Secrets (the credentials, a token in the path) are revealed only inside the call that
+    makes the request, so no frame's locals hold them in the clear.
+    """
     headers = {
         "appId": app_id,
         "Accept": "application/json",
         "Content-Type": "application/json",
         "sdk": SDK_HEADER,
     }
-    if api_key is not None:
-        headers["apiKey"] = api_key.reveal()
-    if auth_token is not None:
-        headers["authToken"] = auth_token.reveal()
     query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-    return httpx.Request(
+    request = Request(
         method,
-        f"{base}/{path}",
-        headers=headers,
+        f"{base}/" + "/".join(quote(_revealed(segment), safe="") for segment in segments),
+        headers={**headers, **_credentials(api_key, auth_token)},
         params=query or None,
         content=None if body is None else json.dumps(body).encode(),
         extensions={"timeout": httpx.Timeout(timeout).as_dict()},
     )
+    request.shown = f"{base}/" + "/".join(str(segment) for segment in segments)
+    return request
+
+
+def _revealed(segment: str | Secret) -> str:
+    return segment.reveal() if isinstance(segment, Secret) else segment
+
+
+def _credentials(api_key: Secret | None, auth_token: Secret | None) -> dict[str, str]:
+    """The credential headers, for the one call that writes them."""
+    revealed = {"apiKey": api_key, "authToken": auth_token}
+    return {name: secret.reveal() for name, secret in revealed.items() if secret is not None}
 
 
 def _query_value(value: Any) -> str:
@@ -142,9 +164,9 @@ def device_body(device_id: str) -> dict[str, Any]:
     }
 
 
-def request_secrets(request: httpx.Request) -> tuple[str, ...]:
+def request_secrets(request: httpx.Request) -> tuple[Secret, ...]:
     """The credentials a request carried, to be masked in whatever comes back."""
-    return tuple(v for k in ("apiKey", "authToken") if (v := request.headers.get(k)))
+    return tuple(Secret(v) for k in ("apiKey", "authToken") if (v := request.headers.get(k)))
 
 
 #: The methods that do no harm when done twice.
@@ -197,22 +219,29 @@ def unreadable(
 def read(response: httpx.Response) -> dict[str, Any]:
     """The body of a successful response (with its `data`), or the typed error (spec 3.3:
     `data` first, as the SDK reads it)."""
+    body = envelope(response)
+    if body is not None and body.get("data") is not None:
+        return body
+    del body  # the raising frame keeps no answer in its locals: it may echo a secret
+    raise failure(response)
+
+
+def failure(response: httpx.Response) -> CometChatException:
+    """The typed error of a response that is not a success, the request's secrets masked."""
     try:
         secrets = request_secrets(response.request)
     except RuntimeError:  # a response built by hand, with no request
         secrets = ()
     body = envelope(response)
     if body is not None:
-        if body.get("data") is not None:
-            return body
         exc = from_envelope(body["error"], response.status_code, secrets)
         if isinstance(exc, RateLimitError):
             exc.retry_after = retry_after(response)
         exc.attempts = attempts_of(response)
         exc.outcome_unknown = acted_maybe(response)
-        raise exc
+        return exc
     excerpt = redact(response.content[:200].decode("utf-8", "replace"), secrets)
-    raise unreadable(response, "unreadable response", excerpt)
+    return unreadable(response, "unreadable response", excerpt)
 
 
 #: Where a session notes on a response how many tries its request took.

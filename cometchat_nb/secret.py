@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +24,7 @@ class Secret:
     the one place that must send it.
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str | Secret) -> None:
         if isinstance(value, Secret):
@@ -31,6 +32,7 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError(f"a secret must be a string, not {type(value).__name__}")
         self._value = value
+        _LIVE.add(self)  # masked in log records while it lives (`RedactingFilter`)
 
     def __copy__(self) -> Secret:
         return self
@@ -97,20 +99,39 @@ def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
     return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)
 
 
+#: Every `Secret` alive: what a log record must not show (a key typed by a user, too).
+_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+#: The loggers whose records are redacted.
+LOGGERS = ("httpx", "cometchat_nb", "cometchat_nb.emulator")
+
+
+def live_secrets_in(text: str) -> list[Secret]:
+    """The live secrets `text` shows, whole or as the service masks them."""
+    return [
+        secret
+        for secret in list(_LIVE)
+        if (value := secret.reveal()) and (value in text or service_masked(value) in text)
+    ]
+
+
 class RedactingFilter(logging.Filter):
-    """Masks auth tokens and JWTs in log records (httpx logs every URL it requests, and
-    token endpoints carry the token in their path)."""
+    """Masks every live `Secret`, auth token and JWT in log records, their tracebacks too
+    (httpx logs every URL it requests, and token endpoints carry the token in their path)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = redact(message, live_secrets_in(message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text, record.exc_info = redact(text, live_secrets_in(text)), None
         return True
 
 
-def redact_http_logs() -> None:
-    """Attach one `RedactingFilter` to httpx's logger (idempotent)."""
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-        logger.addFilter(RedactingFilter())
+def redact_logs() -> None:
+    """Attach one `RedactingFilter` to each of `LOGGERS` (idempotent)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

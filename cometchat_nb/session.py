@@ -20,6 +20,7 @@ from .errors import CometChatException, local_error
 from .health import HealthReport, probe
 from .models import AuthToken, User
 from .secret import Secret
+from .validation import as_secret
 from .workers import Workers
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class Session(BaseSession):
         `INVALID_UID`, `LOGIN_IN_PROGRESS` locally, or the service's error
         (`ERR_UID_NOT_FOUND`, `AUTH_ERR_APIKEY_NOT_FOUND`, `AUTH_ERR_AUTH_TOKEN_NOT_FOUND`).
         """
+        auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)  # masked in frames
         return self._run(self._core.login(uid, auth_key, auth_token))
 
     def get_logged_in_user(self) -> User | None:
@@ -131,6 +133,7 @@ class Session(BaseSession):
         `USER_NAME_IS_COMPULSORY`, `INVALID_USER_*` locally, `ERR_UID_ALREADY_EXISTS`
         (unless `exist_ok`, which returns the existing user) or `ERR_BAD_REQUEST`.
         """
+        auth_key = as_secret(auth_key)
         return self._run(self._core.create_user(user, auth_key, exist_ok))
 
     def create_users(
@@ -265,6 +268,7 @@ class AsyncSession(BaseSession):
         auth_token: str | Secret | AuthToken | None = None,
     ) -> User:
         """`Session.login`, awaited."""
+        auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)
         return await self._run(self._core.login(uid, auth_key, auth_token))
 
     async def get_logged_in_user(self) -> User | None:
@@ -282,6 +286,7 @@ class AsyncSession(BaseSession):
         exist_ok: bool = False,
     ) -> User:
         """`Session.create_user`, awaited."""
+        auth_key = as_secret(auth_key)
         return await self._run(self._core.create_user(user, auth_key, exist_ok))
 
     async def create_users(

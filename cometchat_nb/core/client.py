@@ -25,6 +25,7 @@ from ..models import AuthToken, User
 from ..protocol import Hosts, data_of, object_data, parsed
 from ..secret import Secret
 from ..validation import (
+    as_secret,
     check_credential,
     check_flag,
     check_login,
@@ -114,7 +115,9 @@ class Core:
         """The key a login or create uses when none is given: the login's, else the session's."""
         return self.login_key or self.connection.auth_key
 
-    def build(self, method: str, base: str, *segments: str, **kwargs: Any) -> httpx.Request:
+    def build(
+        self, method: str, base: str, *segments: str | Secret, **kwargs: Any
+    ) -> httpx.Request:
         """A request for this app (`protocol.build` with the app id and timeout)."""
         return protocol.build(
             method, base, *segments, app_id=self.connection.app_id, timeout=self.timeout, **kwargs
@@ -142,6 +145,7 @@ class Core:
                 )
             if isinstance(auth_token, AuthToken):
                 auth_token = auth_token.auth_token
+            auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)
             key = auth_key if auth_key is not None else self.auth_key
             error = check_login(uid, key, auth_token)
             if error is not None:
@@ -288,7 +292,7 @@ class Core:
     ) -> Flow[User]:
         """Create a user with the auth key (`POST /users`); fires `user_created`."""
         check_flag("exist_ok", exist_ok)
-        key = auth_key if auth_key is not None else self.auth_key
+        key = as_secret(auth_key) if auth_key is not None else self.auth_key
         if not isinstance(key, str | Secret) or is_falsy(key):
             raise local_error(
                 "INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY."

@@ -12,6 +12,7 @@ from ..models import AuthToken, User
 from ..protocol import object_data, parsed, read
 from ..secret import Secret
 from ..validation import (
+    as_secret,
     check_credential,
     check_flag,
     check_new_user,
@@ -96,15 +97,15 @@ class AdminFlows:
             )
         return key
 
-    def _request(self, method: str, *segments: str, **kwargs: Any) -> httpx.Request:
+    def _request(self, method: str, *segments: str | Secret, **kwargs: Any) -> httpx.Request:
         """A REST request to `segments`, with the REST API key (`key` names the endpoint)."""
         return self.core.build(
-            method, self.core.connection.hosts.rest, *segments, api_key=self.key(segments[0]),
+            method, self.core.connection.hosts.rest, *segments, api_key=self.key(str(segments[0])),
             **kwargs,
         )  # fmt: skip
 
     def _call(
-        self, method: str, *segments: str, required: tuple[str, ...] = (), **kwargs: Any
+        self, method: str, *segments: str | Secret, required: tuple[str, ...] = (), **kwargs: Any
     ) -> Flow[dict[str, Any]]:
         """One REST call answered by an object holding `required` string fields."""
         return (yield from self._parsed(dict, method, *segments, required=required, **kwargs))
@@ -113,7 +114,7 @@ class AdminFlows:
         self,
         parse: Callable[[dict[str, Any]], T],
         method: str,
-        *segments: str,
+        *segments: str | Secret,
         required: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> Flow[T]:
@@ -195,13 +196,11 @@ class AdminFlows:
         )  # fmt: skip
 
     def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> Flow[dict[str, Any]]:
-        if isinstance(token, AuthToken):
-            token = token.auth_token
+        token = token.auth_token if isinstance(token, AuthToken) else as_secret(token)
         secret = check_credential("token", token)
         if not secret:
             raise local_error("MISSING_PARAMETERS", "An auth token is required.")
-        value = secret.reveal()
-        return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens", value))
+        return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens", secret))
 
     def flush_auth_tokens(self, uid: str) -> Flow[dict[str, Any]]:
         return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens"))

@@ -34,6 +34,10 @@ class StoredLogin:
 
     data: Mapping[str, Any]
 
+    def __repr__(self) -> str:
+        """Who is logged in, never the token or jwt the data holds."""
+        return f"StoredLogin(uid={self.uid!r})"
+
     @cached_property
     def session(self) -> Mapping[str, Any] | None:
         """The stored login, if the store holds a well-formed one (else a warning is logged):
