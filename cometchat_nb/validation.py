@@ -291,6 +291,7 @@ def check_user_argument(name: str, value: Any) -> User | Mapping[str, Any]:
 
 def check_seconds(name: str, value: Any) -> float:
     """`value` as a positive, finite number of seconds."""
+    value = scalar(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be a number of seconds, not {value!r}")
     if not 0 < value < float("inf"):

@@ -100,16 +100,17 @@ FIELD_CASES = [
 ]
 
 
-def fails_clearly(session: Session, emulator: Emulator, argument: str, call: Call) -> None:
+def fails_clearly(session: Session, emulator: Emulator, argument: str, call: Call) -> bool:
     """`call()` works, or fails with a local code or an error naming `argument`, having
-    sent nothing and left the stored login as it was. No library error escapes."""
+    sent nothing and left the stored login as it was. No library error escapes. Whether
+    it was refused locally."""
     stored = session.store.load(session.app_id)
     sent = len(emulator.requests)
     try:
         result = call()
     except CometChatException as exc:
         if exc.source != "local":
-            return  # the service answered: the argument got past the local checks
+            return False  # the service answered: the argument got past the local checks
         assert exc.code and exc.http_status is None
     except (TypeError, ValueError) as exc:
         assert argument in str(exc), f"{type(exc).__name__}: {exc}"
@@ -120,9 +121,10 @@ def fails_clearly(session: Session, emulator: Emulator, argument: str, call: Cal
         if isinstance(result, pd.DataFrame):  # a bulk call reports a row's error in its row
             codes = result["error_code"].dropna().tolist()
             assert all(code.isupper() for code in codes), codes  # a local code, not "TypeError"
-        return
+        return False
     assert len(emulator.requests) == sent, "a request was sent"
     assert session.store.load(session.app_id) == stored, "the stored login changed"
+    return True
 
 
 @pytest.mark.parametrize(("make", "valid", "argument", "position"), CASES)
@@ -133,7 +135,11 @@ def test_an_odd_argument_fails_clearly_and_touches_nothing(
     with Session(emulator=emulator) as session:
         session.login("cometchat-uid-1")
         call, arguments = make(session), {**valid, argument: ODD[position]}
-        fails_clearly(session, emulator, argument, lambda: call(**arguments))
+        events: list[str] = []
+        session.listeners.subscribe(lambda event: events.append(event.name))
+        refused = fails_clearly(session, emulator, argument, lambda: call(**arguments))
+        if refused and call == session.login:  # every local refusal of a login is heard
+            assert events == ["login_failure"], events
 
 
 @pytest.mark.parametrize(("make", "valid", "argument", "field", "position"), FIELD_CASES)
