@@ -39,9 +39,10 @@ class StoredLogin:
         return f"StoredLogin(uid={self.uid!r})"
 
     @cached_property
-    def session(self) -> Mapping[str, Any] | None:
-        """The stored login, if the store holds a well-formed one (else a warning is logged):
-        a token, and a user that reads as a `User`. Every view of it agrees."""
+    def _login(self) -> tuple[Mapping[str, Any], User] | None:
+        """The stored login and its user (holding its token), if the store holds a
+        well-formed one: a token, and a user that reads as a `User`. Else a warning is
+        logged and there is no session, in every view."""
         session = self.data.get("session")
         if session is None:
             return None
@@ -51,13 +52,23 @@ class StoredLogin:
             logger.warning("ignoring a stored login of an unexpected shape: no session")
             return None
         try:
-            User.from_dict(user)
+            read = User.from_dict(user)
         except Exception as exc:
             logger.warning(
                 "ignoring a stored user it cannot read (%s): no session", type(exc).__name__
             )
             return None
-        return session  # type: ignore[no-any-return]
+        return session, read.replace(auth_token=Secret(token))
+
+    @property
+    def session(self) -> Mapping[str, Any] | None:
+        """The stored login, if well-formed."""
+        return None if self._login is None else self._login[0]
+
+    @property
+    def user(self) -> User | None:
+        """The logged-in user, holding its token; None when there is none (or it is odd)."""
+        return None if self._login is None else self._login[1]
 
     @property
     def uid(self) -> str | None:
@@ -66,15 +77,7 @@ class StoredLogin:
 
     @property
     def token(self) -> Secret | None:
-        return None if self.session is None else Secret(self.session["authToken"])
-
-    @cached_property
-    def user(self) -> User | None:
-        """The logged-in user, holding its token; None when there is none (or it is odd)."""
-        if self.session is None:
-            return None
-        user = User.from_dict(self.session["user"])  # `session` proved it reads
-        return user.replace(auth_token=Secret(self.session["authToken"]))
+        return None if self.user is None else self.user.auth_token
 
     @property
     def settings(self) -> Mapping[str, Any] | None:
