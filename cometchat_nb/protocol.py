@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from .errors import CometChatException, RateLimitError, failed_to_fetch, from_envelope
-from .secret import Secret, redact
+from .secret import Secret, masked_object, redact
 from .version import VERSION
 from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
@@ -181,7 +181,7 @@ def envelope(response: httpx.Response) -> dict[str, Any] | None:
     cached = response.extensions.get(_BODY)
     if cached is None:
         try:
-            body = json.loads(response.content)
+            body = json.loads(response.content, object_hook=masked_object)
         except (ValueError, RecursionError):
             body = None
         ok = isinstance(body, dict) and (

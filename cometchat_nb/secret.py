@@ -99,6 +99,29 @@ def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
     return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)
 
 
+#: The keys whose values are credentials in CometChat's JSON (answers, stored logins).
+SECRET_KEYS = frozenset({"authToken", "apiKey", "jwt", "fat", "secret"})
+
+
+class MaskedDict(dict[str, Any]):
+    """A JSON object whose repr masks the values of `SECRET_KEYS`, so a traceback that
+    records its frames' locals never shows the token, jwt or socket secret an answer or
+    a stored login holds."""
+
+    def __repr__(self) -> str:
+        def shown(key: str, value: Any) -> Any:
+            return mask(value) if key in SECRET_KEYS and isinstance(value, str) else value
+
+        return "{" + ", ".join(f"{k!r}: {shown(k, v)!r}" for k, v in self.items()) + "}"
+
+    __str__ = __repr__
+
+
+def masked_object(pairs: dict[str, Any]) -> dict[str, Any]:
+    """A `json.loads` object hook: `pairs` as a `MaskedDict` when it holds a credential."""
+    return pairs if SECRET_KEYS.isdisjoint(pairs) else MaskedDict(pairs)
+
+
 #: Every `Secret` alive: what a log record must not show (a key typed by a user, too).
 _LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
 #: The loggers whose records are redacted.

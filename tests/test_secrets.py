@@ -16,6 +16,7 @@ from cometchat_nb import (
     Emulator,
     Event,
     LoginListener,
+    MemoryStore,
     Secret,
     Session,
     User,
@@ -199,4 +200,38 @@ async def test_no_secret_in_async_tracebacks_with_locals(emulator: Emulator) -> 
             with pytest.raises(CometChatException) as raised:
                 await call()
             texts.append(formatted(raised.value))
+    assert not [secret[-4:] for text in texts for secret in secrets if secret in text]
+
+
+def test_no_secret_in_tracebacks_of_a_full_disk_or_an_odd_answer(emulator: Emulator) -> None:
+    class FullStore(MemoryStore):
+        full = False
+
+        def save(self, app_id: str, data: dict[str, Any]) -> None:
+            if self.full:
+                raise OSError("disk full")
+            super().save(app_id, data)
+
+    store = FullStore()
+    with Session(emulator=emulator, store=store) as s:
+        s.login("cometchat-uid-1")
+        stored = store.load(emulator.app_id)["session"]
+        secrets = [stored["authToken"], stored["jwt"], stored["wsChannel"]["secret"]]
+        s.logout()
+        token = s.admin.create_auth_token("cometchat-uid-2")
+        secrets.append(token.auth_token.reveal())
+        store.full = True
+        texts = []
+        for call in (lambda: s.login("cometchat-uid-1"), lambda: s.login(auth_token=token)):
+            with pytest.raises(CometChatException) as raised:
+                call()
+            assert raised.value.code == "SESSION_NOT_SAVED"
+            texts.append(formatted(raised.value))
+        store.full = False
+        s.login(auth_token=token)
+        emulator.faults.inject("truncate", method="GET", path="/users/*", times=3)
+        with pytest.raises(CometChatException) as raised:
+            s.get_user("cometchat-uid-3")
+        texts.append(formatted(raised.value))
+    assert "jwt" in texts[0] and "'••••" in texts[0]  # the answer is there, masked
     assert not [secret[-4:] for text in texts for secret in secrets if secret in text]

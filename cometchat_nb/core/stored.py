@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import failed_to_fetch, local_error
 from ..models import User
-from ..secret import Secret
+from ..secret import MaskedDict, Secret
 from ..store import SessionStore
 from ..wire import SESSION_KEYS
 
@@ -149,7 +149,7 @@ class LoginStore:
                 if seen.token != replacing:
                     return user
                 previous = seen.session or {}
-            session: dict[str, Any] = {k: previous[k] for k in _KEPT if k in previous}
+            session = MaskedDict({k: previous[k] for k in _KEPT if k in previous})
             session.update({k: answer[k] for k in _KEPT if k in answer})
             session.update(user=user_data, authToken=token.reveal())
             try:
