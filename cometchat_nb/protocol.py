@@ -87,7 +87,7 @@ class Hosts:
         )
 
 
-class Request(httpx.Request):
+class MaskedRequest(httpx.Request):
     """An `httpx.Request` whose repr masks the secrets of its path (a token in
     `/auth_tokens/{token}`), as every repr of a secret is masked: tracebacks that record
     their frames' locals show requests."""
@@ -121,7 +121,7 @@ def build(
         "sdk": SDK_HEADER,
     }
     query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-    request = Request(
+    request = MaskedRequest(
         method,
         f"{base}/" + "/".join(quote(_revealed(segment), safe="") for segment in segments),
         headers={**headers, **_credentials(api_key, auth_token)},

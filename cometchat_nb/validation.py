@@ -17,8 +17,9 @@ _SNAKE_TO_WIRE = {"status_message": "statusMessage"}
 #: The longest key or token taken: CometChat's are under 100 characters, and a header or
 #: a path segment of a megabyte breaks the request before it is sent.
 CREDENTIAL_MAX = 1000
-#: The longest text a query parameter takes (the request target stays far under 64 KiB).
-QUERY_TEXT_MAX = 1000
+#: The longest text an argument such as a search key takes (a query parameter keeps the
+#: request target far under 64 KiB).
+TEXT_MAX = 1000
 #: The SDK's code for a bad value of each user field (spec 7.2).
 _FIELD_CODES = {
     "uid": "INVALID_UID", "name": "INVALID_USER_NAME", "avatar": "INVALID_USER_AVATAR",
@@ -34,10 +35,12 @@ def is_missing(value: Any) -> bool:
     """Whether `value` says "no value": None, NaN, `pd.NA`, `pd.NaT` (numpy's too)."""
     if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return True
-    if isinstance(value, float) or type(value).__module__ == "numpy":
+    if isinstance(value, float) or (
+        type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0
+    ):
         try:
             return bool(value != value)
-        except (TypeError, ValueError):  # an array: not a missing scalar
+        except (TypeError, ValueError):
             return False
     return False
 
@@ -224,7 +227,7 @@ def check_flag(name: str, value: Any) -> bool:
     return value
 
 
-def check_text(name: str, value: Any, limit: int = QUERY_TEXT_MAX) -> str | None:
+def check_text(name: str, value: Any, limit: int = TEXT_MAX) -> str | None:
     """`value` if it is None or a string of at most `limit` characters."""
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
@@ -261,8 +264,8 @@ def check_credential(name: str, value: Any) -> Secret | None:
     if not isinstance(value, str | Secret):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
     secret = Secret(value)
-    if credential_problem(secret) is not None:
-        raise ValueError(f"{name} {credential_problem(secret)}")
+    if (problem := credential_problem(secret)) is not None:
+        raise ValueError(f"{name} {problem}")
     return secret
 
 
