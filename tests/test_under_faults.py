@@ -10,15 +10,28 @@ figures of each run are printed (run with `-s`) and written to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import random
+import re
+import threading
 import time
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from cometchat_nb import AsyncSession, CometChatException, Emulator, Event, Retry, Session
+from cometchat_nb import (
+    AsyncSession,
+    CometChatException,
+    Emulator,
+    Event,
+    MemoryStore,
+    Retry,
+    Session,
+)
+from cometchat_nb.emulator import RemoteEmulator
 from cometchat_nb.emulator.faults import KINDS
 from cometchat_nb.emulator.server import Server
 
@@ -184,3 +197,87 @@ def test_logins_under_faults_leave_no_token_alive() -> None:
     print(f"\nlogin figures: {len(failed)} of 200 logins failed, 0 tokens left alive")
     assert failed, "no login failed after minting: the faults did not reach PUT /me"
     assert not any("not confirmed" in message for message in failed)
+
+
+class DroppingProxy:
+    """A loopback TCP proxy in front of a served emulator: it forwards each request on a
+    connection of its own and, for a seeded share of creates, closes the client's
+    connection once the service has answered (the service acted; its answer is lost)."""
+
+    def __init__(self, upstream: int, rate: float, seed: int) -> None:
+        self.upstream, self.rate, self.rng, self.dropped = upstream, rate, random.Random(seed), 0
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        async def serve() -> None:
+            self.server = await asyncio.start_server(self.relay, "127.0.0.1", 0)
+            self.port = self.server.sockets[0].getsockname()[1]
+            started.set()
+            with contextlib.suppress(asyncio.CancelledError):  # `stop` closes it
+                await self.server.serve_forever()
+
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(serve(),))
+        self.thread.start()
+        started.wait(10)
+
+    @staticmethod
+    async def message(reader: asyncio.StreamReader) -> bytes:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        return head + (await reader.readexactly(int(length.group(1))) if length else b"")
+
+    async def relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request = await self.message(reader)
+                up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
+                up_writer.write(request)
+                answer = await self.message(up_reader)
+                up_writer.close()
+                if request.startswith(b"POST") and self.rng.random() < self.rate:
+                    self.dropped += 1
+                    break  # the service acted; the client never hears of it
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("twin", ["Session", "AsyncSession"])
+def test_creates_through_a_proxy_that_drops_after_acting_are_all_true(twin: str) -> None:
+    """The issue's network: answers lost between the service and the client, not by the
+    emulator itself. Both twins resolve every create: none lost, misreported or twice."""
+    emulator = Emulator(keep_requests=100_000)
+    server = emulator.serve(port=0)
+    proxy = DroppingProxy(int(server.url.rsplit(":", 1)[1].split("/")[0]), rate=0.3, seed=22)
+    remote = RemoteEmulator.at(f"127.0.0.1:{proxy.port}", emulator.app_id, emulator.region,
+                               rest_api_key=emulator.rest_api_key)  # fmt: skip
+    wanted = [{"uid": f"proxy-{i:03d}", "name": f"Proxy {i}"} for i in range(300)]
+
+    async def acreate() -> Any:
+        async with AsyncSession(emulator=remote, store=MemoryStore(), retry=RETRY) as s:
+            return await s.create_users(wanted, concurrency=8, progress=False)
+
+    try:
+        if twin == "AsyncSession":
+            result = asyncio.run(acreate())
+        else:
+            with Session(emulator=remote, store=MemoryStore(), retry=RETRY) as s:
+                result = s.create_users(wanted, concurrency=8, progress=False)
+    finally:
+        proxy.stop()
+        server.stop()
+    made = {uid for uid in emulator.users if uid.startswith("proxy-")}
+    created = [uid for uid, outcome in zip(result["uid"], result["result"], strict=True)
+               if outcome == "created"]  # fmt: skip
+    print(f"\nproxy figures: {twin}: {proxy.dropped} answers dropped, {len(made)} made")
+    assert proxy.dropped > 0 and made == {row["uid"] for row in wanted}
+    assert sorted(created) == sorted(made)  # no error row for a user who exists
+    emulator.close()
