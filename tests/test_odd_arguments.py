@@ -170,3 +170,47 @@ def test_odd_session_arguments_fail_clearly(argument: str, position: int) -> Non
         Session(emulator=Emulator(), **{argument: value}).close()
     except (TypeError, ValueError) as exc:
         assert argument in str(exc), f"{type(exc).__name__}: {exc}"
+
+
+# Values converted where the meaning is plain (`validation.plain`): user -> what is stored.
+CONVERTED = [
+    ("numpy int in metadata", {"metadata": {"n": np.int64(3)}}, {"metadata": {"n": 3}}),
+    ("numpy float in metadata", {"metadata": {"x": np.float32(0.5)}}, {"metadata": {"x": 0.5}}),
+    ("numpy bool in metadata", {"metadata": {"b": np.bool_(True)}}, {"metadata": {"b": True}}),
+    ("Timestamp in metadata", {"metadata": {"t": pd.Timestamp("2026-01-02T03:04:05Z")}},
+     {"metadata": {"t": "2026-01-02T03:04:05+00:00"}}),
+    ("NaN and NA in metadata", {"metadata": {"a": float("nan"), "b": pd.NA, "c": pd.NaT}},
+     {"metadata": {"a": None, "b": None, "c": None}}),
+    ("numpy array of tags", {"tags": np.array(["a", "b"])}, {"tags": ["a", "b"]}),
+    ("pd.NA avatar: not set", {"avatar": pd.NA}, {"avatar": None}),
+    ("NaN link: not set", {"link": float("nan")}, {"link": None}),
+    ("numpy text name", {"name": np.str_("Zoë")}, {"name": "Zoë"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "given", "stored"), CONVERTED, ids=lambda v: v)
+def test_plain_values_are_converted_on_every_path(
+    emulator: Emulator, case: str, given: dict[str, Any], stored: dict[str, Any]
+) -> None:
+    key = next(iter(given))
+    with Session(emulator=emulator) as s:
+        s.create_user({"uid": "conv-1", "name": "C", **given})
+        s.admin.create_user({"uid": "conv-2", "name": "C", **given})
+        s.create_user({"uid": "conv-4", "name": "C"})
+        s.admin.update_user("conv-4", given)  # a missing value leaves the field as it is
+        result = s.create_users(
+            pd.DataFrame([{"uid": "conv-3", "name": "C", **given}]), progress=False
+        )
+        assert list(result["result"]) == ["created"], result
+        for uid in ("conv-1", "conv-2", "conv-3", "conv-4"):
+            user = s.admin.get_user(uid)
+            attribute = "status_message" if key == "status_message" else key
+            assert getattr(user, attribute) == stored[key], (uid, getattr(user, attribute))
+
+
+def test_delete_user_checks_permanent_before_sending(session: Session, emulator: Emulator) -> None:
+    sent = len(emulator.requests)
+    with pytest.raises(TypeError, match="permanent"):
+        session.admin.delete_user("cometchat-uid-4", permanent="false")  # type: ignore[arg-type]
+    assert len(emulator.requests) == sent
+    assert emulator.users["cometchat-uid-4"].deactivated_at is None
