@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import threading
 import weakref
 from collections.abc import Iterable
 from typing import Any
@@ -32,7 +33,8 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError(f"a secret must be a string, not {type(value).__name__}")
         self._value = value
-        _LIVE.add(self)  # masked in log records while it lives (`RedactingFilter`)
+        with _LIVE_LOCK:  # masked in log records while it lives (`RedactingFilter`)
+            _LIVE.add(self)
 
     def __copy__(self) -> Secret:
         return self
@@ -124,15 +126,18 @@ def masked_object(pairs: dict[str, Any]) -> dict[str, Any]:
 
 #: Every `Secret` alive: what a log record must not show (a key typed by a user, too).
 _LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()  # secrets are made and logs written on worker threads too
 #: The loggers whose records are redacted.
 LOGGERS = ("httpx", "cometchat_nb", "cometchat_nb.emulator")
 
 
 def live_secrets_in(text: str) -> list[Secret]:
     """The live secrets `text` shows, whole or as the service masks them."""
+    with _LIVE_LOCK:
+        alive = list(_LIVE)
     return [
         secret
-        for secret in list(_LIVE)
+        for secret in alive
         if (value := secret.reveal()) and (value in text or service_masked(value) in text)
     ]
 

@@ -235,3 +235,20 @@ def test_no_secret_in_tracebacks_of_a_full_disk_or_an_odd_answer(emulator: Emula
         texts.append(formatted(raised.value))
     assert "jwt" in texts[0] and "'••••" in texts[0]  # the answer is there, masked
     assert not [secret[-4:] for text in texts for secret in secrets if secret in text]
+
+
+def test_logs_of_a_bulk_call_are_redacted_from_every_thread(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """httpx logs each request on the worker thread that sends it, while other workers make
+    secrets: the filter reads the live secrets safely, and masks them."""
+    caplog.set_level(logging.INFO)
+    with Session(emulator=emulator) as s:
+        s.login("cometchat-uid-1", Secret(emulator.auth_key))
+        rows = [{"uid": f"logged-{i}", "name": "L"} for i in range(60)]
+        result = s.create_users(rows, concurrency=8, progress=False)
+        token = s.store.load(emulator.app_id)["session"]["authToken"]
+        s.admin.delete_auth_token("cometchat-uid-1", token)
+    assert (result["result"] == "created").all()
+    assert sum("HTTP Request" in record.getMessage() for record in caplog.records) >= 60
+    assert token not in caplog.text and "auth_tokens/••••" in caplog.text
