@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Unpack
 from .core.rest import AdminFlows, Pager, RoleChanges, RoleDetails, list_params, role_body
 from .models import AuthToken, Role, User
 from .secret import Secret
+from .validation import as_secret
 from .workers import Workers
 
 if TYPE_CHECKING:
@@ -211,6 +212,7 @@ class Admin:
 
     def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> dict[str, Any]:
         """Revoke one token; it stops working at once. `ERR_AUTH_TOKEN_NOT_FOUND`."""
+        token = as_secret(token)  # masked in frames
         return self._run(self._flows.delete_auth_token(uid, token))
 
     def flush_auth_tokens(self, uid: str) -> dict[str, Any]:
@@ -365,6 +367,7 @@ class AsyncAdmin:
 
     async def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> dict[str, Any]:
         """`Admin.delete_auth_token`, awaited."""
+        token = as_secret(token)
         return await self._run(self._flows.delete_auth_token(uid, token))
 
     async def flush_auth_tokens(self, uid: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from .models import User, UserList
 from .protocol import DEFAULT_TIMEOUT
 from .ratelimit import RateFigures, RateLimits
 from .retry import Attempts, Retry
-from .secret import Secret, redact_http_logs
+from .secret import Secret, redact_logs
 from .store import SessionStore
 from .transcript import Transcript
 from .validation import check_seconds
@@ -78,7 +78,7 @@ class BaseSession:
             raise ValueError(f"keep_requests must be 0 or more, not {keep_requests}")
         self._wire = Transcript(keep_requests)
         self.limits = RateLimits()
-        redact_http_logs()
+        redact_logs()
         self._open(sleep)
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:

@@ -21,6 +21,7 @@ from .health import HealthReport, probe
 from .models import AuthToken, User
 from .secret import Secret
 from .user_calls import AsyncUserCalls, UserCalls
+from .validation import as_secret
 from .workers import Workers
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ class Session(BaseSession, UserCalls):
         `INVALID_UID`, `LOGIN_IN_PROGRESS` locally, or the service's error
         (`ERR_UID_NOT_FOUND`, `AUTH_ERR_APIKEY_NOT_FOUND`, `AUTH_ERR_AUTH_TOKEN_NOT_FOUND`).
         """
+        auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)  # masked in frames
         return self._run(self._core.login(uid, auth_key, auth_token))
 
     def get_logged_in_user(self) -> User | None:
@@ -132,6 +134,7 @@ class Session(BaseSession, UserCalls):
         `USER_NAME_IS_COMPULSORY`, `INVALID_USER_*` locally, `ERR_UID_ALREADY_EXISTS`
         (unless `exist_ok`, which returns the existing user) or `ERR_BAD_REQUEST`.
         """
+        auth_key = as_secret(auth_key)
         return self._run(self._core.create_user(user, auth_key, exist_ok))
 
     def create_users(
@@ -271,6 +274,7 @@ class AsyncSession(BaseSession, AsyncUserCalls):
         auth_token: str | Secret | AuthToken | None = None,
     ) -> User:
         """`Session.login`, awaited."""
+        auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)
         return await self._run(self._core.login(uid, auth_key, auth_token))
 
     async def get_logged_in_user(self) -> User | None:
@@ -288,6 +292,7 @@ class AsyncSession(BaseSession, AsyncUserCalls):
         exist_ok: bool = False,
     ) -> User:
         """`Session.create_user`, awaited."""
+        auth_key = as_secret(auth_key)
         return await self._run(self._core.create_user(user, auth_key, exist_ok))
 
     async def create_users(

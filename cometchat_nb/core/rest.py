@@ -12,13 +12,14 @@ from ..models import AuthToken, Role, User
 from ..protocol import object_data, parsed, read
 from ..secret import Secret
 from ..validation import (
+    as_secret,
     check_credential,
     check_flag,
     check_new_user,
     check_strings,
     check_text,
     check_uid,
-    check_user_argument,
+    scalar,
     user_fields,
 )
 from ..wire import UNSETTABLE_FIELDS
@@ -113,9 +114,10 @@ def list_params(
     only_deactivated: bool,
 ) -> dict[str, Any]:
     """The query of `GET /users` (spec 4.2), checked."""
+    per_page = scalar(per_page)
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 1000:
         raise local_error("MISSING_PARAMETERS", "per_page must be an integer from 1 to 1000.")
-    if status not in (None, "available", "offline"):
+    if check_text("status", status) not in (None, "available", "offline"):
         raise local_error("MISSING_PARAMETERS", "status must be 'available' or 'offline'.")
     return {
         "perPage": per_page,
@@ -147,15 +149,15 @@ class AdminFlows:
             )
         return key
 
-    def _request(self, method: str, *segments: str, **kwargs: Any) -> httpx.Request:
+    def _request(self, method: str, *segments: str | Secret, **kwargs: Any) -> httpx.Request:
         """A REST request to `segments`, with the REST API key (`key` names the endpoint)."""
         return self.core.build(
-            method, self.core.connection.hosts.rest, *segments, api_key=self.key(segments[0]),
+            method, self.core.connection.hosts.rest, *segments, api_key=self.key(str(segments[0])),
             **kwargs,
         )  # fmt: skip
 
     def _call(
-        self, method: str, *segments: str, required: tuple[str, ...] = (), **kwargs: Any
+        self, method: str, *segments: str | Secret, required: tuple[str, ...] = (), **kwargs: Any
     ) -> Flow[dict[str, Any]]:
         """One REST call answered by an object holding `required` string fields."""
         return (yield from self._parsed(dict, method, *segments, required=required, **kwargs))
@@ -164,7 +166,7 @@ class AdminFlows:
         self,
         parse: Callable[[dict[str, Any]], T],
         method: str,
-        *segments: str,
+        *segments: str | Secret,
         required: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> Flow[T]:
@@ -204,8 +206,9 @@ class AdminFlows:
     def update_user(
         self, uid: str, changes: User | Mapping[str, Any], unset: Iterable[str]
     ) -> Flow[User]:
-        check_user_argument("changes", changes)
-        body: dict[str, Any] = {k: v for k, v in user_fields(changes).items() if k != "uid"}
+        body: dict[str, Any] = {
+            k: v for k, v in user_fields(changes, "changes").items() if k != "uid"
+        }
         removed = check_strings("unset", unset) or []
         if any(field not in UNSETTABLE_FIELDS for field in removed):
             raise ValueError(f"unset takes fields among {UNSETTABLE_FIELDS}, not {removed!r}")
@@ -270,13 +273,11 @@ class AdminFlows:
         )  # fmt: skip
 
     def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> Flow[dict[str, Any]]:
-        if isinstance(token, AuthToken):
-            token = token.auth_token
+        token = token.auth_token if isinstance(token, AuthToken) else as_secret(token)
         secret = check_credential("token", token)
         if not secret:
             raise local_error("MISSING_PARAMETERS", "An auth token is required.")
-        value = secret.reveal()
-        return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens", value))
+        return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens", secret))
 
     def flush_auth_tokens(self, uid: str) -> Flow[dict[str, Any]]:
         return (yield from self._call("DELETE", "users", check_uid(uid), "auth_tokens"))
