@@ -59,7 +59,7 @@ class Outbox:
         try:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
-            self._drop(1)
+            self._drop()
 
     def _shut(self, reason: str) -> None:
         if self.closing:
@@ -67,11 +67,11 @@ class Outbox:
         self.closing = True
         if self._queue.full():  # the close goes out even to a socket too slow to read
             self._queue.get_nowait()
-            self._drop(1)
+            self._drop()
         self._queue.put_nowait(reason)
 
-    def _drop(self, frames: int) -> None:
-        self.dropped += frames
+    def _drop(self) -> None:
+        self.dropped += 1
         if self.dropped in (1, 10, 100) or self.dropped % 1000 == 0:
             logger.warning("a slow WebSocket has %d frames dropped so far", self.dropped)
 

@@ -239,7 +239,6 @@ def test_python_answers_the_same_calls_the_same(
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the sessions trust the emulator
     sdk = node_answers(users_run)
-    assert sdk["A.getOnlineUserCount"] == sdk["B.getOnlineUserCount"] == 2
     ours = python_answers(served_tls.host, f"py{uuid.uuid4().hex[:8]}", certificate[0])
     assert set(ours) == set(sdk)
     for step, answer in sdk.items():
