@@ -58,7 +58,7 @@ async def async_session(emulator: Emulator) -> AsyncSession:
         yield s
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway certificate for 127.0.0.1, and its key: (cert.pem, key.pem)."""
     if shutil.which("openssl") is None:

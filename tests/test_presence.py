@@ -17,7 +17,7 @@ import pytest
 import websockets
 
 from cometchat_nb import AsyncSession, CometChatException, Emulator, Session
-from cometchat_nb.emulator import APP_ID, AUTH_KEY
+from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY
 from cometchat_nb.emulator.server import Server
 
 pytestmark = pytest.mark.timeout(120)
@@ -233,6 +233,61 @@ async def test_subscriptions_choose_who_hears(served: Server) -> None:
         for socket in (unsubscribed, other_roles):
             await socket.send(json.dumps({"action": "ping", "ack": "true"}))
             assert await _next(socket) == {"action": "pong"}  # the first frame since auth
+
+
+def _rest(server: Server, method: str, path: str, body: dict[str, Any]) -> Any:
+    """A REST API call (API key) to the served emulator; its `data`."""
+    headers = {"appId": APP_ID, "apiKey": REST_API_KEY}
+    answer = httpx.request(method, f"{server.url}/v3.0{path}", headers=headers, json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]
+
+
+async def test_a_friends_subscription_hears_only_friends(served: Server) -> None:
+    _rest(served, "POST", "/users/cometchat-uid-3/friends", {"accepted": ["cometchat-uid-1"]})
+    me = _login(served, "cometchat-uid-3", "device-3")
+    async with _socket(me, "device-3", subscription="FRIENDS") as socket:
+        _login(served, "cometchat-uid-2", "device-2")  # not a friend: nothing is sent
+        _login(served, "cometchat-uid-1", "device-1")
+        heard = await _next(socket)  # the first frame since auth (frames keep their order)
+        assert (heard["sender"], heard["body"]["action"]) == ("cometchat-uid-1", "online")
+
+
+async def _closed(socket: Any) -> tuple[int | None, str | None]:
+    await asyncio.wait_for(socket.wait_closed(), WAIT)
+    return socket.close_code, socket.close_reason
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "reason"),
+    [
+        ("DELETE", "/users", {"uidsToDeactivate": ["cometchat-uid-1"]}, "User deactivated"),
+        ("DELETE", "/users/cometchat-uid-1", {}, "User deactivated"),
+        ("DELETE", "/users/cometchat-uid-1", {"permanent": True}, "User deleted"),
+    ],
+)
+async def test_a_user_deactivated_or_deleted_loses_its_sockets_and_goes_offline(
+    served: Server, method: str, path: str, body: dict[str, Any], reason: str
+) -> None:
+    watcher = _login(served, "cometchat-uid-2", "device-watch")
+    async with _socket(watcher, "device-watch") as watching:
+        me = _login(served, "cometchat-uid-1", "device-1")
+        assert (await _next(watching))["body"]["action"] == "online"
+        async with _socket(me, "device-1") as socket:
+            await asyncio.to_thread(_rest, served, method, path, body)
+            assert await _closed(socket) == (1000, reason)
+        offline = await _next(watching)  # one offline, at the change: the close adds none
+        assert (offline["sender"], offline["body"]["action"]) == ("cometchat-uid-1", "offline")
+        await watching.send(json.dumps({"action": "ping", "ack": "true"}))
+        assert await _next(watching) == {"action": "pong"}
+        assert _count(served, watcher).json()["data"]["onlineUsersCount"] == 1
+
+
+async def test_a_reset_closes_every_socket(served: Server, emulator: Emulator) -> None:
+    me = _login(served, "cometchat-uid-1", "device-1")
+    async with _socket(me, "device-1") as socket:
+        await asyncio.to_thread(emulator.reset)
+        assert await _closed(socket) == (1000, "Emulator reset")
 
 
 def test_a_socket_off_the_socket_paths_is_refused(served: Server) -> None:

@@ -169,9 +169,11 @@ def delete_user(context: Context, call: Call) -> dict[str, Any]:
     record = active_user(context.state, call.segments[1])
     uid = record["uid"]
     if permanent:
+        context.presence.gone(uid, "User deleted")
         context.state.delete_user(uid)
         return {"success": True, "message": f"User with UID {uid} has been deleted successfully."}
-    context.state.put_user({**record, "deactivatedAt": context.now(), "status": "offline"})
+    record = context.presence.gone(uid, "User deactivated")
+    context.state.put_user({**record, "deactivatedAt": context.now()})
     return {"deactivatedUids": [uid]}
 
 
@@ -199,7 +201,8 @@ def deactivate_users(context: Context, call: Call) -> dict[str, Any]:
         elif record.get("deactivatedAt"):
             result["alreadyDeactivatedUids"].append(record["uid"])
         else:
-            state.put_user({**record, "deactivatedAt": now, "status": "offline"})
+            record = context.presence.gone(record["uid"], "User deactivated")
+            state.put_user({**record, "deactivatedAt": now})
             result["deactivatedUids"].append(record["uid"])
     return {k: v for k, v in result.items() if v}
 

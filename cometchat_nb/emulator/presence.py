@@ -1,7 +1,8 @@
 """Who is online, and the presence frames each change sends (spec 5.6).
 
 A user is online from its login (`PUT /me`) and while it has an authenticated
-WebSocket; offline when its last socket closes, or at its logout with none left.
+WebSocket; offline when its last socket closes, or at its logout with none left;
+deactivating or deleting it closes its sockets (as a reset closes them all).
 The state's `status` of each user is the one truth: listings, `GET /users/{uid}`
 and the online count read it. Each change is sent, as one `presence` frame, to
 the other authenticated sockets whose subscription covers the user.
@@ -26,24 +27,25 @@ _FRAME_FIELDS = ("uid", "name", "avatar", "role", "lastActiveAt")
 @dataclass(eq=False)
 class Link:
     """One authenticated socket: whose, from which device (the SDK's session id), with
-    which auth token, what presence it subscribed to, and how to send it a frame
-    (`deliver` must not block and may be called from any thread)."""
+    which auth token, what presence it subscribed to, and how to send it a frame or
+    close it (`deliver` and `close` must not block and may be called from any thread)."""
 
     uid: str
     device: str
     token: str
     deliver: Callable[[Frame], None]
+    close: Callable[[str], None]  # close the socket (1000, the reason); from any thread
     subscription: str | None = None  # ALL_USERS, ROLES or FRIENDS; None: no presence
     roles: frozenset[str] = field(default_factory=frozenset)
     host: str = "emulator.invalid"  # where it connected: the emulator's avatars point there
 
-    def covers(self, record: dict[str, Any]) -> bool:
-        """Whether this socket is to hear of `record`'s presence.
-
-        FRIENDS hears of nobody until the emulator keeps friends.
-        """
+    def covers(self, record: dict[str, Any], friends: set[str]) -> bool:
+        """Whether this socket is to hear of `record`'s presence (`friends`: the record's
+        user's friends, as `/users/{uid}/friends` set them)."""
         if self.subscription == "ALL_USERS":
             return True
+        if self.subscription == "FRIENDS":
+            return self.uid in friends
         return self.subscription == "ROLES" and record.get("role") in self.roles
 
 
@@ -105,6 +107,14 @@ class Presence:
                 del self._links[link.uid]
                 self._set(link.uid, "offline", link.device)
 
+    def gone(self, uid: str, reason: str) -> dict[str, Any]:
+        """The user is being deactivated or deleted: its sockets are closed with `reason`
+        and it is offline (announced if it was online). Its stored record ({} if none)."""
+        with self._lock:
+            for link in self._links.pop(uid, []):
+                link.close(reason)
+            return self._set(uid, "offline", "")
+
     def online_count(self) -> int:
         """How many active users are online now (spec 4)."""
         with self._lock:
@@ -115,8 +125,11 @@ class Presence:
             )
 
     def clear(self) -> None:
-        """Forget every socket (the state was reset): they no longer count."""
+        """The state was reset or replaced: every socket is closed and forgotten."""
         with self._lock:
+            for links in self._links.values():
+                for link in links:
+                    link.close("Emulator reset")
             self._links.clear()
 
     def _set(self, uid: str, status: str, device: str) -> dict[str, Any]:
@@ -142,9 +155,10 @@ class Presence:
             "type": "presence",
             "body": {"action": "online" if online else "offline", "timestamp": now, "user": user},
         }
+        friends = self._state.friends.get(record["uid"], set())
         for links in self._links.values():
             for link in links:
-                if (device and link.device == device) or not link.covers(record):
+                if (device and link.device == device) or not link.covers(record, friends):
                     continue  # its own change (the SDK drops it), or not subscribed
                 if "avatar" in user:  # the emulator's own avatars, where the socket connected
                     seen = {**user, "avatar": served_avatar(user["avatar"], link.host)}

@@ -4,8 +4,9 @@
 it with the login's JWT (answered `{"code": "200", "status": "OK"}`, or 401 with
 the socket kept open, unauthenticated); `{"action": "ping"}` is answered
 `{"action": "pong"}`; every other frame is ignored. An authenticated socket keeps
-its user online (see `presence`) until it closes. Only JSON text frames are sent,
-one at a time, from a bounded outbox.
+its user online (see `presence`) until it closes, or until the emulator closes it
+(1000, with a reason: the user deactivated or deleted, the state reset). Only JSON
+text frames are sent, one at a time, from a bounded outbox.
 """
 
 from __future__ import annotations
@@ -36,28 +37,51 @@ _SUBSCRIPTIONS = ("ALL_USERS", "ROLES", "FRIENDS")
 
 
 class Outbox:
-    """The frames to send one socket, bounded; `put` may be called from any thread."""
+    """The frames to send one socket, bounded, and at most one close after them; `put` and
+    `close` may be called from any thread."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._queue: asyncio.Queue[Frame] = asyncio.Queue(OUTBOX)
+        self._queue: asyncio.Queue[Frame | str] = asyncio.Queue(OUTBOX)  # str: a close's reason
         self.dropped = 0
+        self.closing = False  # a close is on its way: nothing more is sent or heeded
 
     def put(self, frame: Frame) -> None:
         self._loop.call_soon_threadsafe(self._offer, frame)
 
+    def close(self, reason: str) -> None:
+        """Close the socket (code 1000, `reason`) after the frames already put."""
+        self._loop.call_soon_threadsafe(self._shut, reason)
+
     def _offer(self, frame: Frame) -> None:
+        if self.closing:
+            return
         try:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
-            self.dropped += 1
-            if self.dropped in (1, 10, 100) or self.dropped % 1000 == 0:
-                logger.warning("a slow WebSocket has %d frames dropped so far", self.dropped)
+            self._drop()
+
+    def _shut(self, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        if self._queue.full():  # the close goes out even to a socket too slow to read
+            self._queue.get_nowait()
+            self._drop()
+        self._queue.put_nowait(reason)
+
+    def _drop(self) -> None:
+        self.dropped += 1
+        if self.dropped in (1, 10, 100) or self.dropped % 1000 == 0:
+            logger.warning("a slow WebSocket has %d frames dropped so far", self.dropped)
 
     async def pump(self, send: Send) -> None:
-        """Send the frames as they come, until cancelled."""
+        """Send the frames as they come, until a close is sent or this is cancelled."""
         while True:
             frame = await self._queue.get()
+            if isinstance(frame, str):
+                await send({"type": "websocket.close", "code": 1000, "reason": frame})
+                return
             await send({"type": "websocket.send", "text": json.dumps(frame)})
 
 
@@ -81,6 +105,7 @@ def _link(frame: dict[str, Any], token: dict[str, Any], outbox: Outbox, scope: S
         device=device if isinstance(device, str) else "",
         token=token["authToken"],
         deliver=outbox.put,
+        close=outbox.close,
         subscription=subscription if subscription in _SUBSCRIPTIONS else None,
         roles=frozenset(r for r in roles if isinstance(r, str))
         if isinstance(roles, list)
@@ -108,7 +133,7 @@ async def serve(
             if message["type"] == "websocket.disconnect":
                 break
             frame = _frame(message.get("text"))
-            if frame is None:
+            if frame is None or outbox.closing:
                 continue
             if frame.get("action") == "ping":
                 outbox.put({"action": "pong"})

@@ -4,7 +4,9 @@
 //
 // Env: EMULATOR_HOST (host:port), APP_ID, AUTH_KEY, REST_API_KEY, UID,
 //      SDK_DIR (npm --prefix dir, a node_modules dir, or the package dir; falls back to NODE_PATH),
-//      optional STEP_TIMEOUT_MS (default 10000), TOTAL_TIMEOUT_MS (default 60000).
+//      optional STEP_TIMEOUT_MS (default 10000), TOTAL_TIMEOUT_MS (default 60000),
+//      TLS ("1": the emulator serves https:// and wss:// (NODE_EXTRA_CA_CERTS names its certificate),
+//      and the SDK's URLs are kept as they are; else https:// is rewritten to http://).
 // See README.md in this folder.
 
 import fs from "node:fs";
@@ -22,7 +24,10 @@ export const REST_API_KEY = env.REST_API_KEY || "";
 export const UID = env.UID || `conf-${Date.now().toString(36)}`;
 const STEP_TIMEOUT_MS = Number(env.STEP_TIMEOUT_MS || 10000);
 const TOTAL_TIMEOUT_MS = Number(env.TOTAL_TIMEOUT_MS || 60000);
+export const TLS = env.TLS === "1";
 export const H = `${EMULATOR_HOST}/v3.0`;
+/** The emulator's REST base URL, for the harness's own calls (setup, minting). */
+export const BASE = `${TLS ? "https" : "http"}://${H}`;
 const PKG = "@cometchat/chat-sdk-javascript";
 
 // ---------------------------------------------------------------- output state
@@ -33,6 +38,7 @@ export const out = {
   steps: [],
   events: [],
   requests: [],        // the SDK's requests (a scenario may add sinks of its own)
+  sockets: [],         // the SDK's WebSockets: url, frames each way, close
   globals_accessed: [],
   uncaught: [],
   sdk_log_lines: 0,
@@ -138,7 +144,8 @@ function makeRecordingFetch(instanceName) {
       throw new TypeError("fetch failed");
     }
     rec.scheme = u.protocol.replace(":", "");
-    const target = "http://" + u.host + u.pathname + u.search;
+    // Node's fetch gets only these fields: it refuses the SDK's `referrer: "no-referrer"`.
+    const target = TLS ? urlStr : "http://" + u.host + u.pathname + u.search;
     try {
       const res = await realFetch(target, { method, headers: hdrs, body: init.body, redirect: "follow" });
       rec.status = res.status;
@@ -151,6 +158,30 @@ function makeRecordingFetch(instanceName) {
     }
   };
 }
+
+// ---------------------------------------------------------------- WebSocket
+const parseFrame = (text) => { try { return JSON.parse(text); } catch { return text; } };
+
+/** The runtime's own WebSocket for one SDK instance, recording into `out.sockets` what goes each way and how it ends. */
+function recordingWebSocket(instanceName) {
+  if (typeof globalThis.WebSocket !== "function") throw new Error("this Node has no WebSocket: run it with --experimental-websocket (Node 20)");
+  return class extends globalThis.WebSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      const rec = { instance: instanceName, step: cur.step, url: String(url), opened: false, sent: [], received: [], close: null, error: null };
+      this._rec = rec;
+      out.sockets.push(rec);
+      this.addEventListener("open", () => { rec.opened = true; });
+      this.addEventListener("message", (e) => rec.received.push({ seq: nextSeq(), step: cur.step, frame: parseFrame(e.data) }));
+      this.addEventListener("close", (e) => { rec.close = { seq: nextSeq(), step: cur.step, code: e.code, reason: e.reason }; });
+      this.addEventListener("error", (e) => { rec.error = String(e && e.message || "error"); });
+    }
+    send(data) { this._rec.sent.push({ seq: nextSeq(), step: cur.step, frame: parseFrame(data) }); super.send(data); }
+  };
+}
+
+/** The frames `instanceName`'s sockets sent ("sent") or received ("received"), in order. */
+export const frames = (instanceName, way) => out.sockets.filter((s) => s.instance === instanceName).flatMap((s) => s[way]);
 
 // ---------------------------------------------------------------- browser shims
 export class MemoryStorage {
@@ -172,7 +203,7 @@ function tracked(name, obj) {
   });
 }
 
-function makeSandbox(instanceName, localStorage, webSocket) {
+function makeSandbox(instanceName, localStorage, socket) {
   const sdkLog = (level) => (...a) => {
     out.sdk_log_lines++;
     if (env.SDK_LOG) process.stderr.write(`[sdk ${instanceName} ${level}] ${a.map((x) => typeof x === "string" ? x : (() => { try { return JSON.stringify(x); } catch { return String(x); } })()).join(" ")}\n`);
@@ -190,7 +221,7 @@ function makeSandbox(instanceName, localStorage, webSocket) {
       cur.sink.push({ seq: nextSeq(), t_ms: ms(), step: cur.step, instance: instanceName, method: "XHR", path: null, blocked: true, headers: {}, body: null });
       throw new TypeError("XMLHttpRequest is not available in the conformance harness");
     },
-    WebSocket: webSocket || function WebSocket(url) {
+    WebSocket: socket ? recordingWebSocket(instanceName) : function WebSocket(url) {
       cur.sink.push({ seq: nextSeq(), t_ms: ms(), step: cur.step, instance: instanceName, method: "WEBSOCKET", url: String(url), path: null, blocked: true, headers: {}, body: null });
       throw new TypeError("WebSocket is not available in the conformance harness");
     },
@@ -272,9 +303,9 @@ export function compileSdk() {
   sdkScript = new vm.Script(sdkSource, { filename: sdkFile });
 }
 
-// `webSocket`: the constructor the SDK gets (default: a stub that records the attempt and throws).
-export function loadSdk(instanceName, storage, { webSocket } = {}) {
-  const { sb, ctx, listeners } = makeSandbox(instanceName, storage, webSocket);
+// `socket`: the SDK gets the runtime's WebSocket, recorded (default: a stub that records the attempt and throws).
+export function loadSdk(instanceName, storage, { socket = false } = {}) {
+  const { sb, ctx, listeners } = makeSandbox(instanceName, storage, socket);
   sdkScript.runInContext(ctx);
   const CometChat = sb.module.exports.CometChat;
   if (!CometChat) throw new Error("bundle did not export CometChat");
@@ -291,8 +322,33 @@ export function addListener(CometChat, instanceName) {
   }));
 }
 
+/** Record the SDK's ConnectionListener and UserListener (presence) events of one instance. */
+export function addSocketListeners(CometChat, instanceName) {
+  const ev = (event, extra) => out.events.push({ seq: nextSeq(), t_ms: ms(), step: cur.step, instance: instanceName, event, ...extra });
+  CometChat.addConnectionListener("conformance", new CometChat.ConnectionListener({
+    inConnecting: () => ev("inConnecting"),
+    onConnected: () => ev("onConnected"),
+    onDisconnected: () => ev("onDisconnected"),
+  }));
+  CometChat.addUserListener("conformance", new CometChat.UserListener({
+    onUserOnline: (u) => ev("onUserOnline", { uid: u.getUid(), status: u.getStatus() }),
+    onUserOffline: (u) => ev("onUserOffline", { uid: u.getUid(), status: u.getStatus() }),
+  }));
+}
+
+/** Wait (bounded, `ms`) until `found()` is truthy: its value, else a HARNESS_TIMEOUT rejection. */
+export async function until(found, ms = STEP_TIMEOUT_MS - 500) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const value = found();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw { code: "HARNESS_TIMEOUT", message: `not seen within ${ms} ms` };
+}
+
 // ---------------------------------------------------------------- step runner
-export async function step(name, fn, { sink } = {}) {
+export async function step(name, fn, { sink, timeout = STEP_TIMEOUT_MS } = {}) {
   cur.step = name;
   if (sink) cur.sink = sink;
   const sinkAtStart = cur.sink;
@@ -303,11 +359,11 @@ export async function step(name, fn, { sink } = {}) {
   let timer;
   try {
     const p = Promise.resolve().then(fn);
-    const v = await Promise.race([p, new Promise((_, rej) => { timer = setTimeout(() => rej({ __timeout: true }), STEP_TIMEOUT_MS); })]);
+    const v = await Promise.race([p, new Promise((_, rej) => { timer = setTimeout(() => rej({ __timeout: true }), timeout); })]);
     rec.ok = true;
     rec.result = plain(v);
   } catch (e) {
-    if (e && e.__timeout) rec.error = { code: "HARNESS_TIMEOUT", message: `promise did not settle within ${STEP_TIMEOUT_MS} ms` };
+    if (e && e.__timeout) rec.error = { code: "HARNESS_TIMEOUT", message: `promise did not settle within ${timeout} ms` };
     else rec.error = describeError(e);
   } finally {
     clearTimeout(timer);

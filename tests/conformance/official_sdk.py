@@ -62,9 +62,15 @@ def run_script(script: str, env: dict[str, str], *node_options: str) -> dict[str
 
 
 def run_scenario(
-    script: str, emulator: EmulatorProcess, uid: str, sdk_dir: Path, **env: str
+    script: str,
+    emulator: EmulatorProcess,
+    uid: str,
+    sdk_dir: Path,
+    *node_options: str,
+    **env: str,
 ) -> dict[str, Any]:
-    """Run a scenario script of this folder against `emulator` as user `uid`; its report."""
+    """Run a scenario script of this folder (Node with `node_options`) against `emulator` as
+    user `uid`; its report."""
     environment = {
         "EMULATOR_HOST": emulator.host,
         "APP_ID": APP_ID,
@@ -74,7 +80,7 @@ def run_scenario(
         "SDK_DIR": str(sdk_dir),
         **env,
     }
-    report = run_script(script, environment)
+    report = run_script(script, environment, *node_options)
     report["emulator_host"] = emulator.host
     return report
 

@@ -1,19 +1,25 @@
-// User management with CometChat's official JS SDK 4.2.0 against a local emulator: getUser, the users
-// request with each filter over several pages, updateUser, updateCurrentUserDetails, blocking and
-// both blocked lists, hideBlockedUsers. Prints ONE JSON document (see harness.mjs); the Python test
-// asserts, and replays the same calls with cometchat-nb (tests/conformance/test_sdk_users.py).
+// User management with CometChat's official JS SDK 4.2.0, its socket on, against a local emulator
+// served over TLS: getUser, the users request with each filter over several pages, updateUser,
+// updateCurrentUserDetails, blocking and both blocked lists, hideBlockedUsers; and what the socket
+// drives: the ConnectionListener, presence heard by the other instances (ALL_USERS and FRIENDS
+// subscriptions), getOnlineUserCount, the SDK's ping, logout closing the socket. Prints ONE JSON
+// document (see harness.mjs); the Python tests assert, and replay the same calls with cometchat-nb
+// (tests/conformance/test_sdk_users.py, test_sdk_socket.py).
 //
-// Env: those of harness.mjs, and SOCKET ("1": the SDK's default autoEstablishSocketConnection(true),
-// each SDK instance getting the runtime's WebSocket; else off, and the harness's stub).
-// Users are named after UID (the run's prefix P): P-me (instance A), P-alice ... P-erin;
-// instance B logs in as P-bob. Setup goes through the REST API key (the harness's own fetch).
+// Run with TLS=1, NODE_EXTRA_CA_CERTS naming the emulator's certificate and `node
+// --experimental-websocket` (Node 20; from 22 on without). Only the client and admin hosts are
+// overridden: the socket and the online count go where the login settings say.
+// Env: those of harness.mjs, and optional PING_WAIT_MS (default 20000).
+// Users are named after UID (the run's prefix P): P-me (instance A, presence of its friends),
+// P-alice ... P-erin; instance B logs in as P-bob (presence of all users), instance C as P-erin
+// (a friend of P-me; no presence). Setup goes through the REST API key (the harness's own fetch).
 
 import {
-  APP_ID, AUTH_KEY, H, MemoryStorage, REST_API_KEY, UID as P, addListener, compileSdk, cur, env, loadSdk,
-  out, realFetch, run, step,
+  APP_ID, AUTH_KEY, BASE, H, MemoryStorage, REST_API_KEY, UID as P, addListener, addSocketListeners,
+  compileSdk, cur, env, frames, loadSdk, out, realFetch, run, step, until,
 } from "./harness.mjs";
 
-const SOCKET = env.SOCKET === "1";
+const PING_WAIT_MS = Number(env.PING_WAIT_MS || 20000);
 const ROLE = `${P}-mod`;
 const U = Object.fromEntries(["me", "alice", "bob", "carol", "dave", "erin"].map((n) => [n, `${P}-${n}`]));
 // [uid, name, role, tags]: names sort apart from uids and from creation order
@@ -26,11 +32,11 @@ const PEOPLE = [
   [U.me, `Me ${P}`, "default", []],
 ];
 const MAX_PAGES = 8;
-Object.assign(out, { setup: [], users: U, role: ROLE, socket: SOCKET });
+Object.assign(out, { setup: [], users: U, role: ROLE });
 
 /** One REST call of the setup (API key), recorded in `out.setup`; throws on an error answer. */
 async function rest(method, path, body) {
-  const res = await realFetch(`http://${H}${path}`, {
+  const res = await realFetch(`${BASE}${path}`, {
     method, body: body === undefined ? undefined : JSON.stringify(body),
     headers: { appId: APP_ID, apiKey: REST_API_KEY, "Content-Type": "application/json", Accept: "application/json" },
   });
@@ -41,24 +47,32 @@ async function rest(method, path, body) {
   return json.data;
 }
 
-function buildSettings(CometChat) {
-  return new CometChat.AppSettingsBuilder()
-    .setRegion("eu")
-    .autoEstablishSocketConnection(SOCKET)
-    .overrideClientHost(H)
-    .overrideAdminHost(H)
-    .build();
+/** A fresh SDK instance (own vm context, socket on), initialised with `subscribe` applied to its
+ * settings builder, logged in as `uid`, and connected: its socket's auth answered. */
+async function instance(name, uid, subscribe) {
+  cur.instance = name;
+  const { CometChat } = loadSdk(name, new MemoryStorage(), { socket: true });
+  addListener(CometChat, name);
+  addSocketListeners(CometChat, name);
+  const settings = subscribe(new CometChat.AppSettingsBuilder().setRegion("eu").overrideClientHost(H).overrideAdminHost(H));
+  await step(`${name}.init`, () => CometChat.init(APP_ID, settings.build()));
+  await step(`${name}.login`, () => CometChat.login(uid, AUTH_KEY));
+  await step(`${name}.connected`, async () => {
+    await until(() => frames(name, "received").find((r) => r.frame && r.frame.type === "auth" && r.frame.body && r.frame.body.code === "200"));
+    return CometChat.getConnectionStatus();
+  });
+  return CometChat;
 }
 
-/** A fresh SDK instance (own vm context), initialised and logged in as `uid`. */
-async function instance(name, uid) {
+/** Run `fn` as instance `name`'s step. */
+async function as(name, stepName, fn, options) {
   cur.instance = name;
-  const sdk = loadSdk(name, new MemoryStorage(), { webSocket: SOCKET ? globalThis.WebSocket : undefined });
-  addListener(sdk.CometChat, name);
-  await step(`${name}.init`, () => sdk.CometChat.init(APP_ID, buildSettings(sdk.CometChat)));
-  await step(`${name}.login`, () => sdk.CometChat.login(uid, AUTH_KEY));
-  return sdk.CometChat;
+  return step(stepName, fn, options);
 }
+
+/** `name` heard `uid` come online ("onUserOnline") or go offline ("onUserOffline"). */
+const heard = (name, event, uid) => as(name, `${name}.heard.${event}.${uid.slice(P.length + 1)}`,
+  () => until(() => out.events.find((e) => e.instance === name && e.event === event && e.uid === uid)));
 
 /** `fetchNext()` until a page comes back empty (or fails), one step per page: `name.p1`, `name.p2`, ... */
 async function pages(name, request) {
@@ -83,8 +97,13 @@ async function main() {
   await rest("POST", `/users/${U.me}/friends`, { accepted: [U.alice, U.erin] }).catch(() => null);
   await rest("POST", `/users/${U.dave}/blockedusers`, { blockedUids: [U.me] }).catch(() => null);
 
-  const B = await instance("B", U.bob);  // bob online too: the default order puts online users first
-  const A = await instance("A", U.me);
+  // A hears only of its friends (alice, erin), so not of bob; online users are listed first.
+  const A = await instance("A", U.me, (b) => b.subscribePresenceForFriends());
+  const B = await instance("B", U.bob, (b) => b.subscribePresenceForAllUsers());
+  await as("A", "A.getOnlineUserCount", () => A.getOnlineUserCount());
+  await as("B", "B.getOnlineUserCount", () => B.getOnlineUserCount());
+  await as("B", "B.getUser.online", () => B.getUser(U.me));
+  cur.instance = "A";
 
   await step("getUser", () => A.getUser(U.alice));
   await pages("list.limit", users(A).setSearchKeyword(P).build());
@@ -103,8 +122,7 @@ async function main() {
   await step("blockUsers", () => A.blockUsers([U.bob, U.carol]));
   await step("getUser.blockedByMe", () => A.getUser(U.bob));
   await step("getUser.hasBlockedMe", () => A.getUser(U.dave));
-  cur.instance = "B";
-  await step("B.getUser.hasBlockedMe", () => B.getUser(U.me));
+  await as("B", "B.getUser.hasBlockedMe", () => B.getUser(U.me));
   cur.instance = "A";
   await pages("blocked.both", blocked(A).build());
   await pages("blocked.blockedByMe", blocked(A).blockedByMe().build());
@@ -117,6 +135,27 @@ async function main() {
   await step("updateUser", () => { const u = new A.User(U.alice); u.setName(`Zed ${P} (updated)`); return A.updateUser(u, AUTH_KEY); });
   await step("updateCurrentUserDetails", () => { const u = new A.User(U.me); u.setName(`Me ${P} (updated)`); return A.updateCurrentUserDetails(u); });
   await step("getUser.after_update", () => A.getUser(U.alice));
+
+  // erin (a friend of me) comes online: both A and B hear it; A heard nothing before (not bob).
+  const C = await instance("C", U.erin, (b) => b);
+  await heard("B", "onUserOnline", U.erin);
+  await heard("A", "onUserOnline", U.erin);
+  // The SDK pings 15 s after its auth answer; the emulator must pong within 3 s.
+  await as("A", "A.ping_pong", async () => {
+    const ping = await until(() => frames("A", "sent").find((r) => r.frame && r.frame.action === "ping"), PING_WAIT_MS);
+    const pong = await until(() => frames("A", "received").find((r) => r.frame && r.frame.action === "pong"), 4000);
+    return { ping: ping.frame, pong: pong.frame, ping_seq: ping.seq, pong_seq: pong.seq };
+  }, { timeout: PING_WAIT_MS + 5000 });
+  await as("C", "C.logout", () => C.logout());
+  await heard("A", "onUserOffline", U.erin);
+  await heard("B", "onUserOffline", U.erin);
+  await as("A", "A.logout", () => A.logout());
+  await as("A", "A.socket_closed", () => until(() => out.sockets.find((s) => s.instance === "A" && s.close)).then((s) => s.close));
+  await heard("B", "onUserOffline", U.me);
+  await as("B", "B.getUser.offline", () => B.getUser(U.me));
+  await as("B", "B.getOnlineUserCount.after", () => B.getOnlineUserCount());
+  await as("B", "B.logout", () => B.logout());
+  await until(() => out.sockets.every((s) => s.close)).catch(() => null);  // let the last closes land
 }
 
 run(main);

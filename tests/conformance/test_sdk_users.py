@@ -1,14 +1,17 @@
-"""User management: the official JS SDK 4.2.0 and cometchat-nb against one served emulator.
+"""User management: the official JS SDK 4.2.0 (its socket on) and cometchat-nb against one
+emulator served over TLS.
 
-`sdk_users.mjs` runs getUser, the users request with each filter over several pages,
-updateUser, updateCurrentUserDetails, blocking and both blocked lists, hideBlockedUsers;
-then the same calls are made from Python (sync) on the same emulator, with users of their
-own prefix, and both must answer the same (prefixes aside).
+`sdk_users.mjs` (run once, the `users_run` fixture) runs getUser, the users request with each
+filter over several pages, updateUser, updateCurrentUserDetails, blocking and both blocked
+lists, hideBlockedUsers, getOnlineUserCount; then the same calls are made from Python (sync)
+on the same emulator, with users of their own prefix, and both must answer the same
+(prefixes aside). What the socket drives is checked in `test_js_sdk_socket.py`.
 """
 
 from __future__ import annotations
 
 import re
+import ssl
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,13 +20,12 @@ from typing import Any
 import httpx
 import pytest
 from emulator_process import EmulatorProcess
-from official_sdk import SDK_VERSION, run_scenario
+from official_sdk import SDK_VERSION
 
 from cometchat_nb import MemoryStore, Session, User
 from cometchat_nb.emulator import APP_ID, REST_API_KEY, RemoteEmulator
 
 pytestmark = pytest.mark.timeout(600)
-RUN = uuid.uuid4().hex[:8]
 #: The steps the scenario lists users or blocked users with, page by page.
 LISTS = (
     "list.limit", "list.uids", "list.online", "list.offline", "list.roles", "list.tags",
@@ -37,20 +39,8 @@ USERS = (
     "B.getUser.hasBlockedMe", "getUser.unblocked", "updateUser", "updateCurrentUserDetails",
     "getUser.after_update",
 )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterable[EmulatorProcess]:
-    with EmulatorProcess() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def node(served: EmulatorProcess, sdk_dir: Path) -> dict[str, Any]:
-    """The SDK's report, its uids with the run's prefix written `P`."""
-    report = run_scenario("sdk_users.mjs", served, f"sdk{RUN}", sdk_dir)
-    assert report["completed"], report.get("aborted") or report.get("fatal")
-    return report
+#: The steps answered with the online count (both logged in, their sockets open).
+COUNTS = ("A.getOnlineUserCount", "B.getOnlineUserCount")
 
 
 def relative(value: Any, prefix: str) -> Any:
@@ -83,15 +73,19 @@ def node_answers(report: dict[str, Any]) -> dict[str, Any]:
             answers[name] = seen(result)
         elif name in ("blockUsers", "unblockUsers"):
             answers[name] = {uid: outcome["success"] for uid, outcome in result.items()}
+        elif name in COUNTS:
+            answers[name] = result
     return relative(answers, report["config"]["uid"])
 
 
-def python_answers(host: str, prefix: str) -> dict[str, Any]:
-    """The scenario's calls made with cometchat-nb (sync), as `node_answers` reports them."""
+def python_answers(host: str, prefix: str, cert: Path) -> dict[str, Any]:
+    """The scenario's calls made with cometchat-nb (sync), as `node_answers` reports them,
+    against the emulator at `host` serving TLS with `cert` (trusted via `SSL_CERT_FILE`)."""
     role = f"{prefix}-mod"
     names = ("me", "alice", "bob", "carol", "dave", "erin")
     me, alice, bob, carol, dave, erin = (f"{prefix}-{n}" for n in names)
-    target = RemoteEmulator.at(host)
+    target = RemoteEmulator.at(f"https://{host}")
+    trusted = ssl.create_default_context(cafile=str(cert))
     answers: dict[str, Any] = {}
 
     def one(user: User) -> tuple[Any, ...]:
@@ -105,7 +99,9 @@ def python_answers(host: str, prefix: str) -> dict[str, Any]:
     with (
         Session(emulator=target, store=MemoryStore()) as a,
         Session(emulator=target, store=MemoryStore()) as b,
-        httpx.Client(base_url=f"http://{host}/v3.0", headers={"appId": APP_ID}) as http,
+        httpx.Client(
+            base_url=f"https://{host}/v3.0", headers={"appId": APP_ID}, verify=trusted
+        ) as http,
     ):
         a.admin.create_role(role, "Moderator")
         for uid, name, user_role, tags in (
@@ -121,8 +117,10 @@ def python_answers(host: str, prefix: str) -> dict[str, Any]:
         friends = http.post(f"/users/{me}/friends", headers=rest, json={"accepted": [alice, erin]})
         blocked = http.post(f"/users/{dave}/blockedusers", headers=rest, json={"blockedUids": [me]})
         assert friends.status_code == blocked.status_code == 200
-        b.login(bob)
         answers["A.login"] = one(a.login(me))
+        b.login(bob)
+        answers["A.getOnlineUserCount"] = a.get_online_user_count()
+        answers["B.getOnlineUserCount"] = b.get_online_user_count()
         answers["getUser"] = one(a.get_user(alice))
         answers["list.limit"] = pages(a.list_users(per_page=2, search_key=prefix))
         answers["list.uids"] = pages(a.list_users(per_page=2, uids=[alice, carol]))
@@ -169,18 +167,20 @@ def python_answers(host: str, prefix: str) -> dict[str, Any]:
     return relative(answers, prefix)
 
 
-def test_the_sdk_ran_every_step_against_the_served_emulator(node: dict[str, Any]) -> None:
-    assert node["sdk"]["version"] == SDK_VERSION
-    assert node["uncaught"] == [] and node["socket"] is False
-    assert [s["status"] for s in node["setup"]] == [200] * len(node["setup"])
-    failed = [s["step"] for s in node["steps"] if not s["ok"]]
+def test_the_sdk_ran_every_step_against_the_served_emulator(
+    users_run: dict[str, Any], served_tls: EmulatorProcess
+) -> None:
+    assert users_run["sdk"]["version"] == SDK_VERSION and users_run["uncaught"] == []
+    assert [s["status"] for s in users_run["setup"]] == [200] * len(users_run["setup"])
+    failed = [s["step"] for s in users_run["steps"] if not s["ok"]]
     assert failed == []
-    for request in node["requests"]:
+    for request in users_run["requests"]:  # the SDK's own URLs, on the TLS emulator
+        assert request["url"].startswith(f"https://{served_tls.host}/"), request
         assert not request.get("blocked") and request["status"] == 200, request
 
 
-def test_each_filter_pages_as_the_sdk_expects(node: dict[str, Any]) -> None:
-    answers = node_answers(node)
+def test_each_filter_pages_as_the_sdk_expects(users_run: dict[str, Any]) -> None:
+    answers = node_answers(users_run)
 
     def uids(step: str) -> list[list[str]]:
         return [[user[0] for user in page] for page in answers[step]]
@@ -199,14 +199,14 @@ def test_each_filter_pages_as_the_sdk_expects(node: dict[str, Any]) -> None:
     assert uids("list.sort_name_desc") == [[u for u in reversed(p)] for p in reversed(by_name)]
     assert uids("list.hideBlocked") == [["P-me", "P-erin"], ["P-dave", "P-alice"]]
     # every page the SDK asked for carried meta.pagination with the size it asked for
-    for request in node["requests"]:
+    for request in users_run["requests"]:
         if request["method"] == "GET" and "per_page=" in request["path"]:
             body = request["response"]
             assert body["meta"]["pagination"]["per_page"] == 2 or not body["data"], request
 
 
-def test_blocking_as_the_sdk_sees_it(node: dict[str, Any]) -> None:
-    answers = node_answers(node)
+def test_blocking_as_the_sdk_sees_it(users_run: dict[str, Any]) -> None:
+    answers = node_answers(users_run)
     assert answers["blockUsers"] == answers["unblockUsers"] == {"P-bob": True, "P-carol": True}
     assert answers["getUser.blockedByMe"][2:] == (True, False)
     assert answers["getUser.hasBlockedMe"][2:] == (False, True)
@@ -216,25 +216,30 @@ def test_blocking_as_the_sdk_sees_it(node: dict[str, Any]) -> None:
     assert flat["blocked.both"] == ["P-bob", "P-carol", "P-dave"]
     assert flat["blocked.blockedByMe"] == ["P-bob", "P-carol"]
     assert flat["blocked.hasBlockedMe"] == ["P-dave"] and flat["blocked.blockedByMe_after"] == []
-    blocks = [r for r in node["requests"] if r["path"] == "/v3.0/blockedusers"]
+    blocks = [r for r in users_run["requests"] if r["path"] == "/v3.0/blockedusers"]
+    uids = [users_run["users"]["bob"], users_run["users"]["carol"]]
     assert [(r["method"], r["body"]) for r in blocks] == [
-        ("POST", {"blockedUids": [f"sdk{RUN}-bob", f"sdk{RUN}-carol"]}),
-        ("DELETE", {"blockedUids": [f"sdk{RUN}-bob", f"sdk{RUN}-carol"]}),
+        ("POST", {"blockedUids": uids}),
+        ("DELETE", {"blockedUids": uids}),
     ]
 
 
-def test_updates(node: dict[str, Any]) -> None:
-    answers = node_answers(node)
+def test_updates(users_run: dict[str, Any]) -> None:
+    answers = node_answers(users_run)
     assert answers["updateUser"][:2] == ("P-alice", "Zed P (updated)")
     assert answers["getUser.after_update"] == answers["updateUser"]
     assert answers["updateCurrentUserDetails"][:2] == ("P-me", "Me P (updated)")
 
 
 def test_python_answers_the_same_calls_the_same(
-    node: dict[str, Any], served: EmulatorProcess
+    users_run: dict[str, Any],
+    served_tls: EmulatorProcess,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sdk = node_answers(node)
-    ours = python_answers(served.host, f"py{RUN}")
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the sessions trust the emulator
+    sdk = node_answers(users_run)
+    ours = python_answers(served_tls.host, f"py{uuid.uuid4().hex[:8]}", certificate[0])
     assert set(ours) == set(sdk)
     for step, answer in sdk.items():
         assert ours[step] == answer, step
