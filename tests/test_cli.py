@@ -34,6 +34,7 @@ def test_banner_names_the_url_app_keys_and_how_to_connect() -> None:
         f"COMETCHAT_EMULATOR_HOST={emulator.host}",
         f'overrideClientHost("{emulator.host}/v3.0")',
         f"curl -H 'appId: {APP_ID}'",
+        f"console       {emulator.url}/_emulator/ui",
     ):
         assert text in banner
 

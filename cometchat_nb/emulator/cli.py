@@ -17,6 +17,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from . import console
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .limiter import DEFAULT_LIMITS, RateLimiter
 
@@ -270,6 +271,7 @@ def banner(server: Server, emu: Emulator, data: str | None) -> str:
     return f"""\
 cometchat-nb emulator serving CometChat's users and auth API at {server.url}
   base URL      {server.url}   (also under /v3 and /v3.0)
+  console       {console.url(server.url)}   (in a browser; sign in with the REST API key)
   app id        {emu.app_id}
   region        {emu.region}
   auth key      {auth_key}

@@ -10,9 +10,9 @@ service's JSON envelopes (`RemoteEmulator` calls them):
     PUT  /_emulator/state   <snapshot> -> {"data": {"success": true, "users": n, "tokens": m}}
     GET  /_emulator/requests           -> {"data": [<log entry>, ...]}
 
-`GET /_emulator/avatars/{uid}.svg` serves the test users' avatars and needs no key
-(an `<img>` sends none). Control requests are not rate counted, not logged and do
-not move the deterministic clock.
+`GET /_emulator/avatars/{uid}.svg` serves the test users' avatars and `GET /_emulator/ui`
+the console page (see `console`); neither needs a key (an `<img>` or a link sends none).
+Control requests are not rate counted, not logged and do not move the deterministic clock.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import httpx
 from ..models import User
 from ..secret import Secret, mask
 from ..wire import EMULATOR_AVATAR_PATH, EMULATOR_IN_PROCESS_URL, UID_CHARS, emulator_avatar_svg
-from . import refusals
+from . import console, refusals
 from .call import CORS_HEADERS, Call, Reply
 from .refusals import ServiceError
 from .state import State
@@ -198,6 +198,8 @@ def answer(target: Controlled, call: Call) -> Reply:
             raise call.problem
         if len(route) == 2 and route[0] == "avatars" and call.method == "GET":
             return _avatar(route[1], headers)
+        if route[:1] == ["ui"] and len(route) <= 2 and call.method == "GET":
+            return _console(route[1] if len(route) == 2 else "", headers)
         _authenticate(target, call)
         status, body = 200, {"data": _dispatch(target, call, route)}
     except ServiceError as exc:
@@ -244,6 +246,15 @@ def _avatar(name: str, headers: dict[str, str]) -> Reply:
     content = emulator_avatar_svg(uid).encode()
     headers["Content-Type"] = "image/svg+xml"
     headers["Cache-Control"] = "public, max-age=86400"
+    return 200, _raw(headers, content), content
+
+
+def _console(name: str, headers: dict[str, str]) -> Reply:
+    found = console.asset(name)
+    if found is None:
+        raise refusals.api_not_found()  # answered by answer(), as every control error
+    content, headers["Content-Type"] = found
+    headers.update(console.HEADERS)
     return 200, _raw(headers, content), content
 
 

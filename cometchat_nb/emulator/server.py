@@ -23,7 +23,7 @@ import httpx
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from . import refusals
+from . import console, refusals
 from .call import CORS_HEADERS, MAX_BODY, Reply, reply
 from .faults import Dropped
 
@@ -252,6 +252,18 @@ class Server:
         """The base URL, e.g. `http://127.0.0.1:8790` (no version prefix)."""
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def console_url(self) -> str:
+        """The address of the emulator's console page in the browser (`/_emulator/ui`)."""
+        return console.url(self.url)
+
+    def console(self, width: str = "100%", height: int = 720) -> Any:
+        """The console page in an IFrame, for a notebook to show (JupyterLab, Notebook 7).
+
+        The page asks for the REST API key once per browser tab.
+        """
+        return console.frame(self.url, width, height)
 
     @property
     def running(self) -> bool:
