@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
 from collections.abc import Iterable
 from typing import Any
 
 MASK = "••••"
+#: Headers that carry a credential, by lowercased name: masked whole wherever shown.
+SECRET_HEADERS = frozenset({"apikey", "authtoken"})
+#: Body fields that hold a credential, masked wherever they appear.
+SECRET_FIELDS = frozenset({"apiKey", "authToken", "jwt", "secret", "fat", "restApiKey"})
 
 
 def mask(value: str) -> str:
@@ -95,6 +100,45 @@ def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
             pattern = rf"(?<![{_WORD}]){re.escape(shown)}(?![{_WORD}])"
             text = re.sub(pattern, mask(value), text)
     return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)
+
+
+Secrets = Iterable[str | Secret | None]
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secrets: Secrets = ()) -> dict[str, str]:
+    """Headers as shown: credential headers masked, every other value `redact`ed."""
+    secrets = list(secrets)
+    return {
+        name: mask(value) if name.lower() in SECRET_HEADERS else redact(value, secrets)
+        for name, value in headers
+    }
+
+
+def redact_body(content: bytes, secrets: Secrets = ()) -> Any:
+    """A body as shown: JSON with credential fields masked and every string `redact`ed;
+    what is not JSON, as text (its first 2,000 bytes) redacted; None when empty."""
+    if not content:
+        return None
+    secrets = list(secrets)
+    try:
+        value = json.loads(content)
+    except (ValueError, RecursionError):
+        return redact(content[:2000].decode("utf-8", "replace"), secrets)
+    return _scrub(value, secrets, 0)
+
+
+def _scrub(value: Any, secrets: list[str | Secret | None], depth: int) -> Any:
+    if depth > 50:
+        return "…"
+    if isinstance(value, dict):
+        return {
+            str(k): mask(str(v)) if k in SECRET_FIELDS and isinstance(v, str) else
+            _scrub(v, secrets, depth + 1)
+            for k, v in value.items()
+        }  # fmt: skip
+    if isinstance(value, list):
+        return [_scrub(item, secrets, depth + 1) for item in value]
+    return redact(value, secrets) if isinstance(value, str) else value
 
 
 class RedactingFilter(logging.Filter):
