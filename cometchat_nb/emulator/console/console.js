@@ -127,10 +127,15 @@ function signedOut(message) {
 }
 
 async function signedIn() {
+  try {
+    await loadUsers();  // the key is the REST API key, or the emulator says why not
+  } catch (error) {
+    signedOut(error.message);
+    return;
+  }
   $("keyshown").textContent = "key " + mask(sessionStorage.getItem(KEY));
   $("login").hidden = true; $("console").hidden = false;
   $("signout").hidden = false; $("keyshown").hidden = false;
-  await loadUsers();
   notify("");
   await Promise.all([pollLog(), loadFaults()]);
 }
@@ -199,8 +204,21 @@ $("create-form").addEventListener("submit", act(async () => {
 
 const userPath = (uid) => "/v3/users/" + encodeURIComponent(uid);
 
+/** A user by uid; a deactivated one, which `GET /users/{uid}` does not answer, from the list. */
+async function findUser(uid) {
+  try {
+    return await api("GET", userPath(uid) + "?withTags=true");
+  } catch (error) {
+    if (error.code !== "ERR_UID_NOT_FOUND") throw error;
+    const params = new URLSearchParams({ onlyDeactivated: "true", searchKey: uid, searchIn: "uid", withTags: "true" });
+    const found = (await api("GET", "/v3/users?" + params)).find((u) => u.uid === uid);
+    if (!found) throw error;
+    return found;
+  }
+}
+
 async function selectUser(uid) {
-  const user = await api("GET", userPath(uid) + "?withTags=true");
+  const user = await findUser(uid);
   view.selected = user.uid;
   $("user-card").hidden = false;
   $("user-uid").textContent = user.uid;
@@ -288,8 +306,8 @@ async function pollLog() {
   clearTimeout(view.polling);
   try {
     if ($("live").checked && !document.hidden && sessionStorage.getItem(KEY)) await loadLog();
-  } catch (error) {
-    notify(error.message, true);
+  } catch (error) {  // said beside the log: a notice of the user's own action stays
+    $("log-info").textContent = "not updated: " + error.message;
   }
   if (sessionStorage.getItem(KEY)) view.polling = setTimeout(pollLog, POLL_MS);
 }
