@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cometchat_nb import Emulator
+from cometchat_nb import Emulator, Session
 from cometchat_nb.emulator import REST_API_KEY, RemoteEmulator, console
 from cometchat_nb.emulator.server import Server
 
@@ -121,3 +121,18 @@ def test_served_handles_know_the_console(served: tuple[Emulator, Server]) -> Non
         assert frame.src == server.url + "/_emulator/ui" and frame.height == 500
         assert REST_API_KEY not in frame._repr_html_()
     assert console.url(server.url + "/") == server.url + "/_emulator/ui"
+
+
+def test_the_dashboard_links_to_a_served_emulators_console(
+    served: tuple[Emulator, Server],
+) -> None:
+    emulator, server = served
+    with Session(emulator=server) as session:
+        board = session.dashboard()
+        links = [c for c in board.children if "cc-console-link" in c._dom_classes]
+        assert len(links) == 1 and f"href='{server.url}/_emulator/ui'" in links[0].value
+        board.close()
+    with Session(emulator=emulator) as session:  # in-process: no page to open
+        board = session.dashboard()
+        assert not [c for c in board.children if "cc-console-link" in c._dom_classes]
+        board.close()
