@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import nbformat
 import pytest
 from emulator_process import EmulatorProcess
 from playwright.sync_api import BrowserContext, Page, Request, expect
@@ -284,3 +285,26 @@ def test_no_request_leaves_the_emulator_and_no_secret_is_shown(
         assert secret not in shown
     keyed = [r for r in requests_made if r.headers.get("apikey")]
     assert keyed and all(r.headers["apikey"] == REST_API_KEY for r in keyed)
+
+
+def test_console_in_an_iframe_in_jupyterlab(
+    served_notebooks: Path, run_all: Callable[[str], Page], artifacts: Path
+) -> None:
+    """`server.console()` in a notebook: the page in the output, signed in there."""
+    notebook = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    )
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from cometchat_nb import Emulator\n"
+            "server = Emulator().serve(port=0)\n"
+            "server.console(height=560)"
+        )
+    ]
+    nbformat.write(notebook, served_notebooks / "console.ipynb")
+    page = run_all("console.ipynb")
+    frame = page.frame_locator("iframe[src$='/_emulator/ui']")
+    frame.locator("#key").fill(REST_API_KEY)
+    frame.locator("#login-form button[type=submit]").click()
+    expect(frame.locator(USERS)).to_have_count(5)
+    page.screenshot(path=str(artifacts / "jupyterlab-console.png"))
