@@ -11,9 +11,12 @@ Fixtures:
   `COMETCHAT_EMULATOR_HOST` points at it (so code under test that builds its own
   `Session()` uses it) and `COMETCHAT_NB_HOME` at a fresh folder (its stored logins).
 
+* `cometchat_remote`: a `RemoteEmulator` on `cometchat_server`, driving it over HTTP.
+
 The emulator's control surface (`reset`, `export_state`, `import_state`,
-`request_log`, `faults`) is reached through the `Emulator`: `cometchat_emulator`,
-`cometchat_session.emulator` or `cometchat_server.emulator`.
+`export_settings`, `import_settings`, `request_log`, `faults`) is the same on the
+`Emulator` (`cometchat_emulator`, `cometchat_server.emulator`) and on the
+`RemoteEmulator` (`cometchat_remote`), which reaches it as another process would.
 
 The guard: a test reaches a real CometChat app only when marked
 `@pytest.mark.cometchat_live` and `COMETCHAT_APP_ID`, `COMETCHAT_REGION` and a key
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .emulator import Emulator, RemoteEmulator
     from .emulator.server import Server
     from .session import Session
 
@@ -129,9 +132,21 @@ def cometchat_server(
     Yields the `Server` (`.url`, `.port`, `.emulator`); `Session(emulator=cometchat_server)`
     or a plain `Session()` both reach it over HTTP.
     """
+    from .emulator import Emulator
+
     server = _cometchat_module_server
     emulator: Emulator = server.emulator  # type: ignore[assignment]
-    emulator.reset()
+    emulator.reset()  # users, tokens, requests and faults
+    emulator.import_settings(Emulator().export_settings())  # latency, log size, rate limits
     monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", server.url.split("://", 1)[1])
     monkeypatch.setenv("COMETCHAT_NB_HOME", str(tmp_path_factory.mktemp("cometchat-nb-home")))
     return server
+
+
+@pytest.fixture
+def cometchat_remote(cometchat_server: Server) -> RemoteEmulator:
+    """A `RemoteEmulator` on `cometchat_server`: its control plane over HTTP, faults
+    included (`cometchat_remote.faults.inject(...)`), as a separate process would use it."""
+    from .emulator import RemoteEmulator
+
+    return RemoteEmulator.at(cometchat_server.url)

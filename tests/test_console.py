@@ -81,13 +81,11 @@ def test_anything_else_under_ui_is_not_found(
     assert answer.json()["error"]["code"] == "ERR_API_NOT_FOUND"
 
 
-def test_deeper_paths_are_control_routes_that_want_the_key(
-    served: tuple[Emulator, Server],
-) -> None:
+def test_deeper_paths_are_not_found(served: tuple[Emulator, Server]) -> None:
     _, server = served
     answer = httpx.get(server.url + "/_emulator/ui/console.js/more")
-    assert answer.status_code == 401
-    assert answer.json()["error"]["code"] == "AUTH_ERR_EMPTY_APIKEY"
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "ERR_API_NOT_FOUND"
 
 
 def test_the_files_name_no_address_outside_the_emulator() -> None:

@@ -111,6 +111,14 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         help="delay every answer by SECONDS (default 0)",
     )
     emu.add_argument(
+        "--request-log-size",
+        type=_number(int, "an integer", lambda n: n >= 0, "must be 0 or more"),
+        default=1000,
+        metavar="N",
+        help="keep the latest N requests for GET /_emulator/requests, which says how many "
+        "it dropped (default 1000)",
+    )
+    emu.add_argument(
         "--public-host",
         metavar="HOST:PORT",
         type=_text,
@@ -189,7 +197,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             data=args.data,
             public_host=args.public_host,
             rate_limiter=RateLimiter(limits, enforce=enforce, retry_after=args.retry_after),
-            keep_requests=1000,  # the request log, read over GET /_emulator/requests
+            keep_requests=args.request_log_size,  # read over GET /_emulator/requests
             deterministic=args.deterministic,
             latency=args.latency,
         )
@@ -289,6 +297,7 @@ JavaScript SDK (@cometchat/chat-sdk-javascript):
   ({sdk_note})
 curl:
   curl -H 'appId: {emu.app_id}' -H 'apiKey: {rest_key}' {server.url}/v3/users
-Control (REST API key): POST /_emulator/reset, GET|PUT /_emulator/state, GET /_emulator/requests
+Control (REST API key): GET {server.url}/_emulator/ lists the routes: reset, state,
+  faults, settings, requests (what a GET answers, its PUT takes back)
 
 These keys are the emulator's own, local and throwaway. Stop with Ctrl+C or SIGTERM."""

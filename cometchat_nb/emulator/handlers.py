@@ -20,9 +20,10 @@ from ..secret import Secret
 from ..wire import CLIENT_API_VERSION, UID_CHARS
 from . import refusals
 from .call import Call
-from .control import served_avatar
+from .creation import create_users
+from .snapshots import served_avatar
 from .state import State, Which, stamp
-from .user_checks import check_user_body, new_user_record, user_record_fields
+from .user_checks import check_user_body, user_record_fields
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
 _BOOLEAN_TEXT = {"true": True, "1": True, "false": False, "0": False}
@@ -178,19 +179,12 @@ def _check_role(context: Context, body: dict[str, Any]) -> None:
 def create_user(context: Context, call: Call) -> dict[str, Any]:
     """`POST /users` (spec 4.1)."""
     body = call.body()
-    _check_body(body, create=True)
-    _check_role(context, body)
-    uid = body["uid"].lower()
-    state = context.state
-    if uid in state.users:
-        raise refusals.uid_exists(uid)
-    if context.user_quota is not None and len(state.users) >= context.user_quota:
-        raise refusals.quota_exhausted(context.user_quota)
-    record = new_user_record(body, context.now())
-    state.put_user(record)
+    (record,) = create_users(
+        context.state, [body], roles=context.roles, quota=context.user_quota, now=context.now()
+    )
     data = _wire(record, call)
     if body.get("withAuthToken") is True:
-        data["authToken"] = _mint(context, uid)["authToken"]
+        data["authToken"] = _mint(context, record["uid"])["authToken"]
     return data
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +13,8 @@ import httpx
 from ..secret import Secret
 from . import console
 from .defaults import APP_ID, REGION, REST_API_KEY
+from .faults import KINDS, Injected, Rule, injected_from, new_rule, rule_from
+from .requestlog import RequestList
 
 
 class EmulatorControlError(RuntimeError):
@@ -31,8 +34,10 @@ class RemoteEmulator:
     one: its base `url` and the `app_id` and `region` used with it. Its control
     surface is the in-process `Emulator`'s, called over HTTP on the routes under
     `/_emulator/` with `rest_api_key` (the emulator's default unless given):
-    `reset()`, `export_state()`, `import_state(snapshot)`, `request_log()`. They raise
-    `EmulatorControlError` for an error answer and `httpx.HTTPError` when unreachable.
+    `reset()`, `export_state()`, `import_state(snapshot)`, `export_settings()`,
+    `import_settings(settings)`, `request_log()` and `faults` (`inject`, `clear`,
+    `rules`, `injected`, `log`, `export`, `load`). They raise `EmulatorControlError`
+    for an error answer and `httpx.HTTPError` when unreachable.
     """
 
     url: str
@@ -99,14 +104,19 @@ class RemoteEmulator:
         """Call `callback()` after every `reset()` or `import_state()` made through this handle."""
         self._on_reset.append(callback)
 
+    @property
+    def faults(self) -> RemoteFaults:
+        """The served emulator's fault injection, as `Emulator.faults` (`/_emulator/faults`)."""
+        return RemoteFaults(self)
+
     def reset(self) -> None:
-        """Forget every user, token and request; re-seed (`POST /_emulator/reset`)."""
-        self._call("POST", "reset")
+        """Forget every user, token, request and fault rule; re-seed (`POST /_emulator/reset`)."""
+        self.control("POST", "reset")
         self._after_reset()
 
     def export_state(self) -> dict[str, Any]:
         """A JSON-able snapshot of users, tokens and settings (`GET /_emulator/state`)."""
-        data: dict[str, Any] = self._call("GET", "state")
+        data: dict[str, Any] = self.control("GET", "state")
         return data
 
     def import_state(self, snapshot: Mapping[str, Any]) -> None:
@@ -114,19 +124,31 @@ class RemoteEmulator:
 
         A malformed snapshot is refused with `ERR_BAD_REQUEST`, changing nothing.
         """
-        self._call("PUT", "state", json=dict(snapshot))
+        self.control("PUT", "state", json=dict(snapshot))
         self._after_reset()
 
-    def request_log(self) -> list[dict[str, Any]]:
-        """The requests answered, redacted: time, method, path, status (`GET .../requests`)."""
-        data: list[dict[str, Any]] = self._call("GET", "requests")
+    def export_settings(self) -> dict[str, Any]:
+        """Latency, request log size, public host, rate limits (`GET /_emulator/settings`)."""
+        data: dict[str, Any] = self.control("GET", "settings")
         return data
+
+    def import_settings(self, settings: Mapping[str, Any]) -> None:
+        """Change any of those settings (`PUT /_emulator/settings`)."""
+        self.control("PUT", "settings", json=dict(settings))
+
+    def request_log(self) -> RequestList:
+        """The requests answered, redacted (`GET .../requests`); `.dropped` says how many
+        older ones the emulator let go."""
+        body = self.control("GET", "requests", whole=True)
+        meta = body.get("meta") or {}
+        return RequestList(body["data"], meta.get("dropped", 0), meta.get("size", 0))
 
     def _after_reset(self) -> None:
         for callback in list(self._on_reset):
             callback()
 
-    def _call(self, method: str, route: str, json: Any = None) -> Any:
+    def control(self, method: str, route: str, json: Any = None, *, whole: bool = False) -> Any:
+        """Call `/_emulator/{route}`; its `data` (or, `whole`, the whole answer)."""
         headers = {"apiKey": self.rest_api_key.reveal(), "appId": self.app_id}
         response = httpx.request(
             method, f"{self.url}/_emulator/{route}", headers=headers, json=json,
@@ -148,4 +170,62 @@ class RemoteEmulator:
                 code=str(error.get("code", "")),
                 status=response.status_code,
             )
-        return body["data"]
+        return body if whole else body["data"]
+
+
+@dataclass(frozen=True)
+class RemoteFaults:
+    """`Emulator.faults` for a served emulator, over `/_emulator/faults`: what is injected
+    here fires there, counted and logged there."""
+
+    emulator: RemoteEmulator
+
+    def __repr__(self) -> str:
+        document = self.export()
+        return f"Faults(rules={len(document['rules'])}, injected={document['injected']})"
+
+    def inject(
+        self,
+        kind: str | Sequence[str],
+        *,
+        method: str | None = None,
+        path: str | re.Pattern[str] | None = None,
+        times: int | None = None,
+        rate: float | None = None,
+        seed: int | None = None,
+        **options: Any,
+    ) -> Rule:
+        """`Faults.inject`, checked here, injected there (`POST /_emulator/faults`)."""
+        rule = new_rule(kind, method, path, times, rate, seed, options)
+        return rule_from(self.emulator.control("POST", "faults", json=rule.describe()))
+
+    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = KINDS) -> Rule:
+        """`Faults.mix`: every kind (or `kinds`) at `rate`, with short latencies."""
+        return self.inject(kinds, rate=rate, seed=seed, seconds=0.2, jitter=0.1)
+
+    def clear(self) -> None:
+        """Remove every rule; forget the counts and the log (`DELETE /_emulator/faults`)."""
+        self.emulator.control("DELETE", "faults")
+
+    def export(self) -> dict[str, Any]:
+        """Rules (with how often each fired), counts and log (`GET /_emulator/faults`)."""
+        document: dict[str, Any] = self.emulator.control("GET", "faults")
+        return document
+
+    def load(self, document: Mapping[str, Any]) -> None:
+        """Replace rules, counts and log with an `export()`'s (`PUT /_emulator/faults`)."""
+        self.emulator.control("PUT", "faults", json=dict(document))
+
+    @property
+    def rules(self) -> list[Rule]:
+        return [rule_from(item) for item in self.export()["rules"]]
+
+    @property
+    def injected(self) -> dict[str, int]:
+        """How many faults were injected, by kind."""
+        return dict(self.export()["injected"])
+
+    @property
+    def log(self) -> list[Injected]:
+        """The latest faults injected, oldest first."""
+        return [injected_from(item) for item in self.export()["log"]]

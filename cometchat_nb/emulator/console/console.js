@@ -11,7 +11,8 @@ const LOG_SHOWN = 300;
 const POLL_MS = 700;
 
 const $ = (id) => document.getElementById(id);
-const view = { page: 1, pages: 1, selected: null, tokens: new Map(), logSeen: -1, opened: new Set() };
+// logSeen: the newest log entry shown; logNumber: its number (null: none shown yet).
+const view = { page: 1, pages: 1, selected: null, tokens: new Map(), logSeen: null, logNumber: null, opened: new Set() };
 
 // -- helpers ------------------------------------------------------------------
 
@@ -300,8 +301,6 @@ $("mint").addEventListener("click", act(async () => {
 
 // -- the request log -----------------------------------------------------------------
 
-function logNumber(entry, index) { return entry.number ?? index + 1; }
-
 async function pollLog() {
   clearTimeout(view.polling);
   try {
@@ -313,20 +312,21 @@ async function pollLog() {
 }
 
 async function loadLog() {
-  const answer = await api("GET", "/_emulator/requests");
-  const entries = Array.isArray(answer) ? answer : (answer.entries || answer.requests || []);
-  const dropped = Array.isArray(answer) ? 0 : (answer.dropped || 0);
-  const last = entries.length ? logNumber(entries[entries.length - 1], entries.length - 1) : 0;
+  const answer = await call("GET", "/_emulator/requests");
+  const entries = answer.data, dropped = answer.meta.dropped;
+  const newest = entries[entries.length - 1];
+  const seen = newest ? `${newest.number} ${newest.time} ${newest.path}` : "";
   $("log-info").textContent = `${entries.length} kept` + (dropped ? `, ${dropped} dropped` : "") + ", newest first";
-  if (last === view.logSeen) return;
-  const changed = entries.slice(-20).some((e) => e.method !== "GET" && last > view.logSeen);
-  view.logSeen = last;
-  const shown = entries.slice(-LOG_SHOWN).reverse();
-  $("log").replaceChildren(...shown.map((e, i) => logRow(e, logNumber(e, entries.length - 1 - i))));
-  if (changed) { await loadUsers(); await loadFaults(); }
+  if (seen === view.logSeen) return;
+  const fresh = view.logNumber === null ? [] : entries.filter((e) => e.number > view.logNumber);
+  view.logSeen = seen; view.logNumber = newest ? newest.number : 0;
+  $("log").replaceChildren(...entries.slice(-LOG_SHOWN).reverse().map(logRow));
+  // What others did (a login, a write, a fault) shows in the users and faults at once.
+  if (fresh.some((e) => e.method !== "GET" || e.fault)) await Promise.all([loadUsers(), loadFaults()]);
 }
 
-function logRow(entry, number) {
+function logRow(entry) {
+  const number = entry.number;
   const failed = !entry.status || entry.status >= 400;
   const details = el("details", { class: "cc-entry", "data-number": String(number) },
     el("summary", {},
@@ -354,18 +354,18 @@ document.addEventListener("visibilitychange", () => { if (!document.hidden) poll
 
 async function loadFaults() {
   const answer = await api("GET", "/_emulator/faults");
-  const rules = Array.isArray(answer) ? answer : (answer.rules || []);
   const body = $("faults").tBodies[0];
-  body.replaceChildren(...rules.map((rule) => {
-    const { kind, method, path, times, rate, seed, fired, ...options } = rule;
-    return el("tr", { class: "cc-rule" }, el("td", {}, kind), el("td", {}, method || "any"),
-      el("td", { class: "cc-mono" }, path || "any"),
-      el("td", {}, times ?? (rate != null ? `rate ${rate}` : "every")),
+  body.replaceChildren(...answer.rules.map((rule) => {
+    const options = rule.options || {};
+    const often = [rule.times != null ? `${rule.times}×` : "", rule.rate != null ? `rate ${rule.rate}` : ""];
+    return el("tr", { class: "cc-rule" }, el("td", {}, [rule.kind].flat().join(", ")),
+      el("td", {}, rule.method || "any"), el("td", { class: "cc-mono" }, rule.path || "any"),
+      el("td", {}, often.filter(Boolean).join(" ") || "every"),
       el("td", { class: "cc-mono" }, Object.keys(options).length ? JSON.stringify(options) : ""),
-      el("td", { class: fired ? "cc-fail" : "" }, String(fired ?? 0)));
+      el("td", { class: rule.fired ? "cc-fail" : "" }, String(rule.fired ?? 0)));
   }));
-  if (!rules.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "cc-muted" }, "no faults: every request is answered as the service would")));
-  const injected = (!Array.isArray(answer) && answer.injected) || {};
+  if (!answer.rules.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "cc-muted" }, "no faults: every request is answered as the service would")));
+  const injected = answer.injected || {};
   const counts = Object.entries(injected).map(([k, n]) => `${k} ${n}`).join(", ");
   $("faults-fired").textContent = counts ? "fired so far: " + counts : "";
 }
@@ -376,7 +376,7 @@ $("fault-form").addEventListener("submit", act(async () => {
   if ($("fault-method").value) rule.method = $("fault-method").value;
   if ($("fault-path").value.trim()) rule.path = $("fault-path").value.trim();
   if ($("fault-times").value) rule.times = Number($("fault-times").value);
-  if (kind === "status") rule.status = Number($("fault-status").value);
+  if (kind === "status") rule.options = { status: Number($("fault-status").value) };
   await api("POST", "/_emulator/faults", rule);
   notify(`Fault added: ${kind} on ${rule.method || "any method"} ${rule.path || "any path"}.`);
   await loadFaults();
@@ -393,6 +393,7 @@ $("clear-faults").addEventListener("click", act(async () => {
 confirming($("reset"), "Reset everything?", async () => {
   await api("POST", "/_emulator/reset");
   view.page = 1; view.selected = null; $("user-card").hidden = true; view.opened.clear();
+  view.logSeen = view.logNumber = null;
   notify("The emulator was reset: the five test users, no tokens, no requests, no faults.");
   await Promise.all([loadUsers(), loadLog(), loadFaults()]);
 });
@@ -414,7 +415,7 @@ $("import").addEventListener("change", act(async (event) => {
   try { snapshot = JSON.parse(await file.text()); } catch { throw new ApiError(`${file.name} is not JSON`, "", 0); }
   const answer = await api("PUT", "/_emulator/state", snapshot);
   notify(`Imported ${answer.users} users and ${answer.tokens} tokens from ${file.name}.`);
-  view.page = 1;
+  view.page = 1; view.logSeen = view.logNumber = null;
   await Promise.all([loadUsers(), loadLog()]);
 }));
 
