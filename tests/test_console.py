@@ -5,6 +5,7 @@ What the page does in a browser is in `tests/browser/test_console_browser.py`.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator
@@ -14,8 +15,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cometchat_nb import Emulator, Session
-from cometchat_nb.emulator import REST_API_KEY, RemoteEmulator, console
+from cometchat_nb import CometChatException, Emulator, Retry, Session, User
+from cometchat_nb.emulator import (
+    AUTH_KEY,
+    REST_API_KEY,
+    EmulatorControlError,
+    RemoteEmulator,
+    console,
+    requestlog,
+)
 from cometchat_nb.emulator.server import Server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,3 +142,93 @@ def test_the_dashboard_links_to_a_served_emulators_console(
         board = session.dashboard()
         assert not [c for c in board.children if "cc-console-link" in c._dom_classes]
         board.close()
+
+
+# -- the request log's entries, opened (what a click in the console shows) -------------
+
+
+def test_entries_are_numbered_and_open_to_their_request_and_answer_masked(
+    served: tuple[Emulator, Server],
+) -> None:
+    emulator, server = served
+    remote = RemoteEmulator.at(server.url)
+    with Session(emulator=server) as session:
+        token = session.admin.create_auth_token("cometchat-uid-1").auth_token.reveal()
+        session.login(auth_token=token)
+    log = emulator.request_log()
+    assert [e["number"] for e in log] == [1, 2] and remote.request_log() == log
+    minted = emulator.logged_request(1)
+    assert remote.logged_request(1) == minted
+    assert {k: minted[k] for k in log[0]} == log[0]
+    assert minted["request"]["headers"]["apikey"] == "••••" + REST_API_KEY[-4:]
+    assert minted["response"]["body"]["data"]["authToken"] == "••••" + token[-4:]
+    assert minted["response"]["headers"]["content-type"] == "application/json"
+    login = emulator.logged_request(2)
+    assert login["path"] == "/v3.0/me" and login["request"]["headers"]["authtoken"].startswith("••")
+    assert login["response"]["body"]["data"]["uid"] == "cometchat-uid-1"
+    text = json.dumps([minted, login])
+    assert token not in text and REST_API_KEY not in text and AUTH_KEY not in text
+
+
+def test_a_faulted_request_shows_the_fault_and_its_answer(
+    served: tuple[Emulator, Server],
+) -> None:
+    emulator, server = served
+    emulator.faults.inject("status", method="PUT", path="/me", times=1, status=503)
+    with Session(emulator=server, retry=Retry(attempts=1)) as session:
+        with pytest.raises(CometChatException):
+            session.login("cometchat-uid-2")
+    put = next(e for e in emulator.request_log() if e["method"] == "PUT")
+    opened = RemoteEmulator.at(server.url).logged_request(put["number"])
+    assert opened["fault"] == "status" and opened["status"] == 503
+    assert opened["response"]["body"]["error"]["code"] == "ERR_EXCEPTION"
+
+
+def test_entries_no_longer_kept_are_not_found(served: tuple[Emulator, Server]) -> None:
+    emulator, server = served
+    emulator.keep_requests = 2
+    http = httpx.Client(base_url=server.url, headers={"apiKey": REST_API_KEY})
+    for _ in range(3):
+        http.get("/v3/users")
+    assert [e["number"] for e in emulator.request_log()] == [2, 3]
+    assert emulator.request_log().dropped == 1
+    for number in (1, 4, 0):
+        with pytest.raises(LookupError):
+            emulator.logged_request(number)
+    for number in ("1", "4", "abc", "-1"):
+        answer = http.get(f"/_emulator/requests/{number}")
+        assert answer.status_code == 404 and number in answer.json()["error"]["message"]
+    with pytest.raises(EmulatorControlError) as raised:
+        RemoteEmulator.at(server.url).logged_request(1)
+    assert raised.value.status == 404
+    emulator.reset()
+    http.get("/v3/users")
+    assert [e["number"] for e in emulator.request_log()] == [1]  # counted from the reset
+    http.close()
+
+
+def test_answers_are_kept_for_the_latest_requests_each_up_to_a_size(
+    served: tuple[Emulator, Server],
+) -> None:
+    emulator, _ = served
+    emulator.add_users(User(f"u{n:04}", "x" * 100, metadata={"pad": "y" * 200}) for n in range(300))
+    with httpx.Client(
+        transport=emulator.transport(),
+        base_url="http://emulator.invalid/v3",
+        headers={"apiKey": REST_API_KEY},
+    ) as http:
+        http.get("/users", params={"perPage": 100})
+        for _ in range(requestlog.ANSWERS_KEPT):
+            http.get("/users/u0001")
+    big = emulator.logged_request(1)
+    assert big["response"] is None  # its answer went to make room for later ones
+    assert emulator.logged_request(2)["response"]["body"]["data"]["uid"] == "u0001"
+    with httpx.Client(
+        transport=emulator.transport(),
+        base_url="http://emulator.invalid/v3",
+        headers={"apiKey": REST_API_KEY},
+    ) as http:
+        page = http.get("/users", params={"perPage": 300}).content
+    assert len(page) > requestlog.ANSWER_BYTES
+    last = emulator.request_log()[-1]["number"]
+    assert emulator.logged_request(last)["response"]["body"] == f"({len(page)} bytes, not kept)"

@@ -16,6 +16,7 @@ service's JSON envelopes. What a `GET` answers, its `PUT` takes back (the envelo
     GET    /_emulator/settings         Emulator.export_settings()
     PUT    /_emulator/settings         Emulator.import_settings(settings)
     GET    /_emulator/requests         Emulator.request_log(), `meta` saying what was dropped
+    GET    /_emulator/requests/{n}     Emulator.logged_request(n): one, with its answer, masked
     GET    /_emulator/avatars/{uid}.svg  a test user's avatar (no key: an `<img>` sends none)
     GET    /_emulator/ui               the console page (no key), and its files under ui/
 
@@ -65,6 +66,8 @@ class Controlled(Protocol):
     def import_settings(self, settings: Mapping[str, Any]) -> None: ...
 
     def request_log(self) -> RequestList: ...
+
+    def logged_request(self, number: int) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,14 @@ def _requests(target: Controlled, call: Call) -> Any:
     return Listed(list(log), {"dropped": log.dropped, "size": log.size})
 
 
+def _logged(target: Controlled, call: Call) -> Any:
+    number = call.segments[-1]
+    try:
+        return target.logged_request(int(number) if number.isdigit() else 0)
+    except LookupError:
+        raise refusals.not_logged(number) from None
+
+
 def _index(target: Controlled, call: Call) -> Any:
     """What the emulator serves: the service's routes and the control plane's."""
     api = sorted(
@@ -179,6 +190,9 @@ ROUTES: dict[tuple[str, str], ControlRoute] = {
     ("GET", "/_emulator/requests"): ControlRoute(
         _requests, True, "the requests answered, redacted; meta.dropped"
     ),
+    ("GET", "/_emulator/requests/{number}"): ControlRoute(
+        _logged, True, "one request answered, with its answer, every key and token masked"
+    ),
     ("GET", "/_emulator/avatars/{uid}.svg"): ControlRoute(
         lambda t, c: _avatar(c.segments[-1]), False, "a test user's avatar"
     ),
@@ -196,12 +210,14 @@ def is_control(call: Call) -> bool:
     return not call.segments or call.segments[0] == PREFIX
 
 
+#: The routes with a parameter after `/_emulator/{name}/`, and how `ROUTES` names it.
+_PARAMETERS = {"avatars": "{uid}.svg", "ui": "{file}", "requests": "{number}"}
+
+
 def _find(call: Call) -> ControlRoute:
     path = "/" + "/".join(call.segments)
-    if len(call.segments) == 3 and call.segments[1] == "avatars":
-        path = "/_emulator/avatars/{uid}.svg"
-    elif len(call.segments) == 3 and call.segments[1] == "ui":
-        path = "/_emulator/ui/{file}"
+    if len(call.segments) == 3 and call.segments[1] in _PARAMETERS:
+        path = f"/_emulator/{call.segments[1]}/{_PARAMETERS[call.segments[1]]}"
     route = ROUTES.get((call.method, path))
     if route is None:
         raise refusals.api_not_found()

@@ -143,6 +143,12 @@ class RemoteEmulator:
         meta = body.get("meta") or {}
         return RequestList(body["data"], meta.get("dropped", 0), meta.get("size", 0))
 
+    def logged_request(self, number: int) -> dict[str, Any]:
+        """Entry `number` of the log with its request and answer, masked
+        (`GET .../requests/{number}`); `EmulatorControlError` when it is not kept."""
+        data: dict[str, Any] = self.control("GET", f"requests/{int(number)}")
+        return data
+
     def _after_reset(self) -> None:
         for callback in list(self._on_reset):
             callback()

@@ -234,10 +234,17 @@ class Emulator:
             callback()
 
     def request_log(self) -> RequestList:
-        """The requests answered, oldest first, redacted: time, method, path, status, and
-        `fault` when one was injected; `.dropped` says how many older ones were let go."""
+        """The requests answered, oldest first, redacted: number (from 1 since the reset),
+        time, method, path, status, `fault` if one was injected; `.dropped` as many let go."""
         with self._lock:
             return self._log.redacted()
+
+    def logged_request(self, number: int) -> dict[str, Any]:
+        """Entry `number` of `request_log()` with its request and answer, every key and
+        token masked, as the `Inspector` shows them (answers of the latest 1,000 kept).
+        Raises `LookupError` for a number no longer, or not yet, in the log."""
+        with self._lock:
+            return self._log.logged(number, [self.auth_key, self.rest_api_key])
 
     def export_settings(self) -> dict[str, Any]:
         """Latency, request log size, public host and rate limits: for `import_settings`."""
@@ -386,8 +393,9 @@ class Emulator:
                     self._log.add(record, self.now(), 0)
                     raise dropped(fault, request)
                 error, extra = refusal(fault)
-                self._log.add(record, self.now(), error.status)
-            return reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+                answer = reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+                self._log.add(record, self.now(), error.status, answer)
+            return answer
         status, headers, content = self._answer(call, record)
         if fault.kind in ("truncate", "not_json"):
             return spoil(fault, status, headers, content)
@@ -407,22 +415,14 @@ class Emulator:
                 logger.exception("emulator failed on %s /%s", call.method, "/".join(call.segments))
                 error = refusals.internal_error()
                 status, body = error.status, error.envelope()
-            self._log.add(record, self.now(), status)
-        return reply(status, body, headers)
+            self._log.add(record, self.now(), status, answer := reply(status, body, headers))
+        return answer
 
     def _context(self) -> Context:
-        return Context(
-            state=self._state,
-            app_id=self.app_id,
-            region=self.region,
-            auth_key=self.auth_key,
-            rest_api_key=self.rest_api_key,
-            roles=self.roles,
-            user_quota=self.user_quota,
-            now=self.now,
-            token_hex=self._token_hex,
-            signing_key=self._signing_key,
-        )
+        return Context(state=self._state, app_id=self.app_id, region=self.region,
+                       auth_key=self.auth_key, rest_api_key=self.rest_api_key, roles=self.roles,
+                       user_quota=self.user_quota, now=self.now, token_hex=self._token_hex,
+                       signing_key=self._signing_key)  # fmt: skip
 
     def _token_hex(self) -> str:
         if self._rng is None:

@@ -20,7 +20,7 @@ from emulator_process import EmulatorProcess
 from playwright.sync_api import BrowserContext, Page, Request, expect
 from test_tutorials_browser import CONTRAST_JS, MIN_CONTENT_CONTRAST
 
-from cometchat_nb import Session
+from cometchat_nb import CometChatException, Retry, Session
 from cometchat_nb.emulator import RemoteEmulator
 from cometchat_nb.emulator.defaults import AUTH_KEY, REST_API_KEY
 
@@ -202,6 +202,46 @@ def test_a_python_login_appears_in_the_live_log(
     page.locator("#log-card").screenshot(path=str(artifacts / "live-log.png"))
 
 
+def test_a_503_fault_on_put_me_fails_the_next_login_and_is_listed_as_fired(
+    page: Page, emulator: EmulatorProcess, artifacts: Path
+) -> None:
+    sign_in(page, emulator.url)
+    page.select_option("#fault-kind", "status")
+    page.select_option("#fault-method", "PUT")
+    page.fill("#fault-path", "/me")
+    page.fill("#fault-times", "1")
+    page.fill("#fault-status", "503")
+    page.click("#fault-form button[type=submit]")
+    rule = page.locator("#faults tr.cc-rule")
+    expect(rule).to_have_count(1)
+    expect(rule).to_contain_text("PUT")
+    expect(rule.locator("td").last).to_have_text("0")
+    remote = RemoteEmulator.at(emulator.url)
+    assert [(r.kinds, r.method, r.path, r.times) for r in remote.faults.rules] == [
+        (("status",), "PUT", "/me", 1)
+    ]
+
+    with Session(emulator=remote, retry=Retry(attempts=1)) as session:
+        with pytest.raises(CometChatException) as failed:
+            session.login("cometchat-uid-2")
+        assert failed.value.http_status == 503
+        failing = page.locator("#log summary", has_text="PUT /v3.0/me")
+        expect(failing).to_contain_text("503")
+        expect(failing).to_contain_text("fault: status")
+        expect(rule.locator("td").last).to_have_text("1")  # fired once
+        expect(page.locator("#faults-fired")).to_have_text("fired so far: status 1")
+        page.locator("#faults-card").screenshot(path=str(artifacts / "fault-fired.png"))
+        failing.click()
+        opened = page.locator("#log details[open]")
+        expect(opened.locator("pre").nth(1)).to_contain_text("ERR_EXCEPTION")
+        page.locator("#log-card").screenshot(path=str(artifacts / "fault-in-the-log.png"))
+        assert session.login("cometchat-uid-2").uid == "cometchat-uid-2"  # once, as asked
+
+    page.click("#clear-faults")
+    expect(page.locator("#faults")).to_contain_text("no faults")
+    assert remote.faults.rules == []
+
+
 def test_reset_export_and_import(
     page: Page, emulator: EmulatorProcess, rest: httpx.Client, tmp_path: Path
 ) -> None:
@@ -265,6 +305,9 @@ def test_no_request_leaves_the_emulator_and_no_secret_is_shown(
     select(page, "cometchat-uid-4")
     page.click("#mint")
     expect(page.locator("#tokens tbody tr[data-token]")).to_have_count(3)
+    entry = page.locator("#log details", has_text="POST /v3/users/cometchat-uid-4/auth_tokens")
+    entry.first.locator("summary").click()  # the request and answer, masked
+    expect(entry.first.locator("pre").nth(1)).to_contain_text('"authToken": "••••')
     page.reload()
     expect(page.locator(USERS)).to_have_count(5)
 

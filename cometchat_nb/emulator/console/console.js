@@ -79,6 +79,14 @@ async function api(method, path, body) {
   return (await call(method, path, body)).data;
 }
 
+/** A ticket for a load of `what`: `current()` is false once a later load of it started, so
+ * an answer that comes late never paints over a newer one. */
+const loads = {};
+function ticket(what) {
+  const mine = (loads[what] = (loads[what] || 0) + 1);
+  return { current: () => loads[what] === mine };
+}
+
 /** Run an action from a click or a form; say what went wrong in the notice, never throw. */
 function act(action) {
   return async (event) => {
@@ -159,7 +167,9 @@ async function loadUsers() {
   const search = $("search").value.trim();
   if (search) params.set("searchKey", search);
   if ($("deactivated").checked) params.set("withDeactivated", "true");
+  const load = ticket("users");
   const answer = await call("GET", "/v3/users?" + params);
+  if (!load.current()) return;
   const pagination = (answer.meta && answer.meta.pagination) || {};
   view.pages = Math.max(1, pagination.total_pages || 1);
   $("users-total").textContent = `${pagination.total ?? answer.data.length} in all`;
@@ -275,8 +285,9 @@ confirming($("delete"), "Delete for good?", async () => {
 // -- auth tokens (the whole token is kept in memory, for revoking; shown masked) ----------
 
 async function loadTokens() {
-  const uid = view.selected;
+  const uid = view.selected, load = ticket("tokens");
   const answer = await api("GET", userPath(uid) + "/auth_tokens");
+  if (!load.current()) return;
   const tokens = Array.isArray(answer) ? answer : [];
   view.tokens = new Map(tokens.map((t, i) => [String(i), t.authToken]));
   const body = $("tokens").tBodies[0];
@@ -312,7 +323,9 @@ async function pollLog() {
 }
 
 async function loadLog() {
+  const load = ticket("log");
   const answer = await call("GET", "/_emulator/requests");
+  if (!load.current()) return;
   const entries = answer.data, dropped = answer.meta.dropped;
   const newest = entries[entries.length - 1];
   const seen = newest ? `${newest.number} ${newest.time} ${newest.path}` : "";
@@ -340,9 +353,11 @@ function logRow(entry) {
     if (details.dataset.loaded) return;
     details.dataset.loaded = "1";
     const exchange = await api("GET", "/_emulator/requests/" + number);
+    const shown = (part) => JSON.stringify({ body: part.body, headers: part.headers }, null, 2);
     details.append(
-      el("div", { class: "cc-label" }, "request"), el("pre", {}, JSON.stringify(exchange.request, null, 2)),
-      el("div", { class: "cc-label" }, "answer"), el("pre", {}, JSON.stringify(exchange.response, null, 2)));
+      el("div", { class: "cc-label" }, "request"), el("pre", {}, shown(exchange.request)),
+      el("div", { class: "cc-label" }, "answer"),
+      el("pre", {}, exchange.response ? shown(exchange.response) : "(none kept: no answer was sent, or it is too old)"));
   }));
   if (view.opened.has(number)) details.open = true;
   return details;
@@ -353,7 +368,9 @@ document.addEventListener("visibilitychange", () => { if (!document.hidden) poll
 // -- faults ------------------------------------------------------------------------
 
 async function loadFaults() {
+  const load = ticket("faults");
   const answer = await api("GET", "/_emulator/faults");
+  if (!load.current()) return;
   const body = $("faults").tBodies[0];
   body.replaceChildren(...answer.rules.map((rule) => {
     const options = rule.options || {};
