@@ -232,3 +232,9 @@ def test_answers_are_kept_for_the_latest_requests_each_up_to_a_size(
     assert len(page) > requestlog.ANSWER_BYTES
     last = emulator.request_log()[-1]["number"]
     assert emulator.logged_request(last)["response"]["body"] == f"({len(page)} bytes, not kept)"
+
+
+def test_the_root_and_the_index_link_to_the_console(served: tuple[Emulator, Server]) -> None:
+    _, server = served
+    for path in ("/", "/v3/", "/_emulator/"):
+        assert httpx.get(server.url + path).json()["data"]["console"] == "/_emulator/ui"

@@ -158,6 +158,7 @@ def _index(target: Controlled, call: Call) -> Any:
     ]
     return {
         "service": "cometchat-nb emulator of CometChat's users and auth API",
+        "console": console.PATH,  # the page to open in a browser, on this address
         "app_id": target.app_id,
         "region": target.region,
         "prefixes": ["/", *(f"/{version}/" for version in sorted(API_VERSIONS))],
