@@ -276,11 +276,17 @@ def test_light_and_dark_themes_are_legible(
     """The system's choice is followed; the toggle overrides it; every text stays legible."""
     page.emulate_media(color_scheme=theme)
     sign_in(page, emulator.url)
-    with Session(emulator=RemoteEmulator.at(emulator.url)) as session:
+    remote = RemoteEmulator.at(emulator.url)
+    remote.faults.inject("status", method="PUT", path="/me", times=1, status=503)
+    with Session(emulator=remote, retry=Retry(attempts=1)) as session:
+        with pytest.raises(CometChatException):
+            session.login("cometchat-uid-1")
         session.login("cometchat-uid-1")
     select(page, "cometchat-uid-1")
     page.click("#mint")
-    expect(page.locator("#log summary", has_text="PUT /v3.0/me")).to_be_visible()
+    expect(page.locator("#faults tr.cc-rule td").last).to_have_text("1")
+    page.locator("#log summary", has_text="fault: status").click()
+    expect(page.locator("#log details[open] pre")).to_have_count(2)
     background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert (background == "rgb(21, 24, 29)") == (theme == "dark"), background
     page.screenshot(path=str(artifacts / f"console-{theme}.png"), full_page=True)
