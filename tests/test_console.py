@@ -238,3 +238,24 @@ def test_the_root_and_the_index_link_to_the_console(served: tuple[Emulator, Serv
     _, server = served
     for path in ("/", "/v3/", "/_emulator/"):
         assert httpx.get(server.url + path).json()["data"]["console"] == "/_emulator/ui"
+
+
+def test_the_log_after_a_number_is_what_came_since(served: tuple[Emulator, Server]) -> None:
+    """What the console polls: only the new entries, and entry N to see it is the same."""
+    emulator, server = served
+    http = httpx.Client(base_url=server.url, headers={"apiKey": REST_API_KEY})
+    for _ in range(3):
+        http.get("/v3/users")
+    log = emulator.request_log()
+    answer = http.get("/_emulator/requests", params={"after": 1}).json()
+    assert answer["data"] == log[1:]
+    assert answer["meta"] == {"dropped": 0, "size": log.size, "kept": 3, "previous": log[0]}
+    assert http.get("/_emulator/requests", params={"after": 3}).json()["data"] == []
+    gone = http.get("/_emulator/requests", params={"after": 9}).json()
+    assert gone["data"] == [] and gone["meta"]["previous"] is None
+    emulator.keep_requests = 1  # entries 1 and 2 dropped
+    answer = http.get("/_emulator/requests", params={"after": 1}).json()
+    assert answer["data"] == [log[2]] and answer["meta"]["previous"] is None
+    refused = http.get("/_emulator/requests", params={"after": "-1"})
+    assert refused.status_code == 400 and "after" in refused.json()["error"]["details"]
+    http.close()

@@ -15,7 +15,8 @@ service's JSON envelopes. What a `GET` answers, its `PUT` takes back (the envelo
     DELETE /_emulator/faults           Emulator.faults.clear()
     GET    /_emulator/settings         Emulator.export_settings()
     PUT    /_emulator/settings         Emulator.import_settings(settings)
-    GET    /_emulator/requests         Emulator.request_log(), `meta` saying what was dropped
+    GET    /_emulator/requests         Emulator.request_log(), `meta` saying what was dropped;
+                                       `?after=N` only the entries after number N
     GET    /_emulator/requests/{n}     Emulator.logged_request(n): one, with its answer, masked
     GET    /_emulator/avatars/{uid}.svg  a test user's avatar (no key: an `<img>` sends none)
     GET    /_emulator/ui               the console page (no key), and its files under ui/
@@ -133,8 +134,18 @@ def _put_settings(target: Controlled, call: Call) -> Any:
 
 
 def _requests(target: Controlled, call: Call) -> Any:
+    """The log; `?after=N`, only the entries after number N, with `meta.previous` (entry
+    N itself, or null when it is gone: a reset, or dropped) and `meta.kept`."""
     log = target.request_log()
-    return Listed(list(log), {"dropped": log.dropped, "size": log.size})
+    meta: dict[str, Any] = {"dropped": log.dropped, "size": log.size}
+    after = call.param("after")
+    if after is None:
+        return Listed(list(log), meta)
+    if not after.isdigit():
+        raise refusals.bad_request({"after": ["a request number, 0 or more"]})
+    start = max(0, int(after) - log.dropped)  # the index of entry N + 1
+    meta.update(kept=len(log), previous=log[start - 1] if 0 < start <= len(log) else None)
+    return Listed(log[start:], meta)
 
 
 def _logged(target: Controlled, call: Call) -> Any:

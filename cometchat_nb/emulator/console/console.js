@@ -8,11 +8,11 @@ const THEME = "cometchat-nb-console:theme";
 const BASE = location.pathname.replace(/\/_emulator\/ui\/?$/, "");
 const PER_PAGE = 25;
 const LOG_SHOWN = 300;
-const POLL_MS = 700;
+const POLL_MS = 500;
 
 const $ = (id) => document.getElementById(id);
-// logSeen: the newest log entry shown; logNumber: its number (null: none shown yet).
-const view = { page: 1, pages: 1, selected: null, tokens: new Map(), logSeen: null, logNumber: null, opened: new Set() };
+// entries: the log entries shown, oldest first; shown: whether the log was shown yet.
+const view = { page: 1, pages: 1, selected: null, tokens: new Map(), entries: [], shown: false, opened: new Set() };
 
 // -- helpers ------------------------------------------------------------------
 
@@ -322,20 +322,30 @@ async function pollLog() {
   if (sessionStorage.getItem(KEY)) view.polling = setTimeout(pollLog, POLL_MS);
 }
 
+/** Whether two log entries are the same request (numbers restart after a reset). */
+function same(a, b) {
+  return Boolean(a && b) && ["number", "time", "method", "path"].every((k) => a[k] === b[k]);
+}
+
+/** Fetch the entries after the newest one shown; start over when that one is gone. */
 async function loadLog() {
-  const load = ticket("log");
-  const answer = await call("GET", "/_emulator/requests");
+  const load = ticket("log"), newest = view.entries[view.entries.length - 1];
+  const answer = await call("GET", "/_emulator/requests?after=" + (newest ? newest.number : 0));
   if (!load.current()) return;
-  const entries = answer.data, dropped = answer.meta.dropped;
-  const newest = entries[entries.length - 1];
-  const seen = newest ? `${newest.number} ${newest.time} ${newest.path}` : "";
-  $("log-info").textContent = `${entries.length} kept` + (dropped ? `, ${dropped} dropped` : "") + ", newest first";
-  if (seen === view.logSeen) return;
-  const fresh = view.logNumber === null ? [] : entries.filter((e) => e.number > view.logNumber);
-  view.logSeen = seen; view.logNumber = newest ? newest.number : 0;
-  $("log").replaceChildren(...entries.slice(-LOG_SHOWN).reverse().map(logRow));
+  const { dropped, kept, previous } = answer.meta;
+  $("log-info").textContent = `${kept} kept` + (dropped ? `, ${dropped} dropped` : "") + ", newest first";
+  if (newest && !same(previous, newest)) {  // reset, imported, or dropped: read it all again
+    view.entries = []; view.opened.clear();
+    return loadLog();
+  }
+  const fresh = answer.data;
+  if (!fresh.length && view.shown) return;
+  view.entries = [...view.entries, ...fresh].slice(-LOG_SHOWN);
+  $("log").replaceChildren(...[...view.entries].reverse().map(logRow));
+  const first = !view.shown;
+  view.shown = true;
   // What others did (a login, a write, a fault) shows in the users and faults at once.
-  if (fresh.some((e) => e.method !== "GET" || e.fault)) await Promise.all([loadUsers(), loadFaults()]);
+  if (!first && fresh.some((e) => e.method !== "GET" || e.fault)) await Promise.all([loadUsers(), loadFaults()]);
 }
 
 function logRow(entry) {
@@ -409,8 +419,7 @@ $("clear-faults").addEventListener("click", act(async () => {
 
 confirming($("reset"), "Reset everything?", async () => {
   await api("POST", "/_emulator/reset");
-  view.page = 1; view.selected = null; $("user-card").hidden = true; view.opened.clear();
-  view.logSeen = view.logNumber = null;
+  view.page = 1; view.selected = null; $("user-card").hidden = true;
   notify("The emulator was reset: the five test users, no tokens, no requests, no faults.");
   await Promise.all([loadUsers(), loadLog(), loadFaults()]);
 });
@@ -432,7 +441,7 @@ $("import").addEventListener("change", act(async (event) => {
   try { snapshot = JSON.parse(await file.text()); } catch { throw new ApiError(`${file.name} is not JSON`, "", 0); }
   const answer = await api("PUT", "/_emulator/state", snapshot);
   notify(`Imported ${answer.users} users and ${answer.tokens} tokens from ${file.name}.`);
-  view.page = 1; view.logSeen = view.logNumber = null;
+  view.page = 1;
   await Promise.all([loadUsers(), loadLog()]);
 }));
 
