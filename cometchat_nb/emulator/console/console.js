@@ -447,6 +447,17 @@ $("import").addEventListener("change", act(async (event) => {
 
 // -- start ---------------------------------------------------------------------------
 
+/** Where this is: the emulator's address, app id and region (its index needs no key). */
+async function describe() {
+  $("where").textContent = location.host;
+  const answer = await (await fetch(BASE + "/_emulator/", { cache: "no-store", credentials: "omit" })).json();
+  $("where").textContent = `${location.host} · app ${answer.data.app_id} · region ${answer.data.region}`;
+  const host = location.hostname;
+  if (!(host.startsWith("127.") || host === "localhost" || host === "[::1]")) {
+    notify(`This emulator listens on ${host}, not only on this machine: anyone who can reach it and knows the key can use it.`, true);
+  }
+}
+
 applyTheme(localStorage.getItem(THEME) || "");
-$("where").textContent = location.host;
+act(describe)();
 if (sessionStorage.getItem(KEY)) act(signedIn)();
