@@ -18,21 +18,27 @@ The emulator's control surface (`reset`, `export_state`, `import_state`,
 `Emulator` (`cometchat_emulator`, `cometchat_server.emulator`) and on the
 `RemoteEmulator` (`cometchat_remote`), which reaches it as another process would.
 
-The guard: a test reaches a real CometChat app only when marked
-`@pytest.mark.cometchat_live` and `COMETCHAT_APP_ID`, `COMETCHAT_REGION` and a key
-(`COMETCHAT_AUTH_KEY` or `COMETCHAT_REST_API_KEY`) are set; a marked test without them
-is skipped. In every other test the `COMETCHAT_*` app variables are removed for the
-test's duration, with a `CometChatLiveWarning` if they were set: never used.
+The guard, by construction: while the plugin is active, `COMETCHAT_NB_FORBID_LIVE` is
+set (see `cometchat_nb.guard`), so a test not marked `@pytest.mark.cometchat_live`
+reaches only loopback and emulators: any session aimed at a real app (explicit keys,
+`client_host`, variables, a real app id) raises `LiveAppForbidden` before a byte is sent.
+The `COMETCHAT_*` app variables are also removed for such a test's duration, with a
+`CometChatLiveWarning` if they were set. A marked test runs with the guard lifted, and only
+when `COMETCHAT_APP_ID`, `COMETCHAT_REGION` and a key (`COMETCHAT_AUTH_KEY` or
+`COMETCHAT_REST_API_KEY`) are set, and `COMETCHAT_NB_FORBID_LIVE` was not set by the
+environment (a CI job that forbids live apps); otherwise it is skipped.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+
+from . import guard
 
 if TYPE_CHECKING:
     from .emulator import Emulator, RemoteEmulator
@@ -40,7 +46,9 @@ if TYPE_CHECKING:
     from .session import Session
 
 #: The marker of tests allowed to reach a real CometChat app.
-LIVE_MARK = "cometchat_live"
+LIVE_MARK = guard.MARK
+#: Whether the environment (not this plugin) turned the guard on: live tests then skip.
+_FORBIDDEN_BY_ENVIRONMENT = pytest.StashKey[bool]()
 #: What a live test needs set: the app, and at least one of `LIVE_KEYS`.
 LIVE_VARIABLES = ("COMETCHAT_APP_ID", "COMETCHAT_REGION")
 LIVE_KEYS = ("COMETCHAT_AUTH_KEY", "COMETCHAT_REST_API_KEY")
@@ -58,6 +66,8 @@ class CometChatLiveWarning(UserWarning):
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_FORBIDDEN_BY_ENVIRONMENT] = guard.active()
+    os.environ[guard.VARIABLE] = "1"  # subprocesses of the tests inherit the guard
     config.addinivalue_line(
         "markers",
         f"{LIVE_MARK}: the test may reach the real CometChat app named by COMETCHAT_APP_ID, "
@@ -66,10 +76,33 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not config.stash.get(_FORBIDDEN_BY_ENVIRONMENT, True):
+        os.environ.pop(guard.VARIABLE, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Lift the guard for a marked test's setup, call and teardown (not when the
+    environment set it)."""
+    lift = item.get_closest_marker(LIVE_MARK) is not None and not item.config.stash.get(
+        _FORBIDDEN_BY_ENVIRONMENT, False
+    )
+    if lift:
+        os.environ.pop(guard.VARIABLE, None)
+    try:
+        return (yield)
+    finally:
+        if lift:
+            os.environ[guard.VARIABLE] = "1"
+
+
 @pytest.fixture(autouse=True)
 def _cometchat_live_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Unmarked tests never see a real app's variables; marked ones skip without them."""
     if request.node.get_closest_marker(LIVE_MARK) is not None:
+        if request.config.stash.get(_FORBIDDEN_BY_ENVIRONMENT, False):
+            pytest.skip(f"{LIVE_MARK}: {guard.VARIABLE} is set: real apps are off in this run")
         missing = [name for name in LIVE_VARIABLES if not os.environ.get(name)]
         if not any(os.environ.get(name) for name in LIVE_KEYS):
             missing.append(" or ".join(LIVE_KEYS))

@@ -132,3 +132,46 @@ def test_a_5xx_to_a_create_says_its_outcome_is_unknown() -> None:
             with pytest.raises(CometChatException) as raised:
                 read(httpx.Response(status, content=content, request=request))
             assert raised.value.outcome_unknown is expected, (status, content, method)
+
+
+# -- Retry(attempts=N): at most N sends of a create ------------------------------------------
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 3])
+@pytest.mark.parametrize("twin", ["sync", "async"])
+def test_attempts_bound_the_sends_of_a_create(emulator: Emulator, attempts: int, twin: str) -> None:
+    import asyncio
+
+    from cometchat_nb import AsyncSession, Retry
+
+    emulator.faults.inject("status", method="POST", path="/users", status=503)  # every time
+    retry = Retry(backoff=0, attempts=attempts)
+
+    async def create_async() -> None:
+        async with AsyncSession(emulator=emulator, retry=retry) as session:
+            await session.create_user(User("carol", "Carol"))
+
+    with pytest.raises(CometChatException) as raised:
+        if twin == "async":
+            asyncio.run(create_async())
+        else:
+            with Session(emulator=emulator, retry=retry) as session:
+                session.create_user(User("carol", "Carol"))
+    assert raised.value.outcome_unknown and "carol" not in emulator.users
+    creates = [r for r in emulator.requests if r.method == "POST"]
+    reads = [r for r in emulator.requests if r.method == "GET"]
+    assert len(creates) == attempts  # each lost answer read back (not a send of the create)
+    assert len(reads) == attempts
+
+
+def test_a_create_through_two_503s_with_one_attempt_is_sent_once(emulator: Emulator) -> None:
+    from cometchat_nb import Retry
+
+    emulator.faults.inject("status", method="POST", path="/users", times=2, status=503)
+    with Session(emulator=emulator, retry=Retry(backoff=0, attempts=1)) as session:
+        with pytest.raises(CometChatException):
+            session.create_user(User("carol", "Carol"))
+        session.retry = Retry(backoff=0, attempts=3)  # the policy may change; creates follow
+        assert session.create_user(User("dave", "Dave")).uid == "dave"
+    posts = [r.read() for r in emulator.requests if r.method == "POST"]
+    assert [b'"carol"' in p for p in posts] == [True, False, False]

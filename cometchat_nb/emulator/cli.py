@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sqlite3
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from ..private import write_private
 from . import console
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .limiter import DEFAULT_LIMITS, RateLimiter
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             deterministic=args.deterministic,
             latency=args.latency,
         )
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         print(f"cometchat-nb emulator: cannot use --data {args.data}: {exc}", file=sys.stderr)
         return 1
     if args.import_file is not None:
@@ -246,12 +247,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _export(emulator: Emulator, path: str, out: TextIO) -> int:
-    """Write the emulator's state to `path` atomically; 1 if it cannot be written."""
-    temporary = f"{path}.tmp-{os.getpid()}"
+    """Write the emulator's state to `path` atomically, owner-only (it holds every user's
+    auth tokens); 1 if it cannot be written."""
     try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(emulator.export_state(), file, ensure_ascii=False, indent=1)
-        os.replace(temporary, path)
+        write_private(Path(path), json.dumps(emulator.export_state(), ensure_ascii=False, indent=1))
     except OSError as exc:
         print(f"cometchat-nb emulator: cannot --export-on-exit {path}: {exc}", file=sys.stderr)
         return 1
