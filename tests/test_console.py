@@ -121,7 +121,6 @@ def test_every_file_is_package_data() -> None:
 def test_served_handles_know_the_console(served: tuple[Emulator, Server]) -> None:
     _, server = served
     remote = RemoteEmulator.at(server.url)
-    assert server.console_url == remote.console_url == server.url + "/_emulator/ui"
     for handle in (server, remote):
         frame = handle.console(height=500)
         assert frame.src == server.url + "/_emulator/ui" and frame.height == 500

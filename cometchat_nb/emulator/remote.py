@@ -86,16 +86,8 @@ class RemoteEmulator:
             Secret(rest_api_key),
         )
 
-    @property
-    def console_url(self) -> str:
-        """The address of the emulator's console page in the browser (`/_emulator/ui`)."""
-        return console.url(self.url)
-
     def console(self, width: str = "100%", height: int = 720) -> Any:
-        """The emulator's console page in an IFrame, for a notebook to show.
-
-        The page asks for the REST API key once per browser tab.
-        """
+        """The emulator's console page in an IFrame (see `Server.console`)."""
         return console.frame(self.url, width, height)
 
     # -- the control surface (the same as `Emulator`'s) ------------------------

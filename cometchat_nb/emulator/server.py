@@ -253,16 +253,9 @@ class Server:
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{_url_host(self.host)}:{self.port}"
 
-    @property
-    def console_url(self) -> str:
-        """The address of the emulator's console page in the browser (`/_emulator/ui`)."""
-        return console.url(self.url)
-
     def console(self, width: str = "100%", height: int = 720) -> Any:
-        """The console page in an IFrame, for a notebook to show (JupyterLab, Notebook 7).
-
-        The page asks for the REST API key once per browser tab.
-        """
+        """The console page (`url` + `/_emulator/ui`) in an IFrame, for a notebook to show;
+        it asks for the REST API key once per browser tab."""
         return console.frame(self.url, width, height)
 
     @property
