@@ -90,6 +90,14 @@ def test_sign_in_with_the_key_and_see_the_five_test_users(
     assert page.evaluate("() => sessionStorage.length") == 0
 
 
+def test_the_page_works_under_a_version_prefix(page: Page, emulator: EmulatorProcess) -> None:
+    page.goto(f"{emulator.url}/v3.0/_emulator/ui")
+    page.fill("#key", REST_API_KEY)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator(USERS)).to_have_count(5)
+    expect(page.locator("#where")).to_contain_text("app cometchat-nb-emulator · region eu")
+
+
 def test_create_edit_deactivate_and_delete_a_user(
     page: Page, emulator: EmulatorProcess, rest: httpx.Client, artifacts: Path
 ) -> None:
@@ -115,7 +123,11 @@ def test_create_edit_deactivate_and_delete_a_user(
     expect(page.locator(f"{USERS}[data-uid='ada']")).to_contain_text("Augusta Ada King")
     page.locator("#user-card").screenshot(path=str(artifacts / "edited.png"))
 
-    page.click("#edit-metadata")
+    page.fill("#edit-metadata", "")  # emptied: removed
+    with page.expect_response(lambda r: r.request.method == "PUT"):
+        page.click("#edit-form button[type=submit]")
+    assert "metadata" not in rest.get("/users/ada").json()["data"]
+
     page.fill("#edit-metadata", "not json")
     page.click("#edit-form button[type=submit]")
     expect(page.locator("#notice")).to_contain_text("metadata must be a JSON object")

@@ -5,7 +5,8 @@
 
 const KEY = "cometchat-nb-console:key";
 const THEME = "cometchat-nb-console:theme";
-const BASE = location.pathname.replace(/\/_emulator\/ui\/?$/, "");
+// Where the emulator is served (the page may be opened under a version prefix too).
+const BASE = location.pathname.replace(/(\/v\d+(\.\d+)?)?\/_emulator\/ui\/?$/, "");
 const PER_PAGE = 25;
 const LOG_SHOWN = 300;
 const POLL_MS = 500;
@@ -249,14 +250,16 @@ async function selectUser(uid) {
 $("close-user").addEventListener("click", () => { view.selected = null; $("user-card").hidden = true; });
 
 $("edit-form").addEventListener("submit", act(async () => {
-  const changes = { name: $("edit-name").value.trim() };
+  const changes = { name: $("edit-name").value.trim(), unset: [] };
   for (const field of ["role", "avatar", "link"]) {
     const value = $("edit-" + field).value.trim();
     if (value) changes[field] = value;
+    else if (field !== "role") changes.unset.push(field);  // emptied: removed, as `unset` does
   }
   changes.tags = $("edit-tags").value.split(",").map((t) => t.trim()).filter(Boolean);
   const metadata = $("edit-metadata").value.trim();
-  if (metadata) {
+  if (!metadata) changes.unset.push("metadata");
+  else {
     try { changes.metadata = JSON.parse(metadata); } catch { throw new ApiError("metadata must be a JSON object", "", 0); }
   }
   await api("PUT", userPath(view.selected), changes);
