@@ -72,7 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{LIVE_MARK}: the test may reach the real CometChat app named by COMETCHAT_APP_ID, "
         "COMETCHAT_REGION and COMETCHAT_AUTH_KEY or COMETCHAT_REST_API_KEY (skipped without "
-        "them); unmarked tests never see those variables",
+        "them); unmarked tests never see those variables and reach only loopback and emulators",
     )
 
 

@@ -46,7 +46,7 @@ def requests(emulator: Emulator, uid: str) -> tuple[httpx.Request, httpx.Request
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_a_lost_answer_is_resolved(emulator: Emulator, when: str, reader: bool) -> None:
     post, read = requests(emulator, "kevin")
-    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read if reader else None)
+    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read if reader else None, 3)
     user = run(emulator, flow, lambda request, n: when if n == 1 else None)
     assert user.uid == "kevin" and user.name == "Kevin"
     assert "kevin" in emulator.users
@@ -57,7 +57,7 @@ def test_a_lost_answer_is_resolved(emulator: Emulator, when: str, reader: bool) 
 
 def test_a_uid_taken_by_someone_else_is_not_reported_created(emulator: Emulator) -> None:
     post, read = requests(emulator, "cometchat-uid-1")  # exists, named "Andrew Joseph"
-    flow = create(post, {"uid": "cometchat-uid-1", "name": "Kevin"}, lambda: read)
+    flow = create(post, {"uid": "cometchat-uid-1", "name": "Kevin"}, lambda: read, 3)
     with pytest.raises(CometChatException) as raised:
         run(emulator, flow, lambda request, n: "before" if n == 1 else None)
     assert raised.value.code == "ERR_UID_ALREADY_EXISTS"
@@ -65,10 +65,11 @@ def test_a_uid_taken_by_someone_else_is_not_reported_created(emulator: Emulator)
 
 def test_answers_lost_every_time_give_up_with_the_error(emulator: Emulator) -> None:
     post, read = requests(emulator, "kevin")
-    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read)
+    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read, 3)
     with pytest.raises(CometChatException) as raised:
         run(emulator, flow, lambda request, n: "before" if request.method == "POST" else None)
     assert raised.value.code == "FAILED_TO_FETCH" and raised.value.outcome_unknown
+    assert [r.method for r in emulator.requests] == ["GET", "GET", "GET"]  # 3 sends, 3 reads
 
 
 def test_a_session_reports_a_created_user_once(emulator: Emulator) -> None:

@@ -204,6 +204,13 @@ def test_what_counts_as_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
+def test_a_remote_emulator_on_cometchats_own_host_is_refused() -> None:
+    from cometchat_nb.emulator import RemoteEmulator
+
+    with pytest.raises(LiveAppForbidden):
+        RemoteEmulator.at("https://realapp.api-us.cometchat.io").reset()
+
+
 def test_this_suite_runs_guarded() -> None:
     """The plugin is active here too: an unmarked test cannot reach a real app."""
     assert os.environ.get(VARIABLE) == "1"

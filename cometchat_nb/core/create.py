@@ -30,7 +30,7 @@ def create(
     request: httpx.Request,
     fields: Mapping[str, Any],
     make_reader: Callable[[], httpx.Request | None],
-    sends: int = 3,
+    sends: int,
 ) -> Flow:
     """Send a create (`request`, made of `fields`) at most `sends` times; a lost answer is
     resolved with the request `make_reader()` makes, which reads the user back (None when

@@ -178,7 +178,9 @@ def _index(target: Controlled, call: Call) -> Any:
     }
 
 
-#: Every control route, by (method, path); `{uid}` stands for a path segment.
+#: Every control route, by (method, path); `{uid}` stands for a path segment. A page (the
+#: console at `/_emulator/ui`) joins this table with an action returning `Raw`, and the
+#: index lists it with the rest.
 ROUTES: dict[tuple[str, str], ControlRoute] = {
     ("GET", "/"): ControlRoute(_index, False, "what the emulator serves (this answer)"),
     ("GET", "/_emulator"): ControlRoute(_index, False, "this index"),
@@ -218,8 +220,10 @@ ROUTES: dict[tuple[str, str], ControlRoute] = {
 
 
 def is_control(call: Call) -> bool:
-    """Whether a call is for the control plane (`/_emulator/...`, or `/`)."""
-    return not call.segments or call.segments[0] == PREFIX
+    """Whether a call is for the control plane (`/_emulator/...`, or `GET /`)."""
+    if not call.segments:
+        return call.method == "GET"
+    return call.segments[0] == PREFIX
 
 
 #: The routes with a parameter after `/_emulator/{name}/`, and how `ROUTES` names it.
@@ -248,7 +252,7 @@ def answer(target: Controlled, call: Call) -> Reply:
         try:
             result = route.action(target, call)
         except (ValueError, TypeError) as exc:  # a document that does not fit: nothing changed
-            raise refusals.bad_request({call.segments[-1]: [str(exc)]}) from None
+            raise refusals.bad_request({call.path: [str(exc)]}) from None
         status = 200
         if isinstance(result, Raw):
             headers["Content-Type"] = result.content_type

@@ -26,22 +26,7 @@ import httpx
 from . import refusals
 from .refusals import ServiceError
 
-#: Every kind of fault, in the order the docs list them.
-KINDS = (
-    "latency",
-    "status",
-    "rate_limit",
-    "drop_before",
-    "drop_after",
-    "truncate",
-    "not_json",
-    "timeout",
-)
-#: Faults answered instead of the service: it never acts on the request.
-BEFORE = frozenset({"status", "rate_limit", "drop_before"})
-#: The statuses a `status` fault may answer.
-STATUSES = (500, 502, 503, 504)
-#: The options each kind takes, with their defaults.
+#: The options each kind of fault takes, with their defaults; kinds in the docs' order.
 OPTIONS: dict[str, dict[str, Any]] = {
     "latency": {"seconds": 0.5, "jitter": 0.0},
     "status": {"status": 503},
@@ -52,6 +37,12 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "not_json": {},
     "timeout": {"hold": 60.0},
 }
+#: Every kind of fault.
+KINDS = tuple(OPTIONS)
+#: Faults answered instead of the service: it never acts on the request.
+BEFORE = frozenset({"status", "rate_limit", "drop_before"})
+#: The statuses a `status` fault may answer.
+STATUSES = (500, 502, 503, 504)
 #: The request's extension naming the fault injected into it (in `Emulator.requests`).
 EXTENSION = "cometchat_nb.fault"
 
@@ -183,22 +174,12 @@ def _pattern(path: str | re.Pattern[str] | None) -> re.Pattern[str] | None:
     return re.compile("^" + "".join(wild.get(p, re.escape(p)) for p in parts) + "/?$")
 
 
-class Faults:
-    """An emulator's fault injection (`emulator.faults`); off until `inject` is called.
+class FaultApi:
+    """The fault API, wherever the rules live: `inject` and `mix` make a checked rule
+    and `add` it (`Faults` here, `RemoteFaults` on a served emulator)."""
 
-    `injected` counts the faults injected by kind; `log` lists the latest (at most
-    `keep`), each also marked on its request in `Emulator.requests`
-    (`request.extensions["cometchat_nb.fault"]`).
-    """
-
-    def __init__(self, keep: int = 10_000) -> None:
-        self._rules: list[Rule] = []
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-        self._log: deque[Injected] = deque(maxlen=keep)
-
-    def __repr__(self) -> str:
-        return f"Faults(rules={len(self._rules)}, injected={dict(self._counts)})"
+    def add(self, rule: Rule) -> Rule:
+        raise NotImplementedError
 
     def inject(
         self,
@@ -224,16 +205,34 @@ class Faults:
         """
         return self.add(new_rule(kind, method, path, times, rate, seed, options))
 
+    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = KINDS) -> Rule:
+        """Inject a mix of `kinds` (by default every kind) into each request at `rate`,
+        with short latencies (0.2 s +/- 0.1 s): what `--fault-rate` does."""
+        return self.inject(kinds, rate=rate, seed=seed, seconds=0.2, jitter=0.1)
+
+
+class Faults(FaultApi):
+    """An emulator's fault injection (`emulator.faults`); off until `inject` is called.
+
+    `injected` counts the faults injected by kind; `log` lists the latest (at most
+    `keep`), each also marked on its request in `Emulator.requests`
+    (`request.extensions["cometchat_nb.fault"]`).
+    """
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self._rules: list[Rule] = []
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._log: deque[Injected] = deque(maxlen=keep)
+
+    def __repr__(self) -> str:
+        return f"Faults(rules={len(self._rules)}, injected={dict(self._counts)})"
+
     def add(self, rule: Rule) -> Rule:
         """Add a rule made by `new_rule` or `rule_from` (what `POST /_emulator/faults` does)."""
         with self._lock:
             self._rules.append(rule)
         return rule
-
-    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = KINDS) -> Rule:
-        """Inject a mix of `kinds` (by default every kind) into each request at `rate`,
-        with short latencies (0.2 s +/- 0.1 s): what `--fault-rate` does."""
-        return self.inject(kinds, rate=rate, seed=seed, seconds=0.2, jitter=0.1)
 
     def clear(self) -> None:
         """Remove every rule, and forget the counts and the log."""

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from ..guard import check as check_live
 from ..secret import Secret
 from . import console
 from .defaults import APP_ID, REGION, REST_API_KEY
-from .faults import KINDS, Injected, Rule, injected_from, new_rule, rule_from
+from .faults import FaultApi, Injected, Rule, injected_from, rule_from
 from .requestlog import RequestList
 
 
@@ -148,10 +148,10 @@ class RemoteEmulator:
     def control(self, method: str, route: str, json: Any = None, *, whole: bool = False) -> Any:
         """Call `/_emulator/{route}`; its `data` (or, `whole`, the whole answer)."""
         headers = {"apiKey": self.rest_api_key.reveal(), "appId": self.app_id}
-        response = httpx.request(
-            method, f"{self.url}/_emulator/{route}", headers=headers, json=json,
-            timeout=self.timeout,
-        )  # fmt: skip
+        request = httpx.Request(method, f"{self.url}/_emulator/{route}", headers=headers, json=json)
+        check_live(request, emulator=True)  # never CometChat's own hosts, under the guard
+        with httpx.Client(timeout=self.timeout) as client:
+            response = client.send(request)
         try:
             body = response.json()
         except ValueError:
@@ -172,7 +172,7 @@ class RemoteEmulator:
 
 
 @dataclass(frozen=True)
-class RemoteFaults:
+class RemoteFaults(FaultApi):
     """`Emulator.faults` for a served emulator, over `/_emulator/faults`: what is injected
     here fires there, counted and logged there."""
 
@@ -182,24 +182,9 @@ class RemoteFaults:
         document = self.export()
         return f"Faults(rules={len(document['rules'])}, injected={document['injected']})"
 
-    def inject(
-        self,
-        kind: str | Sequence[str],
-        *,
-        method: str | None = None,
-        path: str | re.Pattern[str] | None = None,
-        times: int | None = None,
-        rate: float | None = None,
-        seed: int | None = None,
-        **options: Any,
-    ) -> Rule:
-        """`Faults.inject`, checked here, injected there (`POST /_emulator/faults`)."""
-        rule = new_rule(kind, method, path, times, rate, seed, options)
+    def add(self, rule: Rule) -> Rule:
+        """Add a checked rule there (`POST /_emulator/faults`); the rule as it stands there."""
         return rule_from(self.emulator.control("POST", "faults", json=rule.describe()))
-
-    def mix(self, rate: float, seed: int | None = None, kinds: Sequence[str] = KINDS) -> Rule:
-        """`Faults.mix`: every kind (or `kinds`) at `rate`, with short latencies."""
-        return self.inject(kinds, rate=rate, seed=seed, seconds=0.2, jitter=0.1)
 
     def clear(self) -> None:
         """Remove every rule; forget the counts and the log (`DELETE /_emulator/faults`)."""
