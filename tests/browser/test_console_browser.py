@@ -212,6 +212,11 @@ def test_a_python_login_appears_in_the_live_log(
     assert len([t for t in polls if done < t <= shown]) <= 2
     expect(row).to_contain_text("200")
     expect(page.locator(f"{USERS}[data-uid='cometchat-uid-3']")).to_contain_text("online")
+    page.check("#online")  # who is logged in
+    expect(page.locator(USERS)).to_have_count(1)
+    assert uids(page) == ["cometchat-uid-3"]
+    page.uncheck("#online")
+    expect(page.locator(USERS)).to_have_count(5)
     page.locator("#log-card").screenshot(path=str(artifacts / "live-log.png"))
 
     RemoteEmulator.at(emulator.url).reset()  # as a test suite does between tests

@@ -168,6 +168,7 @@ async function loadUsers() {
   const search = $("search").value.trim();
   if (search) params.set("searchKey", search);
   if ($("deactivated").checked) params.set("withDeactivated", "true");
+  if ($("online").checked) params.set("status", "available");  // logged in and not logged out
   const load = ticket("users");
   const answer = await call("GET", "/v3/users?" + params);
   if (!load.current()) return;
@@ -200,7 +201,7 @@ function userRow(user) {
 }
 
 $("search").addEventListener("input", () => { view.page = 1; clearTimeout(view.searching); view.searching = setTimeout(act(loadUsers), 250); });
-$("deactivated").addEventListener("change", act(() => { view.page = 1; return loadUsers(); }));
+for (const box of ["deactivated", "online"]) $(box).addEventListener("change", act(() => { view.page = 1; return loadUsers(); }));
 $("refresh").addEventListener("click", act(loadUsers));
 $("prev").addEventListener("click", act(() => { view.page = Math.max(1, view.page - 1); return loadUsers(); }));
 $("next").addEventListener("click", act(() => { view.page = Math.min(view.pages, view.page + 1); return loadUsers(); }));
