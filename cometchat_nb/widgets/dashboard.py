@@ -43,18 +43,6 @@ def section(title: str, part: Any) -> ipywidgets.VBox:
     return box
 
 
-def console_link(base: str) -> ipywidgets.HTML:
-    """A link to the console page of the emulator served at `base`, in a new tab."""
-    address = escape(console.url(base))
-    link = ipywidgets.HTML(
-        f"<a href='{address}' target='_blank' rel='noopener noreferrer'>Open the emulator "
-        f"console</a> <span style='opacity: 0.75'>(users, tokens, requests, faults; "
-        f"<code>{address}</code>)</span>"
-    )
-    link.add_class("cc-console-link")
-    return link
-
-
 class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
     """A `LoginForm`, an `EventLog` and a `UserTable` on the same session, each under a heading."""
 
@@ -85,3 +73,15 @@ class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
 def dashboard(session: Session) -> Dashboard:
     """One widget composing `LoginForm`, `EventLog` and `UserTable` on `session`."""
     return Dashboard(session)
+
+
+def console_link(base: str) -> ipywidgets.HTML:
+    """A link to the console page of the emulator served at `base`, in a new tab."""
+    address = escape(console.url(base))
+    link = ipywidgets.HTML(
+        f"<a href='{address}' target='_blank' rel='noopener noreferrer'>Open the emulator "
+        f"console</a> <span style='opacity: 0.75'>(users, tokens, requests, faults; "
+        f"<code>{address}</code>)</span>"
+    )
+    link.add_class("cc-console-link")
+    return link
