@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 LIVE_MARK = guard.MARK
 #: Whether the environment (not this plugin) turned the guard on: live tests then skip.
 _FORBIDDEN_BY_ENVIRONMENT = pytest.StashKey[bool]()
+#: The value this plugin gives `COMETCHAT_NB_FORBID_LIVE`.
+_SET_BY_PLUGIN = "pytest"
 #: What a live test needs set: the app, and at least one of `LIVE_KEYS`.
 LIVE_VARIABLES = ("COMETCHAT_APP_ID", "COMETCHAT_REGION")
 LIVE_KEYS = ("COMETCHAT_AUTH_KEY", "COMETCHAT_REST_API_KEY")
@@ -66,8 +68,11 @@ class CometChatLiveWarning(UserWarning):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_FORBIDDEN_BY_ENVIRONMENT] = guard.active()
-    os.environ[guard.VARIABLE] = "1"  # subprocesses of the tests inherit the guard
+    # Set by this plugin ("pytest"), as in an xdist worker, it is not the environment's.
+    by_environment = guard.active() and os.environ.get(guard.VARIABLE) != _SET_BY_PLUGIN
+    config.stash[_FORBIDDEN_BY_ENVIRONMENT] = by_environment
+    if not by_environment:
+        os.environ[guard.VARIABLE] = _SET_BY_PLUGIN  # the tests' subprocesses inherit it
     config.addinivalue_line(
         "markers",
         f"{LIVE_MARK}: the test may reach the real CometChat app named by COMETCHAT_APP_ID, "
@@ -94,7 +99,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     finally:
         if lift:
-            os.environ[guard.VARIABLE] = "1"
+            os.environ[guard.VARIABLE] = _SET_BY_PLUGIN
 
 
 @pytest.fixture(autouse=True)
