@@ -20,6 +20,7 @@ from .errors import (
     RateLimitError,
     UnavailableError,
 )
+from .guard import LiveAppForbidden
 from .listeners import ListenerRegistry, LoginListener
 from .models import AuthToken, Event, Role, User, UserList
 from .nested import enable_nested_asyncio
@@ -48,6 +49,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidStateError",
     "ListenerRegistry",
+    "LiveAppForbidden",
     "LoginForm",
     "LoginListener",
     "MemoryStore",

@@ -16,9 +16,7 @@ import httpx
 from . import protocol
 from .connection import connect
 from .core.client import Core, Flow
-from .core.stored import StoredLogin
 from .core.users import UserFlows
-from .health import HealthReport, Reply
 from .listeners import ListenerRegistry, LoginListener
 from .models import User, UserList
 from .protocol import DEFAULT_TIMEOUT
@@ -66,11 +64,9 @@ class BaseSession:
             store=store,
             emulator=emulator,
         )
-        if retry is not None and not isinstance(retry, Retry):
-            raise TypeError(f"retry= takes a cometchat_nb.Retry, not {type(retry).__name__}")
-        self.retry = retry or Retry()
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
+        self.retry = retry or Retry()
         self._user_flows = UserFlows(self._core)
         if isinstance(keep_requests, bool) or not isinstance(keep_requests, int):
             raise TypeError(f"keep_requests must be an integer, not {keep_requests!r}")
@@ -118,6 +114,17 @@ class BaseSession:
         return self._core.connection.rest_api_key
 
     @property
+    def retry(self) -> Retry:
+        """The `Retry` policy: at most `attempts` sends of a request, creates included."""
+        return self._core.retry
+
+    @retry.setter
+    def retry(self, policy: Retry) -> None:
+        if not isinstance(policy, Retry):
+            raise TypeError(f"retry= takes a cometchat_nb.Retry, not {type(policy).__name__}")
+        self._core.retry = policy
+
+    @property
     def timeout(self) -> float:
         """Seconds each request may take."""
         return self._core.timeout
@@ -140,31 +147,6 @@ class BaseSession:
     def _create_flow(self, user: User | Mapping[str, Any]) -> Flow[User]:
         """One row's flow for bulk creation: the session's auth key, no `exist_ok`."""
         return self._core.create_user(user, None, False)
-
-    def _health_check(self) -> tuple[StoredLogin, str, httpx.Request | None]:
-        """The stored login, and the one request `check()` sends (see `health`)."""
-        core, seen = self._core, self._core.logins.read()
-        if seen.token is not None:
-            request = core.build("GET", core.hosts(seen).client, "me", auth_token=seen.token)
-            return seen, "GET /me", request
-        if self.rest_api_key is not None:
-            hosts, params = core.connection.hosts, {"perPage": 1}
-            request = core.build(
-                "GET", hosts.rest, "users", api_key=self.rest_api_key, params=params
-            )
-            return seen, "GET /users", request
-        return seen, "nothing", None
-
-    def _health_report(self, seen: StoredLogin, checked: str, reply: Reply) -> HealthReport:
-        if self.emulator is None:
-            where = "CometChat"
-        else:
-            url = self.emulator_url
-            where = f"emulator at {url}" if url else "emulator (in-process)"
-        return HealthReport(
-            type(self).__name__, where, self.app_id, self.region, self.auth_key,
-            self.rest_api_key, seen.uid, checked, reply,
-        )  # fmt: skip
 
     def transcript(self) -> pd.DataFrame:
         """Every request this session sent (each attempt a row), oldest first, redacted:

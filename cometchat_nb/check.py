@@ -1,8 +1,10 @@
 """`cometchat-nb check`: `Session.check()` from the command line.
 
 The session is the one `Session()` opens: the app the `COMETCHAT_*` variables name,
-the served emulator `COMETCHAT_EMULATOR_HOST` names, or the embedded emulator.
-Exit status 0 when the report is ok, 1 when it is not.
+the served emulator `COMETCHAT_EMULATOR_HOST` names, or an emulator embedded in this
+command (which keeps nothing after it). Each line says whether it was checked, is not
+checkable with these keys, or failed. Exit status 0 when something was checked and
+nothing failed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ import sys
 from typing import Any, TextIO
 
 from .session import Session
+
+#: What the command says when it checked an emulator embedded in itself.
+EMBEDDED = (
+    "\nThis checked an emulator embedded in this command: nothing persists after this "
+    "command;\nrun `cometchat-nb emulator` to keep state (and COMETCHAT_EMULATOR_HOST to "
+    "reach it)."
+)
 
 
 def add_parser(subcommands: Any) -> argparse.ArgumentParser:
@@ -31,5 +40,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     with Session() as session:
         report = session.check()
+        embedded = session.emulator is not None and session.emulator_url is None
     print(report, file=out)
+    if embedded:
+        print(EMBEDDED, file=out)
     return 0 if report.ok else 1

@@ -11,33 +11,46 @@ Fixtures:
   `COMETCHAT_EMULATOR_HOST` points at it (so code under test that builds its own
   `Session()` uses it) and `COMETCHAT_NB_HOME` at a fresh folder (its stored logins).
 
-The emulator's control surface (`reset`, `export_state`, `import_state`,
-`request_log`, `faults`) is reached through the `Emulator`: `cometchat_emulator`,
-`cometchat_session.emulator` or `cometchat_server.emulator`.
+* `cometchat_remote`: a `RemoteEmulator` on `cometchat_server`, driving it over HTTP.
 
-The guard: a test reaches a real CometChat app only when marked
-`@pytest.mark.cometchat_live` and `COMETCHAT_APP_ID`, `COMETCHAT_REGION` and a key
-(`COMETCHAT_AUTH_KEY` or `COMETCHAT_REST_API_KEY`) are set; a marked test without them
-is skipped. In every other test the `COMETCHAT_*` app variables are removed for the
-test's duration, with a `CometChatLiveWarning` if they were set: never used.
+The emulator's control surface (`reset`, `export_state`, `import_state`,
+`export_settings`, `import_settings`, `request_log`, `faults`) is the same on the
+`Emulator` (`cometchat_emulator`, `cometchat_server.emulator`) and on the
+`RemoteEmulator` (`cometchat_remote`), which reaches it as another process would.
+
+The guard, by construction: while the plugin is active, `COMETCHAT_NB_FORBID_LIVE` is
+set (see `cometchat_nb.guard`), so a test not marked `@pytest.mark.cometchat_live`
+reaches only loopback and emulators: any session aimed at a real app (explicit keys,
+`client_host`, variables, a real app id) raises `LiveAppForbidden` before a byte is sent.
+The `COMETCHAT_*` app variables are also removed for such a test's duration, with a
+`CometChatLiveWarning` if they were set. A marked test runs with the guard lifted, and only
+when `COMETCHAT_APP_ID`, `COMETCHAT_REGION` and a key (`COMETCHAT_AUTH_KEY` or
+`COMETCHAT_REST_API_KEY`) are set, and `COMETCHAT_NB_FORBID_LIVE` was not set by the
+environment (a CI job that forbids live apps); otherwise it is skipped.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
+from . import guard
+
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .emulator import Emulator, RemoteEmulator
     from .emulator.server import Server
     from .session import Session
 
 #: The marker of tests allowed to reach a real CometChat app.
-LIVE_MARK = "cometchat_live"
+LIVE_MARK = guard.MARK
+#: Whether the environment (not this plugin) turned the guard on: live tests then skip.
+_FORBIDDEN_BY_ENVIRONMENT = pytest.StashKey[bool]()
+#: The value this plugin gives `COMETCHAT_NB_FORBID_LIVE`.
+_SET_BY_PLUGIN = "pytest"
 #: What a live test needs set: the app, and at least one of `LIVE_KEYS`.
 LIVE_VARIABLES = ("COMETCHAT_APP_ID", "COMETCHAT_REGION")
 LIVE_KEYS = ("COMETCHAT_AUTH_KEY", "COMETCHAT_REST_API_KEY")
@@ -55,18 +68,46 @@ class CometChatLiveWarning(UserWarning):
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Set by this plugin ("pytest"), as in an xdist worker, it is not the environment's.
+    by_environment = guard.active() and os.environ.get(guard.VARIABLE) != _SET_BY_PLUGIN
+    config.stash[_FORBIDDEN_BY_ENVIRONMENT] = by_environment
+    if not by_environment:
+        os.environ[guard.VARIABLE] = _SET_BY_PLUGIN  # the tests' subprocesses inherit it
     config.addinivalue_line(
         "markers",
         f"{LIVE_MARK}: the test may reach the real CometChat app named by COMETCHAT_APP_ID, "
         "COMETCHAT_REGION and COMETCHAT_AUTH_KEY or COMETCHAT_REST_API_KEY (skipped without "
-        "them); unmarked tests never see those variables",
+        "them); unmarked tests never see those variables and reach only loopback and emulators",
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not config.stash.get(_FORBIDDEN_BY_ENVIRONMENT, True):
+        os.environ.pop(guard.VARIABLE, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Lift the guard for a marked test's setup, call and teardown (not when the
+    environment set it)."""
+    lift = item.get_closest_marker(LIVE_MARK) is not None and not item.config.stash.get(
+        _FORBIDDEN_BY_ENVIRONMENT, False
+    )
+    if lift:
+        os.environ.pop(guard.VARIABLE, None)
+    try:
+        return (yield)
+    finally:
+        if lift:
+            os.environ[guard.VARIABLE] = _SET_BY_PLUGIN
 
 
 @pytest.fixture(autouse=True)
 def _cometchat_live_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Unmarked tests never see a real app's variables; marked ones skip without them."""
     if request.node.get_closest_marker(LIVE_MARK) is not None:
+        if request.config.stash.get(_FORBIDDEN_BY_ENVIRONMENT, False):
+            pytest.skip(f"{LIVE_MARK}: {guard.VARIABLE} is set: real apps are off in this run")
         missing = [name for name in LIVE_VARIABLES if not os.environ.get(name)]
         if not any(os.environ.get(name) for name in LIVE_KEYS):
             missing.append(" or ".join(LIVE_KEYS))
@@ -129,9 +170,21 @@ def cometchat_server(
     Yields the `Server` (`.url`, `.port`, `.emulator`); `Session(emulator=cometchat_server)`
     or a plain `Session()` both reach it over HTTP.
     """
+    from .emulator import Emulator
+
     server = _cometchat_module_server
     emulator: Emulator = server.emulator  # type: ignore[assignment]
-    emulator.reset()
+    emulator.reset()  # users, tokens, requests and faults
+    emulator.import_settings(Emulator().export_settings())  # latency, log size, rate limits
     monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", server.url.split("://", 1)[1])
     monkeypatch.setenv("COMETCHAT_NB_HOME", str(tmp_path_factory.mktemp("cometchat-nb-home")))
     return server
+
+
+@pytest.fixture
+def cometchat_remote(cometchat_server: Server) -> RemoteEmulator:
+    """A `RemoteEmulator` on `cometchat_server`: its control plane over HTTP, faults
+    included (`cometchat_remote.faults.inject(...)`), as a separate process would use it."""
+    from .emulator import RemoteEmulator
+
+    return RemoteEmulator.at(cometchat_server.url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
 import threading
@@ -11,6 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 MASK = "••••"
+#: Headers that carry a credential, by lowercased name: masked whole wherever shown.
+SECRET_HEADERS = frozenset({"apikey", "authtoken", "authorization"})
+#: Body fields that hold a credential, masked wherever they appear.
+SECRET_FIELDS = frozenset({"apiKey", "authToken", "jwt", "secret", "fat", "restApiKey"})
 
 
 def mask(value: str) -> str:
@@ -101,18 +106,14 @@ def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
     return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)
 
 
-#: The keys whose values are credentials in CometChat's JSON (answers, stored logins).
-SECRET_KEYS = frozenset({"authToken", "apiKey", "jwt", "fat", "secret"})
-
-
 class MaskedDict(dict[str, Any]):
-    """A JSON object whose repr masks the values of `SECRET_KEYS`, so a traceback that
+    """A JSON object whose repr masks the values of `SECRET_FIELDS`, so a traceback that
     records its frames' locals never shows the token, jwt or socket secret an answer or
     a stored login holds."""
 
     def __repr__(self) -> str:
         def shown(key: str, value: Any) -> Any:
-            return mask(value) if key in SECRET_KEYS and isinstance(value, str) else value
+            return mask(value) if key in SECRET_FIELDS and isinstance(value, str) else value
 
         return "{" + ", ".join(f"{k!r}: {shown(k, v)!r}" for k, v in self.items()) + "}"
 
@@ -121,7 +122,7 @@ class MaskedDict(dict[str, Any]):
 
 def masked_object(pairs: dict[str, Any]) -> dict[str, Any]:
     """A `json.loads` object hook: `pairs` as a `MaskedDict` when it holds a credential."""
-    return pairs if SECRET_KEYS.isdisjoint(pairs) else MaskedDict(pairs)
+    return pairs if SECRET_FIELDS.isdisjoint(pairs) else MaskedDict(pairs)
 
 
 #: Every `Secret` alive: what a log record must not show (a key typed by a user, too).
@@ -140,6 +141,45 @@ def live_secrets_in(text: str) -> list[Secret]:
         for secret in alive
         if (value := secret.reveal()) and (value in text or service_masked(value) in text)
     ]
+
+
+Secrets = Iterable[str | Secret | None]
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secrets: Secrets = ()) -> dict[str, str]:
+    """Headers as shown: credential headers masked, every other value `redact`ed."""
+    secrets = list(secrets)
+    return {
+        name: mask(value) if name.lower() in SECRET_HEADERS else redact(value, secrets)
+        for name, value in headers
+    }
+
+
+def redact_body(content: bytes, secrets: Secrets = ()) -> Any:
+    """A body as shown: JSON with credential fields masked and every string `redact`ed;
+    what is not JSON, as text (its first 2,000 bytes) redacted; None when empty."""
+    if not content:
+        return None
+    secrets = list(secrets)
+    try:
+        value = json.loads(content)
+    except (ValueError, RecursionError):
+        return redact(content[:2000].decode("utf-8", "replace"), secrets)
+    return _scrub(value, secrets, 0)
+
+
+def _scrub(value: Any, secrets: list[str | Secret | None], depth: int) -> Any:
+    if depth > 50:
+        return "…"
+    if isinstance(value, dict):
+        return {
+            str(k): mask(str(v)) if k in SECRET_FIELDS and isinstance(v, str) else
+            _scrub(v, secrets, depth + 1)
+            for k, v in value.items()
+        }  # fmt: skip
+    if isinstance(value, list):
+        return [_scrub(item, secrets, depth + 1) for item in value]
+    return redact(value, secrets) if isinstance(value, str) else value
 
 
 class RedactingFilter(logging.Filter):

@@ -17,7 +17,9 @@ from .base_session import BaseSession
 from .core.client import Flow, answer
 from .core.rest import AdminFlows
 from .errors import CometChatException, local_error
-from .health import HealthReport, probe
+from .guard import check as check_live
+from .health import HealthReport
+from .health import check as health_check
 from .models import AuthToken, User
 from .secret import Secret
 from .user_calls import AsyncUserCalls, UserCalls
@@ -51,7 +53,9 @@ class Session(BaseSession, UserCalls):
         self.admin = Admin(AdminFlows(self._core), self._run, self._workers)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send one request, resending it as the session's `Retry` allows."""
+        """Send one request, resending it as the session's `Retry` allows (never, past
+        the live guard: `guard.LiveAppForbidden`)."""
+        check_live(request, emulator=self.emulator is not None)
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
@@ -194,12 +198,12 @@ class Session(BaseSession, UserCalls):
         return self._run(self._core.update_current_user_details(user))
 
     def check(self) -> HealthReport:
-        """A health report: where the session connects, which keys it holds (masked),
-        whether the service still accepts the stored login (`GET /me`; else the REST
-        API key), the round trip and the rate-limit headroom. `report.ok` says if all
-        is well. A rejected token is reported, and the session is left as it was."""
-        seen, checked, request = self._health_check()
-        return self._health_report(seen, checked, self._run(probe(request)))
+        """A health report: where the session connects, and for the stored login
+        (`GET /me`), the REST API key (`GET /users`) and the auth key, whether each was
+        checked, is not checkable with what the session holds, or failed (see `health`).
+        `report.ok` only when something was checked and nothing failed. A rejected
+        token is reported, and the session is left as it was."""
+        return self._run(health_check(self._core, type(self).__name__))
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -224,6 +228,7 @@ class AsyncSession(BaseSession, AsyncUserCalls):
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """`Session._send`, awaited (a plain `sleep=` function works too)."""
+        check_live(request, emulator=self.emulator is not None)
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
@@ -324,8 +329,7 @@ class AsyncSession(BaseSession, AsyncUserCalls):
 
     async def check(self) -> HealthReport:
         """`Session.check`, awaited."""
-        seen, checked, request = self._health_check()
-        return self._health_report(seen, checked, await self._run(probe(request)))
+        return await self._run(health_check(self._core, type(self).__name__))
 
     async def close(self) -> None:
         """Close the HTTP connections."""

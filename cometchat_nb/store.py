@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import threading
 import warnings
 from pathlib import Path
 from typing import Any, Protocol
+
+from .private import write_private
 
 
 class SessionStore(Protocol):
@@ -67,14 +68,6 @@ def default_home() -> Path:
     return Path(base) / "cometchat-nb"
 
 
-def private_directory(path: Path) -> None:
-    """Create `path` and any missing parent, each owner-only (0700); existing ones stay."""
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    for directory in reversed(missing):
-        directory.mkdir(mode=0o700, exist_ok=True)
-        directory.chmod(0o700)  # mode= is masked by the umask
-
-
 class FileStore:
     """One JSON file per app id, written atomically with owner-only permissions.
 
@@ -108,19 +101,8 @@ class FileStore:
         return data
 
     def save(self, app_id: str, data: dict[str, Any]) -> None:
-        path = self.path(app_id)
         with self._lock:
-            private_directory(self.directory)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".session-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as file:  # mkstemp makes it 0600
-                    json.dump(data, file)
-                    file.flush()
-                    os.fsync(file.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_private(self.path(app_id), json.dumps(data))
 
     def __repr__(self) -> str:
         return f"FileStore({str(self.directory)!r})"

@@ -35,6 +35,7 @@ def test_banner_names_the_url_app_keys_and_how_to_connect() -> None:
         f"COMETCHAT_EMULATOR_HOST={emulator.host}",
         f'overrideClientHost("{emulator.host}/v3.0")',
         f"curl -H 'appId: {APP_ID}'",
+        f"console       {emulator.url}/_emulator/ui",
     ):
         assert text in banner
 
@@ -187,10 +188,11 @@ def test_tls_needs_both_files(capsys: pytest.CaptureFixture[str]) -> None:
     assert "both --tls-cert and --tls-key" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("kind", ["missing folder", "not a database"])
+@pytest.mark.parametrize("kind", ["a file for a folder", "not a database"])
 def test_an_unusable_data_file_is_one_clear_line(
     kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (tmp_path / "nowhere").write_text("a file, where a folder would be made")
     path = tmp_path / "nowhere" / "emulator.db"
     if kind == "not a database":
         path = tmp_path / "notes.db"

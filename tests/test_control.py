@@ -135,7 +135,8 @@ def test_request_log_is_redacted(deterministic: Emulator) -> None:
             session.get_user("nobody")
     log = deterministic.request_log()
     assert len(log) == len(deterministic.requests)
-    assert set(log[0]) == {"time", "method", "path", "status"}
+    assert set(log[0]) == {"number", "time", "method", "path", "status"}
+    assert [e["number"] for e in log] == list(range(1, len(log) + 1))
     assert log[-1]["status"] == 404 and log[-1]["path"].endswith("/users/nobody")
     deleted = [e for e in log if e["method"] == "DELETE" and "auth_tokens/" in e["path"]]
     assert deleted[0]["path"] == f"/v3/users/cometchat-uid-1/auth_tokens/••••{token[-4:]}"
@@ -148,19 +149,29 @@ def test_request_log_is_redacted(deterministic: Emulator) -> None:
 # -- over HTTP: the same surface ---------------------------------------------------------
 
 
+def on_host(snapshot: dict[str, Any], url: str) -> dict[str, Any]:
+    """A snapshot as served at `url`: the emulator's own avatars on that address."""
+    text = json.dumps(snapshot).replace("http://emulator.invalid/", f"{url}/")
+    served: dict[str, Any] = json.loads(text)
+    return served
+
+
 def test_round_trips_over_http_equal_in_process(
     deterministic: Emulator, served: tuple[Server, RemoteEmulator]
 ) -> None:
     server, remote = served
     fresh = deterministic.export_state()
-    assert remote.export_state() == fresh
+    assert remote.export_state() == on_host(fresh, server.url)
     token = populate(deterministic)
+    stored = deterministic.export_state()
     saved = remote.export_state()
-    assert saved == deterministic.export_state()
+    assert saved == on_host(stored, server.url)
     remote.reset()
-    assert remote.export_state() == fresh == deterministic.export_state()
+    assert remote.export_state() == on_host(fresh, server.url)
+    assert deterministic.export_state() == fresh
     remote.import_state(saved)
-    assert remote.export_state() == saved == deterministic.export_state()
+    assert remote.export_state() == saved
+    assert deterministic.export_state() == stored  # avatars stored on the in-process host
     with Session(emulator=server) as session:
         assert session.login(auth_token=token).uid == "cometchat-uid-1"
     log = remote.request_log()
@@ -268,7 +279,7 @@ def test_cli_import_export_on_exit_deterministic(tmp_path: Path, deterministic: 
     args = ("--import", str(state), "--export-on-exit", str(out), "--deterministic")
     with EmulatorProcess(*args) as emulator:
         remote = RemoteEmulator.at(emulator.url)
-        assert remote.export_state() == deterministic.export_state()
+        assert remote.export_state() == on_host(deterministic.export_state(), emulator.url)
         with Session(emulator=remote) as session:
             assert session.login(auth_token=token).uid == "cometchat-uid-1"
             session.create_user(User("newer", name="Newer"))

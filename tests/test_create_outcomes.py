@@ -46,7 +46,7 @@ def requests(emulator: Emulator, uid: str) -> tuple[httpx.Request, httpx.Request
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_a_lost_answer_is_resolved(emulator: Emulator, when: str, reader: bool) -> None:
     post, read = requests(emulator, "kevin")
-    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read if reader else None)
+    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read if reader else None, 3)
     user = run(emulator, flow, lambda request, n: when if n == 1 else None)
     assert user.uid == "kevin" and user.name == "Kevin"
     assert "kevin" in emulator.users
@@ -57,7 +57,7 @@ def test_a_lost_answer_is_resolved(emulator: Emulator, when: str, reader: bool) 
 
 def test_a_uid_taken_by_someone_else_is_not_reported_created(emulator: Emulator) -> None:
     post, read = requests(emulator, "cometchat-uid-1")  # exists, named "Andrew Joseph"
-    flow = create(post, {"uid": "cometchat-uid-1", "name": "Kevin"}, lambda: read)
+    flow = create(post, {"uid": "cometchat-uid-1", "name": "Kevin"}, lambda: read, 3)
     with pytest.raises(CometChatException) as raised:
         run(emulator, flow, lambda request, n: "before" if n == 1 else None)
     assert raised.value.code == "ERR_UID_ALREADY_EXISTS"
@@ -65,10 +65,11 @@ def test_a_uid_taken_by_someone_else_is_not_reported_created(emulator: Emulator)
 
 def test_answers_lost_every_time_give_up_with_the_error(emulator: Emulator) -> None:
     post, read = requests(emulator, "kevin")
-    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read)
+    flow = create(post, {"uid": "kevin", "name": "Kevin"}, lambda: read, 3)
     with pytest.raises(CometChatException) as raised:
         run(emulator, flow, lambda request, n: "before" if request.method == "POST" else None)
     assert raised.value.code == "FAILED_TO_FETCH" and raised.value.outcome_unknown
+    assert [r.method for r in emulator.requests] == ["GET", "GET", "GET"]  # 3 sends, 3 reads
 
 
 def test_a_session_reports_a_created_user_once(emulator: Emulator) -> None:
@@ -132,3 +133,46 @@ def test_a_5xx_to_a_create_says_its_outcome_is_unknown() -> None:
             with pytest.raises(CometChatException) as raised:
                 read(httpx.Response(status, content=content, request=request))
             assert raised.value.outcome_unknown is expected, (status, content, method)
+
+
+# -- Retry(attempts=N): at most N sends of a create ------------------------------------------
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 3])
+@pytest.mark.parametrize("twin", ["sync", "async"])
+def test_attempts_bound_the_sends_of_a_create(emulator: Emulator, attempts: int, twin: str) -> None:
+    import asyncio
+
+    from cometchat_nb import AsyncSession, Retry
+
+    emulator.faults.inject("status", method="POST", path="/users", status=503)  # every time
+    retry = Retry(backoff=0, attempts=attempts)
+
+    async def create_async() -> None:
+        async with AsyncSession(emulator=emulator, retry=retry) as session:
+            await session.create_user(User("carol", "Carol"))
+
+    with pytest.raises(CometChatException) as raised:
+        if twin == "async":
+            asyncio.run(create_async())
+        else:
+            with Session(emulator=emulator, retry=retry) as session:
+                session.create_user(User("carol", "Carol"))
+    assert raised.value.outcome_unknown and "carol" not in emulator.users
+    creates = [r for r in emulator.requests if r.method == "POST"]
+    reads = [r for r in emulator.requests if r.method == "GET"]
+    assert len(creates) == attempts  # each lost answer read back (not a send of the create)
+    assert len(reads) == attempts
+
+
+def test_a_create_through_two_503s_with_one_attempt_is_sent_once(emulator: Emulator) -> None:
+    from cometchat_nb import Retry
+
+    emulator.faults.inject("status", method="POST", path="/users", times=2, status=503)
+    with Session(emulator=emulator, retry=Retry(backoff=0, attempts=1)) as session:
+        with pytest.raises(CometChatException):
+            session.create_user(User("carol", "Carol"))
+        session.retry = Retry(backoff=0, attempts=3)  # the policy may change; creates follow
+        assert session.create_user(User("dave", "Dave")).uid == "dave"
+    posts = [r.read() for r in emulator.requests if r.method == "POST"]
+    assert [b'"carol"' in p for p in posts] == [True, False, False]

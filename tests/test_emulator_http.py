@@ -121,7 +121,7 @@ def test_options_answers_cors_without_credentials(http: httpx.Client) -> None:
 
 def test_unknown_paths_methods_and_versions(http: httpx.Client) -> None:
     for method, path in (
-        ("GET", "/"),
+        ("POST", "/"),  # GET / says what the emulator serves (tests/test_control_plane.py)
         ("GET", "/v3/groups"),
         ("PATCH", "/v3/users"),
         ("POST", "/v3/me"),

@@ -23,6 +23,7 @@ from ..errors import CometChatException, local_error, missing_parameters
 from ..listeners import ListenerRegistry
 from ..models import AuthToken, User
 from ..protocol import Hosts, data_of, object_data, parsed
+from ..retry import Retry
 from ..secret import Secret
 from ..validation import (
     as_secret,
@@ -116,6 +117,7 @@ class Core:
         self.logins = LoginStore(connection.store, connection.app_id)
         self.login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
         self.created: dict[str, User] = {}
+        self.retry = Retry()  # the session's: how often a request (a create too) is sent
         self._login_lock = threading.Lock()
 
     @property
@@ -328,7 +330,9 @@ class Core:
         """
         uid = str(fields["uid"])
         try:
-            user = yield from create(request, fields, partial(self.reader, uid, seen))
+            user = yield from create(
+                request, fields, partial(self.reader, uid, seen), self.retry.attempts
+            )
         except CometChatException as exc:
             if not (exist_ok and exc.code == ERR_UID_ALREADY_EXISTS):
                 raise

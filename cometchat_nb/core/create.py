@@ -5,8 +5,10 @@ answer is lost (`outcome_unknown`: the connection dropped after sending, a timeo
 a cut or non-JSON answer, a 5xx), the user is read back: found with the fields sent, it
 was created (reported once); missing, the create is sent again. With neither a login nor
 a REST API key to read it back, the create is sent again, and an `ERR_UID_ALREADY_EXISTS`
-after the lost answer counts as created. When the last round is lost too, the user is
-read back once more, so the error reported is never that of a user who exists.
+after the lost answer counts as created. The create is sent at most `sends` times in
+all (the session's `Retry.attempts`; a read-back is not a send of the create). When the
+last is lost too, the user is read back once more, so the error reported is never that
+of a user who exists.
 """
 
 from __future__ import annotations
@@ -22,26 +24,26 @@ from ..protocol import object_data, parsed
 from ..wire import ERR_UID_ALREADY_EXISTS, ERR_UID_NOT_FOUND
 
 Flow = Generator[httpx.Request, httpx.Response, User]
-#: How many times a create whose outcome stays unknown is resolved before giving up.
-ROUNDS = 4
 
 
 def create(
     request: httpx.Request,
     fields: Mapping[str, Any],
     make_reader: Callable[[], httpx.Request | None],
+    sends: int,
 ) -> Flow:
-    """Send a create (`request`, made of `fields`); a lost answer is resolved with the
-    request `make_reader()` makes, which reads the user back (None when there is no way
-    to read it; made only then: most creates never need it)."""
+    """Send a create (`request`, made of `fields`) at most `sends` times; a lost answer is
+    resolved with the request `make_reader()` makes, which reads the user back (None when
+    there is no way to read it; made only then: most creates never need it)."""
     try:
         return (yield from _send(request))
     except CometChatException as exc:
         if not exc.outcome_unknown:
             raise
         unknown = exc
+    sent = max(1, unknown.attempts)  # the session may have resent it (a 429)
     uid, reader = str(fields["uid"]), make_reader()
-    for _ in range(ROUNDS):
+    while sent < sends:
         if reader is not None:
             found = yield from read_back(reader)
             if found is not None:
@@ -51,6 +53,7 @@ def create(
         try:
             return (yield from _send(request))
         except CometChatException as again:
+            sent += max(1, again.attempts)
             if again.code == ERR_UID_ALREADY_EXISTS and reader is None:
                 return User.from_dict({**fields, "uid": uid.lower()})
             if not (again.outcome_unknown or again.code == ERR_UID_ALREADY_EXISTS):

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sqlite3
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from ..private import write_private
+from . import console
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .limiter import DEFAULT_LIMITS, RateLimiter
 
@@ -113,6 +115,14 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         help="delay every answer by SECONDS (default 0)",
     )
     emu.add_argument(
+        "--request-log-size",
+        type=_number(int, "an integer", lambda n: n >= 0, "must be 0 or more"),
+        default=1000,
+        metavar="N",
+        help="keep the latest N requests for GET /_emulator/requests, which says how many "
+        "it dropped (default 1000)",
+    )
+    emu.add_argument(
         "--public-host",
         metavar="HOST:PORT",
         type=_text,
@@ -193,11 +203,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             data=args.data,
             public_host=args.public_host,
             rate_limiter=RateLimiter(limits, enforce=enforce, window=args.rate_limit_window),
-            keep_requests=1000,  # the request log, read over GET /_emulator/requests
+            keep_requests=args.request_log_size,  # read over GET /_emulator/requests
             deterministic=args.deterministic,
             latency=args.latency,
         )
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         print(f"cometchat-nb emulator: cannot use --data {args.data}: {exc}", file=sys.stderr)
         return 1
     if args.import_file is not None:
@@ -242,12 +252,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _export(emulator: Emulator, path: str, out: TextIO) -> int:
-    """Write the emulator's state to `path` atomically; 1 if it cannot be written."""
-    temporary = f"{path}.tmp-{os.getpid()}"
+    """Write the emulator's state to `path` atomically, owner-only (it holds every user's
+    auth tokens); 1 if it cannot be written."""
     try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(emulator.export_state(), file, ensure_ascii=False, indent=1)
-        os.replace(temporary, path)
+        write_private(Path(path), json.dumps(emulator.export_state(), ensure_ascii=False, indent=1))
     except OSError as exc:
         print(f"cometchat-nb emulator: cannot --export-on-exit {path}: {exc}", file=sys.stderr)
         return 1
@@ -277,6 +285,7 @@ def banner(server: Server, emu: Emulator, data: str | None) -> str:
     return f"""\
 cometchat-nb emulator serving CometChat's users and auth API at {server.url}
   base URL      {server.url}   (also under /v3 and /v3.0)
+  console       {console.url(server.url)}   (in a browser; sign in with the REST API key)
   app id        {emu.app_id}
   region        {emu.region}
   auth key      {auth_key}
@@ -293,6 +302,7 @@ JavaScript SDK (@cometchat/chat-sdk-javascript):
   ({sdk_note})
 curl:
   curl -H 'appId: {emu.app_id}' -H 'apiKey: {rest_key}' {server.url}/v3/users
-Control (REST API key): POST /_emulator/reset, GET|PUT /_emulator/state, GET /_emulator/requests
+Control (REST API key): GET {server.url}/_emulator/ lists the routes: reset, state,
+  faults, settings, requests (what a GET answers, its PUT takes back)
 
 These keys are the emulator's own, local and throwaway. Stop with Ctrl+C or SIGTERM."""

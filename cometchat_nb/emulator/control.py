@@ -1,60 +1,60 @@
-"""The emulator's control plane: reset, state snapshots, the redacted request log, avatars.
+"""The emulator's control plane: the routes under `/_emulator/`, its index, and `GET /`.
 
-In-process these are `Emulator` methods (`reset`, `export_state`, `import_state`,
-`request_log`); served, the same calls are routes under the reserved prefix
-`/_emulator/`, which need the emulator's REST API key in `apiKey` and answer in the
-service's JSON envelopes (`RemoteEmulator` calls them):
+In-process these are `Emulator` calls; served, the same calls are these routes, which
+need the emulator's REST API key in `apiKey` (unless marked "no key") and answer in the
+service's JSON envelopes. What a `GET` answers, its `PUT` takes back (the envelope
+`{"data": ...}` or what is inside it). `RemoteEmulator` calls them:
 
-    POST /_emulator/reset              -> {"data": {"success": true, ...}}
-    GET  /_emulator/state              -> {"data": <snapshot>}
-    PUT  /_emulator/state   <snapshot> -> {"data": {"success": true, "users": n, "tokens": m}}
-    GET  /_emulator/requests           -> {"data": [<log entry>, ...]}
+    GET    /_emulator/                 the index of these routes (no key)
+    POST   /_emulator/reset            Emulator.reset()
+    GET    /_emulator/state            Emulator.export_state() (avatars on the caller's host)
+    PUT    /_emulator/state            Emulator.import_state(snapshot)
+    GET    /_emulator/faults           Emulator.faults.export(): rules (with `fired`), counts, log
+    PUT    /_emulator/faults           Emulator.faults.load(document): replace them
+    POST   /_emulator/faults           Emulator.faults.inject(...), as a rule's `describe()`
+    DELETE /_emulator/faults           Emulator.faults.clear()
+    GET    /_emulator/settings         Emulator.export_settings()
+    PUT    /_emulator/settings         Emulator.import_settings(settings)
+    GET    /_emulator/requests         Emulator.request_log(), `meta` saying what was dropped;
+                                       `?after=N` only the entries after number N
+    GET    /_emulator/requests/{n}     Emulator.logged_request(n): one, with its answer, masked
+    GET    /_emulator/avatars/{uid}.svg  a test user's avatar (no key: an `<img>` sends none)
+    GET    /_emulator/ui               the console page (no key), and its files under ui/
 
-`GET /_emulator/avatars/{uid}.svg` serves the test users' avatars and needs no key
-(an `<img>` sends none). Control requests are not rate counted, not logged and do
-not move the deterministic clock.
+`GET /` (under any version prefix too) answers what the emulator serves; `GET
+/_emulator/ui` is the console page for a browser (see `console`; no key: the page asks
+for it). Control requests are not rate counted, not faulted, not logged and do not
+move the deterministic clock.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
-from ..models import User
-from ..secret import Secret, mask
-from ..wire import EMULATOR_AVATAR_PATH, EMULATOR_IN_PROCESS_URL, UID_CHARS, emulator_avatar_svg
-from . import refusals
+from ..secret import Secret
+from ..wire import API_VERSIONS, UID_CHARS, emulator_avatar_svg
+from . import console, refusals, routing
 from .call import CORS_HEADERS, Call, Reply
+from .faults import Faults, rule_from
 from .refusals import ServiceError
-from .state import State
-from .user_checks import check_user_body, new_user_record
+from .requestlog import RequestList
+from .snapshots import on_host
 
 #: The first path segment of every control route.
 PREFIX = "_emulator"
-#: What a snapshot says it is, and the version of its layout.
-SNAPSHOT_FORMAT = "cometchat-nb-emulator-state"
-SNAPSHOT_VERSION = 1
-#: The test users every app starts with (spec 10), with the emulator's own avatars.
-TEST_USERS = (
-    ("cometchat-uid-1", "Andrew Joseph"),
-    ("cometchat-uid-2", "George Alan"),
-    ("cometchat-uid-3", "Nancy Grace"),
-    ("cometchat-uid-4", "Susan Marie"),
-    ("cometchat-uid-5", "John Paul"),
-)
-#: A test user's avatar as stored: on the in-process host, answered on the caller's host.
-AVATAR = EMULATOR_IN_PROCESS_URL + EMULATOR_AVATAR_PATH + "{uid}.svg"
 
 
 class Controlled(Protocol):
     """What the control routes drive: an `Emulator`."""
 
+    app_id: str
+    region: str
     rest_api_key: Secret
     auth_key: Secret
+    faults: Faults
 
     def reset(self) -> None: ...
 
@@ -62,200 +62,214 @@ class Controlled(Protocol):
 
     def import_state(self, snapshot: Mapping[str, Any]) -> None: ...
 
-    def request_log(self) -> list[dict[str, Any]]: ...
+    def export_settings(self) -> dict[str, Any]: ...
+
+    def import_settings(self, settings: Mapping[str, Any]) -> None: ...
+
+    def request_log(self) -> RequestList: ...
+
+    def logged_request(self, number: int) -> dict[str, Any]: ...
 
 
-def test_user_records(now: int) -> list[dict[str, Any]]:
-    """The records of the five test users, created at `now`."""
-    return [
-        {
-            "uid": uid,
-            "name": name,
-            "avatar": AVATAR.format(uid=uid),
-            "status": "offline",
-            "role": "default",
-            "createdAt": now,
-        }
-        for uid, name in TEST_USERS
+@dataclass(frozen=True)
+class Raw:
+    """An answer that is not JSON (an avatar, a page): its type and bytes."""
+
+    content_type: str
+    content: bytes
+    cache: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A JSON answer with `meta` beside its `data`, as the service's listings have."""
+
+    data: Any
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ControlRoute:
+    """One control route: what it does, whether it needs the REST API key, a summary."""
+
+    action: Callable[[Controlled, Call], Any]
+    keyed: bool
+    summary: str
+
+
+def _unwrapped(call: Call) -> dict[str, Any]:
+    """A PUT's body: what a GET answered, in its envelope or not."""
+    body = call.body()
+    data = body.get("data") if set(body) in ({"data"}, {"data", "meta"}) else body
+    if not isinstance(data, dict):
+        raise refusals.bad_request({"body": ["expected what the GET of this route answered"]})
+    return data
+
+
+def _reset(target: Controlled, call: Call) -> Any:
+    target.reset()
+    return {"success": True, "message": "The emulator was reset."}
+
+
+def _put_state(target: Controlled, call: Call) -> Any:
+    snapshot = on_host(_unwrapped(call), call.host, served=False)
+    target.import_state(snapshot)
+    return {"success": True, "users": len(snapshot["users"]), "tokens": len(snapshot["tokens"])}
+
+
+def _put_faults(target: Controlled, call: Call) -> Any:
+    target.faults.load(_unwrapped(call))
+    return target.faults.export()
+
+
+def _delete_faults(target: Controlled, call: Call) -> Any:
+    target.faults.clear()
+    return {"success": True, "message": "Every fault rule was removed."}
+
+
+def _put_settings(target: Controlled, call: Call) -> Any:
+    target.import_settings(_unwrapped(call))
+    return target.export_settings()
+
+
+def _requests(target: Controlled, call: Call) -> Any:
+    """The log; `?after=N`, only the entries after number N, with `meta.previous` (entry
+    N itself, or null when it is gone: a reset, or dropped) and `meta.kept`."""
+    log = target.request_log()
+    meta: dict[str, Any] = {"dropped": log.dropped, "size": log.size}
+    after = call.param("after")
+    if after is None:
+        return Listed(list(log), meta)
+    if not after.isdigit():
+        raise refusals.bad_request({"after": ["a request number, 0 or more"]})
+    start = max(0, int(after) - log.dropped)  # the index of entry N + 1
+    meta.update(kept=len(log), previous=log[start - 1] if 0 < start <= len(log) else None)
+    return Listed(log[start:], meta)
+
+
+def _logged(target: Controlled, call: Call) -> Any:
+    number = call.segments[-1]
+    try:
+        return target.logged_request(int(number) if number.isdigit() else 0)
+    except LookupError:
+        raise refusals.not_logged(number) from None
+
+
+def _index(target: Controlled, call: Call) -> Any:
+    """What the emulator serves: the service's routes and the control plane's."""
+    api = sorted(
+        f"{method} /{'/'.join('{id}' if s == '*' else s for s in pattern)}"
+        for pattern, methods in routing.ROUTES.items()
+        for method in methods
+    )
+    control = [
+        {"method": method, "path": path, "key": route.keyed, "summary": route.summary}
+        for (method, path), route in ROUTES.items()
     ]
-
-
-def served_avatar(avatar: Any, host: str) -> Any:
-    """An avatar as answered to a caller at `host`: the emulator's own ones point there."""
-    prefix = EMULATOR_IN_PROCESS_URL + EMULATOR_AVATAR_PATH
-    if isinstance(avatar, str) and avatar.startswith(prefix) and host != "emulator.invalid":
-        return f"http://{host}{avatar[len(EMULATOR_IN_PROCESS_URL) :]}"
-    return avatar
-
-
-# -- snapshots -------------------------------------------------------------------
-
-
-def snapshot(state: State, settings: dict[str, Any]) -> dict[str, Any]:
-    """Users and tokens (in creation order), roles, blocks, friends and settings, as
-    JSON-able data: never a key."""
     return {
-        "format": SNAPSHOT_FORMAT,
-        "version": SNAPSHOT_VERSION,
-        "settings": settings,
-        "users": copy.deepcopy(list(state.users.values())),
-        "tokens": copy.deepcopy(list(state.tokens.values())),
-        "roles": copy.deepcopy(list(state.roles.values())),
-        "blocks": [[u, b, at] for u, blocked in state.blocks.items() for b, at in blocked.items()],
-        "friends": sorted([u, f] for u, fs in state.friends.items() for f in fs if u < f),
+        "service": "cometchat-nb emulator of CometChat's users and auth API",
+        "console": console.PATH,  # the page to open in a browser, on this address
+        "app_id": target.app_id,
+        "region": target.region,
+        "prefixes": ["/", *(f"/{version}/" for version in sorted(API_VERSIONS))],
+        "api": api,
+        "control": control,
     }
 
 
-def restore(state: State, snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    """Replace the state's users and tokens with a snapshot's; return its settings.
-
-    Raises `ValueError` for a malformed snapshot, before anything is changed.
-    """
-    users, tokens, settings = _checked(snapshot)
-    roles, blocks, friends = _relations(snapshot, {u["uid"] for u in users})
-    state.clear()
-    state.put_users(users)
-    for token in tokens:
-        state.put_token(token)
-    for role in roles:
-        state.put_role(role)
-    for uid, blocked, at in blocks:
-        state.block(uid, [blocked], at)
-    for uid, friend in friends:
-        state.befriend(uid, [friend])
-    return settings
-
-
-def _relations(
-    snapshot: Mapping[str, Any], uids: set[str]
-) -> tuple[list[dict[str, Any]], list[list[Any]], list[list[str]]]:
-    """A snapshot's roles, blocks and friends (each optional), checked."""
-    roles, blocks, friends = (snapshot.get(k, []) for k in ("roles", "blocks", "friends"))
-    if not isinstance(roles, list) or not all(
-        isinstance(r, dict) and isinstance(r.get("role"), str) and r["role"] for r in roles
-    ):
-        raise ValueError("a snapshot's roles are objects with a role id")
-    for name, pairs, width in (("blocks", blocks, 3), ("friends", friends, 2)):
-        if not isinstance(pairs, list) or not all(
-            isinstance(p, list) and len(p) == width and p[0] in uids and p[1] in uids for p in pairs
-        ):
-            raise ValueError(
-                f"a snapshot's {name} are [uid, uid{', at' * (width == 3)}] of its users"
-            )
-    if not all(_is_int(at) for _, _, at in blocks):
-        raise ValueError("a block's time is an integer")
-    return copy.deepcopy(roles), blocks, friends
-
-
-def _checked(
-    snapshot: Mapping[str, Any],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    if not isinstance(snapshot, Mapping):
-        raise ValueError("a snapshot is a mapping, as export_state() returns")
-    if snapshot.get("format") != SNAPSHOT_FORMAT or snapshot.get("version") != SNAPSHOT_VERSION:
-        raise ValueError(f"not a {SNAPSHOT_FORMAT} snapshot of version {SNAPSHOT_VERSION}")
-    users, tokens = snapshot.get("users"), snapshot.get("tokens")
-    if not isinstance(users, list) or not isinstance(tokens, list):
-        raise ValueError("a snapshot's users and tokens are lists")
-    uids: set[str] = set()
-    for user in users:
-        uid = user.get("uid") if isinstance(user, dict) else None
-        if not isinstance(uid, str) or not UID_CHARS.fullmatch(uid) or uid != uid.lower():
-            raise ValueError(f"a user needs a lowercase uid: {user!r:.80}")
-        if uid in uids or not _is_int(user.get("createdAt")):
-            raise ValueError(f"the user {uid} is repeated or has no integer createdAt")
-        uids.add(uid)
-    seen: set[str] = set()
-    for token in tokens:
-        if not isinstance(token, dict) or token.get("uid") not in uids:
-            raise ValueError("every token needs the uid of a user in the snapshot")
-        value = token.get("authToken")
-        if not isinstance(value, str) or not value or value in seen:
-            raise ValueError(f"a token of {token['uid']} has no authToken, or a repeated one")
-        if not _is_int(token.get("createdAt")):
-            raise ValueError(f"a token of {token['uid']} has no integer createdAt")
-        seen.add(value)
-    raw = snapshot.get("settings", {})
-    if not isinstance(raw, Mapping):
-        raise ValueError("a snapshot's settings are a mapping")
-    roles, quota, clock = raw.get("roles", []), raw.get("user_quota"), raw.get("clock", 0)
-    if not isinstance(roles, list) or not all(isinstance(r, str) and r for r in roles):
-        raise ValueError("settings.roles is a list of role names")
-    if quota is not None and not _is_int(quota):
-        raise ValueError("settings.user_quota is an integer or null")
-    if not _is_int(clock) or clock < 0:
-        raise ValueError("settings.clock is a count of requests, 0 or more")
-    settings = {**raw, "roles": roles, "user_quota": quota, "clock": clock}
-    return copy.deepcopy(users), copy.deepcopy(tokens), settings
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-# -- the request log ----------------------------------------------------------------
-
-
-def request_log(answered: Iterable[tuple[httpx.Request, int, int]]) -> list[dict[str, Any]]:
-    """Requests with their time and status, redacted: no header, tokens in paths masked."""
-    return [
-        {"time": at, "method": r.method, "path": masked_path(r.url.path), "status": status}
-        for r, at, status in answered
-    ]
-
-
-def masked_path(path: str) -> str:
-    """A path with the auth token after `auth_tokens/` masked (`••••` and its last four)."""
-    parts = path.split("/")
-    for index in range(1, len(parts)):
-        if parts[index - 1] == "auth_tokens" and parts[index]:
-            parts[index] = mask(parts[index])
-    return "/".join(parts)
-
-
-# -- the routes ---------------------------------------------------------------------
+#: Every control route, by (method, path); `{uid}` stands for a path segment. A page (the
+#: console at `/_emulator/ui`) joins this table with an action returning `Raw`, and the
+#: index lists it with the rest.
+ROUTES: dict[tuple[str, str], ControlRoute] = {
+    ("GET", "/"): ControlRoute(_index, False, "what the emulator serves (this answer)"),
+    ("GET", "/_emulator"): ControlRoute(_index, False, "this index"),
+    ("POST", "/_emulator/reset"): ControlRoute(_reset, True, "forget everything; re-seed"),
+    ("GET", "/_emulator/state"): ControlRoute(
+        lambda t, c: on_host(t.export_state(), c.host, served=True), True, "users, tokens, settings"
+    ),
+    ("PUT", "/_emulator/state"): ControlRoute(_put_state, True, "replace users and tokens"),
+    ("GET", "/_emulator/faults"): ControlRoute(
+        lambda t, c: t.faults.export(), True, "fault rules (how often each fired), counts, log"
+    ),
+    ("PUT", "/_emulator/faults"): ControlRoute(_put_faults, True, "replace the fault rules"),
+    ("POST", "/_emulator/faults"): ControlRoute(
+        lambda t, c: t.faults.add(rule_from(c.body())).describe(), True, "inject one fault rule"
+    ),
+    ("DELETE", "/_emulator/faults"): ControlRoute(_delete_faults, True, "remove every rule"),
+    ("GET", "/_emulator/settings"): ControlRoute(
+        lambda t, c: t.export_settings(), True, "latency, request log size, rate limits"
+    ),
+    ("PUT", "/_emulator/settings"): ControlRoute(_put_settings, True, "change settings"),
+    ("GET", "/_emulator/requests"): ControlRoute(
+        _requests, True, "the requests answered, redacted; meta.dropped"
+    ),
+    ("GET", "/_emulator/requests/{number}"): ControlRoute(
+        _logged, True, "one request answered, with its answer, every key and token masked"
+    ),
+    ("GET", "/_emulator/avatars/{uid}.svg"): ControlRoute(
+        lambda t, c: _avatar(c.segments[-1]), False, "a test user's avatar"
+    ),
+    ("GET", "/_emulator/ui"): ControlRoute(
+        lambda t, c: _console(""), False, "the console page, for a browser (asks for the key)"
+    ),
+    ("GET", "/_emulator/ui/{file}"): ControlRoute(
+        lambda t, c: _console(c.segments[-1]), False, "the console's stylesheet and script"
+    ),
+}
 
 
 def is_control(call: Call) -> bool:
-    """Whether a call is for the control plane (`/_emulator/...`)."""
-    return bool(call.segments) and call.segments[0] == PREFIX
+    """Whether a call is for the control plane (`/_emulator/...`, or `GET /`)."""
+    if not call.segments:
+        return call.method == "GET"
+    return call.segments[0] == PREFIX
+
+
+#: The routes with a parameter after `/_emulator/{name}/`, and how `ROUTES` names it.
+_PARAMETERS = {"avatars": "{uid}.svg", "ui": "{file}", "requests": "{number}"}
+
+
+def _find(call: Call) -> ControlRoute:
+    path = "/" + "/".join(call.segments)
+    if len(call.segments) == 3 and call.segments[1] in _PARAMETERS:
+        path = f"/_emulator/{call.segments[1]}/{_PARAMETERS[call.segments[1]]}"
+    route = ROUTES.get((call.method, path))
+    if route is None:
+        raise refusals.api_not_found()
+    return route
 
 
 def answer(target: Controlled, call: Call) -> Reply:
     """Answer a control call (see the module docstring); errors in the service's envelope."""
-    route = call.segments[1:]
     headers = dict(CORS_HEADERS)
     try:
         if call.problem:
             raise call.problem
-        if len(route) == 2 and route[0] == "avatars" and call.method == "GET":
-            return _avatar(route[1], headers)
-        _authenticate(target, call)
-        status, body = 200, {"data": _dispatch(target, call, route)}
+        route = _find(call)
+        if route.keyed:
+            _authenticate(target, call)
+        try:
+            result = route.action(target, call)
+        except (ValueError, TypeError) as exc:  # a document that does not fit: nothing changed
+            raise refusals.bad_request({call.path: [str(exc)]}) from None
+        status = 200
+        if isinstance(result, Raw):
+            headers["Content-Type"] = result.content_type
+            if result.cache:
+                headers["Cache-Control"] = "public, max-age=86400"
+            headers.update(result.headers)
+            return status, _raw(headers, result.content), result.content
+        body = (
+            {"data": result.data, "meta": result.meta}
+            if isinstance(result, Listed)
+            else {"data": result}
+        )
     except ServiceError as exc:
         status, body = exc.status, exc.envelope()
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     headers["Content-Type"] = "application/json"
     return status, _raw(headers, content), content
-
-
-def _dispatch(target: Controlled, call: Call, route: list[str]) -> Any:
-    if route == ["reset"] and call.method == "POST":
-        target.reset()
-        return {"success": True, "message": "The emulator was reset."}
-    if route == ["state"] and call.method == "GET":
-        return target.export_state()
-    if route == ["state"] and call.method == "PUT":
-        snapshot = call.body()
-        try:
-            target.import_state(snapshot)
-        except ValueError as exc:
-            raise refusals.bad_request({"state": [str(exc)]}) from None
-        counts = {"users": len(snapshot["users"]), "tokens": len(snapshot["tokens"])}
-        return {"success": True, **counts}
-    if route == ["requests"] and call.method == "GET":
-        return target.request_log()
-    raise refusals.api_not_found()
 
 
 def _authenticate(target: Controlled, call: Call) -> None:
@@ -269,37 +283,21 @@ def _authenticate(target: Controlled, call: Call) -> None:
         raise refusals.api_key_not_found(api_key)
 
 
-def _avatar(name: str, headers: dict[str, str]) -> Reply:
+def _avatar(name: str) -> Raw:
     uid = name.removesuffix(".svg")
     if not name.endswith(".svg") or not UID_CHARS.fullmatch(uid):
         raise refusals.api_not_found()  # answered by answer(), as every control error
-    content = emulator_avatar_svg(uid).encode()
-    headers["Content-Type"] = "image/svg+xml"
-    headers["Cache-Control"] = "public, max-age=86400"
-    return 200, _raw(headers, content), content
+    return Raw("image/svg+xml", emulator_avatar_svg(uid).encode(), cache=True)
+
+
+def _console(name: str) -> Raw:
+    found = console.asset(name)
+    if found is None:
+        raise refusals.api_not_found()  # answered by answer(), as every control error
+    content, content_type = found
+    return Raw(content_type, content, headers=console.HEADERS)
 
 
 def _raw(headers: dict[str, str], content: bytes) -> list[tuple[bytes, bytes]]:
     raw = [(k.encode(), v.encode()) for k, v in headers.items()]
     return [*raw, (b"Content-Length", str(len(content)).encode())]
-
-
-def new_user_records(
-    users: Iterable[User], state: State, roles: set[str], now: int
-) -> list[dict[str, Any]]:
-    """The records `Emulator.add_users` stores, checked as `POST /users` checks a body.
-
-    Raises `ValueError` for an invalid user, an unknown role or a uid already taken.
-    """
-    records: dict[str, dict[str, Any]] = {}
-    for user in users:
-        body = user.to_dict()
-        if problems := check_user_body(body, create=True):
-            raise ValueError(f"user {user.uid!r}: {problems.details}")
-        if body.get("role", "default") not in roles:
-            raise ValueError(f"user {user.uid!r}: the role {body['role']} does not exist")
-        uid = body["uid"].lower()
-        if uid in state.users or uid in records:
-            raise ValueError(f"the uid {uid} already exists")
-        records[uid] = new_user_record(body, now)
-    return list(records.values())

@@ -17,10 +17,11 @@ from ..secret import Secret
 from ..wire import CLIENT_API_VERSION
 from . import jwt, listing, refusals
 from .call import SOCKET_PATH, Call
+from .creation import create_users
 from .listing import Listing, active_user, one_page, wire_user
 from .presence import Presence
 from .state import State
-from .user_checks import check_user_body, new_user_record, user_record_fields
+from .user_checks import check_user_body, user_record_fields
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
 _BOOLEAN_TEXT = {"true": True, "1": True, "false": False, "0": False}
@@ -118,19 +119,10 @@ def _check_role(context: Context, body: dict[str, Any]) -> None:
 def create_user(context: Context, call: Call) -> dict[str, Any]:
     """`POST /users` (spec 4.1)."""
     body = call.body()
-    _check_body(body, create=True)
-    _check_role(context, body)
-    uid = body["uid"].lower()
-    state = context.state
-    if uid in state.users:
-        raise refusals.uid_exists(uid)
-    if context.user_quota is not None and len(state.users) >= context.user_quota:
-        raise refusals.quota_exhausted(context.user_quota)
-    record = new_user_record(body, context.now())
-    state.put_user(record)
+    (record,) = create_users(context.state, [body], quota=context.user_quota, now=context.now())
     data = wire_user(record, call)
     if body.get("withAuthToken") is True:
-        data["authToken"] = _mint(context, uid)["authToken"]
+        data["authToken"] = _mint(context, record["uid"])["authToken"]
     return data
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..wire import UID_CHARS
 from . import refusals
 from .call import Call
-from .control import served_avatar
+from .snapshots import served_avatar
 from .state import State, Which, stamp
 
 _FLAG_TEXT = ("true", "1", "false", "0")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import jwt
-from .control import served_avatar
+from .snapshots import served_avatar
 from .state import State
 
 Frame = dict[str, Any]

@@ -56,6 +56,12 @@ def api_not_found() -> ServiceError:
     return ServiceError(404, wire.ERR_API_NOT_FOUND, message)
 
 
+def not_logged(number: str) -> ServiceError:
+    """404 from the control plane: no such entry in the request log (any longer)."""
+    message = f"The request {number} is not in the request log."
+    return ServiceError(404, wire.ERR_API_NOT_FOUND, message)
+
+
 def invalid_version(version: str) -> ServiceError:
     message = f"The API version {version} is invalid."
     return ServiceError(404, wire.ERR_INVALID_API_VERSION, message)

@@ -9,8 +9,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..guard import check as check_live
 from ..secret import Secret
+from . import console
 from .defaults import APP_ID, REGION, REST_API_KEY
+from .faults import FaultApi, Injected, Rule, injected_from, rule_from
+from .requestlog import RequestList
 
 
 class EmulatorControlError(RuntimeError):
@@ -30,8 +34,10 @@ class RemoteEmulator:
     one: its base `url` and the `app_id` and `region` used with it. Its control
     surface is the in-process `Emulator`'s, called over HTTP on the routes under
     `/_emulator/` with `rest_api_key` (the emulator's default unless given):
-    `reset()`, `export_state()`, `import_state(snapshot)`, `request_log()`. They raise
-    `EmulatorControlError` for an error answer and `httpx.HTTPError` when unreachable.
+    `reset()`, `export_state()`, `import_state(snapshot)`, `export_settings()`,
+    `import_settings(settings)`, `request_log()` and `faults` (`inject`, `clear`,
+    `rules`, `injected`, `log`, `export`, `load`). They raise `EmulatorControlError`
+    for an error answer and `httpx.HTTPError` when unreachable.
     """
 
     url: str
@@ -80,20 +86,29 @@ class RemoteEmulator:
             Secret(rest_api_key),
         )
 
+    def console(self, width: str = "100%", height: int = 720) -> Any:
+        """The emulator's console page in an IFrame (see `Server.console`)."""
+        return console.frame(self.url, width, height)
+
     # -- the control surface (the same as `Emulator`'s) ------------------------
 
     def on_reset(self, callback: Callable[[], None]) -> None:
         """Call `callback()` after every `reset()` or `import_state()` made through this handle."""
         self._on_reset.append(callback)
 
+    @property
+    def faults(self) -> RemoteFaults:
+        """The served emulator's fault injection, as `Emulator.faults` (`/_emulator/faults`)."""
+        return RemoteFaults(self)
+
     def reset(self) -> None:
-        """Forget every user, token and request; re-seed (`POST /_emulator/reset`)."""
-        self._call("POST", "reset")
+        """Forget every user, token, request and fault rule; re-seed (`POST /_emulator/reset`)."""
+        self.control("POST", "reset")
         self._after_reset()
 
     def export_state(self) -> dict[str, Any]:
         """A JSON-able snapshot of users, tokens and settings (`GET /_emulator/state`)."""
-        data: dict[str, Any] = self._call("GET", "state")
+        data: dict[str, Any] = self.control("GET", "state")
         return data
 
     def import_state(self, snapshot: Mapping[str, Any]) -> None:
@@ -101,24 +116,42 @@ class RemoteEmulator:
 
         A malformed snapshot is refused with `ERR_BAD_REQUEST`, changing nothing.
         """
-        self._call("PUT", "state", json=dict(snapshot))
+        self.control("PUT", "state", json=dict(snapshot))
         self._after_reset()
 
-    def request_log(self) -> list[dict[str, Any]]:
-        """The requests answered, redacted: time, method, path, status (`GET .../requests`)."""
-        data: list[dict[str, Any]] = self._call("GET", "requests")
+    def export_settings(self) -> dict[str, Any]:
+        """Latency, request log size, public host, rate limits (`GET /_emulator/settings`)."""
+        data: dict[str, Any] = self.control("GET", "settings")
+        return data
+
+    def import_settings(self, settings: Mapping[str, Any]) -> None:
+        """Change any of those settings (`PUT /_emulator/settings`)."""
+        self.control("PUT", "settings", json=dict(settings))
+
+    def request_log(self) -> RequestList:
+        """The requests answered, redacted (`GET .../requests`); `.dropped` says how many
+        older ones the emulator let go."""
+        body = self.control("GET", "requests", whole=True)
+        meta = body.get("meta") or {}
+        return RequestList(body["data"], meta.get("dropped", 0), meta.get("size", 0))
+
+    def logged_request(self, number: int) -> dict[str, Any]:
+        """Entry `number` of the log with its request and answer, masked
+        (`GET .../requests/{number}`); `EmulatorControlError` when it is not kept."""
+        data: dict[str, Any] = self.control("GET", f"requests/{int(number)}")
         return data
 
     def _after_reset(self) -> None:
         for callback in list(self._on_reset):
             callback()
 
-    def _call(self, method: str, route: str, json: Any = None) -> Any:
+    def control(self, method: str, route: str, json: Any = None, *, whole: bool = False) -> Any:
+        """Call `/_emulator/{route}`; its `data` (or, `whole`, the whole answer)."""
         headers = {"apiKey": self.rest_api_key.reveal(), "appId": self.app_id}
-        response = httpx.request(
-            method, f"{self.url}/_emulator/{route}", headers=headers, json=json,
-            timeout=self.timeout,
-        )  # fmt: skip
+        request = httpx.Request(method, f"{self.url}/_emulator/{route}", headers=headers, json=json)
+        check_live(request, emulator=True)  # never CometChat's own hosts, under the guard
+        with httpx.Client(timeout=self.timeout) as client:
+            response = client.send(request)
         try:
             body = response.json()
         except ValueError:
@@ -135,4 +168,47 @@ class RemoteEmulator:
                 code=str(error.get("code", "")),
                 status=response.status_code,
             )
-        return body["data"]
+        return body if whole else body["data"]
+
+
+@dataclass(frozen=True)
+class RemoteFaults(FaultApi):
+    """`Emulator.faults` for a served emulator, over `/_emulator/faults`: what is injected
+    here fires there, counted and logged there."""
+
+    emulator: RemoteEmulator
+
+    def __repr__(self) -> str:
+        document = self.export()
+        return f"Faults(rules={len(document['rules'])}, injected={document['injected']})"
+
+    def add(self, rule: Rule) -> Rule:
+        """Add a checked rule there (`POST /_emulator/faults`); the rule as it stands there."""
+        return rule_from(self.emulator.control("POST", "faults", json=rule.describe()))
+
+    def clear(self) -> None:
+        """Remove every rule; forget the counts and the log (`DELETE /_emulator/faults`)."""
+        self.emulator.control("DELETE", "faults")
+
+    def export(self) -> dict[str, Any]:
+        """Rules (with how often each fired), counts and log (`GET /_emulator/faults`)."""
+        document: dict[str, Any] = self.emulator.control("GET", "faults")
+        return document
+
+    def load(self, document: Mapping[str, Any]) -> None:
+        """Replace rules, counts and log with an `export()`'s (`PUT /_emulator/faults`)."""
+        self.emulator.control("PUT", "faults", json=dict(document))
+
+    @property
+    def rules(self) -> list[Rule]:
+        return [rule_from(item) for item in self.export()["rules"]]
+
+    @property
+    def injected(self) -> dict[str, int]:
+        """How many faults were injected, by kind."""
+        return dict(self.export()["injected"])
+
+    @property
+    def log(self) -> list[Injected]:
+        """The latest faults injected, oldest first."""
+        return [injected_from(item) for item in self.export()["log"]]

@@ -23,7 +23,7 @@ import httpx
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from . import refusals, websocket
+from . import console, refusals, websocket
 from .call import CORS_HEADERS, MAX_BODY, Reply, reply
 from .faults import Dropped
 from .presence import Presence
@@ -260,6 +260,11 @@ class Server:
         """The base URL, e.g. `http://127.0.0.1:8790` (no version prefix)."""
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{_url_host(self.host)}:{self.port}"
+
+    def console(self, width: str = "100%", height: int = 720) -> Any:
+        """The console page (`url` + `/_emulator/ui`) in an IFrame, for a notebook to show;
+        it asks for the REST API key once per browser tab."""
+        return console.frame(self.url, width, height)
 
     @property
     def running(self) -> bool:

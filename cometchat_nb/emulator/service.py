@@ -9,15 +9,14 @@ in-process through `httpx.MockTransport`; `respond` serves the ASGI adapter.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
-import os
 import random
 import secrets
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from typing import TYPE_CHECKING, Any
@@ -26,14 +25,16 @@ import httpx
 
 from ..models import User
 from ..secret import Secret
-from . import control, refusals, routing
+from . import control, refusals, routing, snapshots
 from .call import CORS_HEADERS, MAX_BODY, Call, Reply, reply
+from .creation import create_users
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .faults import Fault, Faults, dropped, marked, refusal, spoil
 from .handlers import Context
 from .limiter import RateLimiter
 from .presence import Presence
 from .refusals import ServiceError
+from .requestlog import DEFAULT_SIZE, Record, RequestList, RequestLog
 from .roles import seed_roles
 from .state import State
 
@@ -45,15 +46,14 @@ logger = logging.getLogger("cometchat_nb.emulator")
 #: The start of the deterministic clock (2024-05-29).
 EPOCH = 1_717_000_000
 _CORS_RAW = [(k.encode(), v.encode()) for k, v in CORS_HEADERS.items()]
-#: A request answered, as `requests` keeps it: built, or what builds it when looked at.
-_Record = httpx.Request | Callable[[], httpx.Request]
 
 
 class Emulator:
     """An in-process emulator of one CometChat app's users and authentication.
 
     Seeded with `cometchat-uid-1` ... `cometchat-uid-5`. `requests` lists the last
-    `keep_requests` requests handled (bodies over 1 MiB not kept).
+    `keep_requests` requests handled (bodies over 1 MiB not kept; 0 keeps none), and
+    `request_log().dropped` says how many older ones it let go.
     `deterministic=True` fixes the clock (one second per request from 2024-05-29)
     and the random tokens, so outputs are byte-stable. `latency` (seconds) delays
     every response, outside the lock (awaited, when served or async).
@@ -75,7 +75,7 @@ class Emulator:
         rate_limiter: RateLimiter | None = None,
         latency: float = 0.0,
         public_host: str | None = None,
-        keep_requests: int = 10_000,
+        keep_requests: int = DEFAULT_SIZE,
     ) -> None:
         for label, value in (("app_id", app_id), ("region", region)):
             if not isinstance(value, str) or not value.strip():
@@ -93,7 +93,7 @@ class Emulator:
         self.rate_limiter = rate_limiter or RateLimiter()
         self.latency = latency
         self.public_host = public_host
-        self._answered: deque[tuple[_Record, int, int]] = deque(maxlen=keep_requests)
+        self._log = RequestLog(keep_requests)
         self._handled = 0  # requests handled since the last reset: the deterministic clock
         self._in_flight = 0
         self._flight_lock = threading.Lock()
@@ -116,13 +116,13 @@ class Emulator:
     def __repr__(self) -> str:
         return (
             f"Emulator(app_id={self.app_id!r}, region={self.region!r}, "
-            f"users={len(self._state.users)}, requests={len(self._answered)})"
+            f"users={len(self._state.users)}, requests={len(self._log)})"
         )
 
     def _repr_html_(self) -> str:
         from ..display import emulator_html
 
-        return emulator_html(self, len(self._state.users), len(self._answered))
+        return emulator_html(self, len(self._state.users), len(self._log))
 
     @property
     def users(self) -> dict[str, User]:
@@ -140,26 +140,17 @@ class Emulator:
     def requests(self) -> list[httpx.Request]:
         """The last `keep_requests` requests answered, oldest first (not `OPTIONS`)."""
         with self._lock:
-            return [r for r, _, _ in self._built()]
-
-    def _built(self) -> list[tuple[httpx.Request, int, int]]:
-        """The requests answered, with their time and status; each is built once, then kept."""
-        built = [
-            (r if isinstance(r, httpx.Request) else r(), at, status)
-            for r, at, status in self._answered
-        ]
-        self._answered = deque(built, maxlen=self._answered.maxlen)
-        return built
+            return [r for r, _, _ in self._log.built()]
 
     @property
     def keep_requests(self) -> int:
         """How many of the latest requests `requests` keeps."""
-        return self._answered.maxlen or 0
+        return self._log.size
 
     @keep_requests.setter
     def keep_requests(self, count: int) -> None:
         with self._lock:
-            self._answered = deque(self._answered, maxlen=count)
+            self._log.size = count
 
     @property
     def in_flight(self) -> int:
@@ -181,18 +172,15 @@ class Emulator:
         For fixtures, demos and benchmarks. Raises `ValueError` for an invalid user,
         an unknown role, a uid already taken or a full `user_quota` (nothing is added).
         """
+        bodies = [user.to_dict() for user in users]
         with self._lock:
-            records = control.new_user_records(users, self._state, self.roles, self.now())
-            quota = self.user_quota
-            if quota is not None and len(self._state.users) + len(records) > quota:
-                raise ValueError(f"{len(records)} more users would exceed the user quota {quota}")
-            self._state.put_users(records)
+            try:
+                create_users(self._state, bodies, quota=self.user_quota, now=self.now())
+            except ServiceError as exc:
+                raise ValueError(f"{exc.message} {exc.details or ''}".strip()) from None
 
     def on_reset(self, callback: Callable[[], None]) -> None:
-        """Call `callback()` after every `reset()`, once the state is cleared.
-
-        What lives beside the emulator (a client's stored sessions) is cleared with it.
-        """
+        """Call `callback()` after every `reset()` (a client's stored sessions go with it)."""
         self._on_reset.append(callback)
 
     def reset(self) -> None:
@@ -201,7 +189,7 @@ class Emulator:
         self.faults.clear()
         with self._lock:
             self._state.clear()
-            self._answered.clear()
+            self._log.clear()
             self._handled = 0
             if self._rng is not None:
                 self._rng.seed(0)
@@ -228,7 +216,7 @@ class Emulator:
         return int(time.time())
 
     def _seed(self) -> None:
-        self._state.put_users(control.test_user_records(self.now()))
+        self._state.put_users(snapshots.test_user_records(self.now()))
 
     # -- the control plane (served under /_emulator/ too: see control.py) -------
 
@@ -237,7 +225,7 @@ class Emulator:
         with self._lock:
             settings = {"app_id": self.app_id, "region": self.region, "roles": sorted(self.roles),
                         "user_quota": self.user_quota, "clock": self._handled}  # fmt: skip
-            return control.snapshot(self._state, settings)
+            return snapshots.snapshot(self._state, settings)
 
     def import_state(self, snapshot: Mapping[str, Any]) -> None:
         """Replace users, tokens, roles, quota and clock with a snapshot's; run `on_reset`s.
@@ -246,18 +234,46 @@ class Emulator:
         a malformed snapshot, changing nothing; the request log is emptied.
         """
         with self._lock:
-            settings = control.restore(self._state, snapshot)
+            settings = snapshots.restore(self._state, snapshot)
             seed_roles(self._state, settings["roles"], self.now())
             self.user_quota = settings["user_quota"]
             self._handled = settings["clock"]
-            self._answered.clear()
+            self._log.clear()
         for callback in list(self._on_reset):
             callback()
 
-    def request_log(self) -> list[dict[str, Any]]:
-        """The requests answered, oldest first, redacted: time, method, path, status."""
+    def request_log(self) -> RequestList:
+        """The requests answered, oldest first, redacted: number (from 1 since the reset),
+        time, method, path, status, `fault` if one was injected; `.dropped` as many let go."""
         with self._lock:
-            return control.request_log(self._built())
+            return self._log.redacted()
+
+    def logged_request(self, number: int) -> dict[str, Any]:
+        """Entry `number` of `request_log()` with its request and answer, every key and
+        token masked, as the `Inspector` shows them (answers of the latest 1,000 kept).
+        Raises `LookupError` for a number no longer, or not yet, in the log."""
+        with self._lock:
+            return self._log.logged(number, [self.auth_key, self.rest_api_key])
+
+    def export_settings(self) -> dict[str, Any]:
+        """Latency, request log size, public host and rate limits: for `import_settings`."""
+        limiter = self.rate_limiter
+        limits = {"enforce": limiter.enforce, **limiter.limits, "window": limiter.window}
+        return {"latency": self.latency, "request_log_size": self._log.size,
+                "public_host": self.public_host, "rate_limits": limits}  # fmt: skip
+
+    def import_settings(self, settings: Mapping[str, Any]) -> None:
+        """Change any of the settings `export_settings` gives; raises `ValueError` for one
+        that does not fit, changing nothing."""
+        checked = snapshots.checked_settings(settings)
+        limits, limiter = checked.pop("rate_limits"), self.rate_limiter
+        with self._lock:
+            self.latency = checked.get("latency", self.latency)
+            self._log.size = checked.get("request_log_size", self._log.size)
+            self.public_host = checked.get("public_host", self.public_host)
+            limiter.enforce = limits.pop("enforce", limiter.enforce)
+            limiter.window = limits.pop("window", limiter.window)
+            limiter.limits.update(limits)
 
     def transport(self) -> httpx.MockTransport:
         """An httpx transport for a sync `httpx.Client`, answered by `handle`."""
@@ -281,35 +297,23 @@ class Emulator:
         A dropped connection raises `httpx.RemoteProtocolError`, a timeout
         `httpx.ReadTimeout`, as httpx raises them from a real transport.
         """
-        self._count_in_flight(1)
-        try:
-            if self.latency:
-                time.sleep(self.latency)
+        with self._counted():
             decoded = self._decode_request(request)
+            if seconds := self._delay(decoded):
+                time.sleep(seconds)
             if decoded is None:
                 return _response((204, list(_CORS_RAW), b""))
-            call, kept, fault = decoded
-            if fault is not None and fault.kind == "latency":
-                time.sleep(fault.options["seconds"])
-            return _response(self._answer_faulted(call, kept, fault, request))
-        finally:
-            self._count_in_flight(-1)
+            return _response(self._answer_faulted(*decoded, request))
 
     async def handle_async(self, request: httpx.Request) -> httpx.Response:
         """`handle`, with the latency awaited so concurrent tasks interleave."""
-        self._count_in_flight(1)
-        try:
-            if self.latency:
-                await asyncio.sleep(self.latency)
+        with self._counted():
             decoded = self._decode_request(request)
+            if seconds := self._delay(decoded):
+                await asyncio.sleep(seconds)
             if decoded is None:
                 return _response((204, list(_CORS_RAW), b""))
-            call, kept, fault = decoded
-            if fault is not None and fault.kind == "latency":
-                await asyncio.sleep(fault.options["seconds"])
-            return _response(self._answer_faulted(call, kept, fault, request))
-        finally:
-            self._count_in_flight(-1)
+            return _response(self._answer_faulted(*decoded, request))
 
     async def respond(
         self,
@@ -321,26 +325,20 @@ class Emulator:
         host: str,
         record: Callable[[], httpx.Request],
     ) -> Reply:
-        """Answer a served request given by its parts (see `call.Call.decode`).
+        """Answer a served request given by its parts (see `call.Call.decode`), on the
+        server's event loop (a persistent emulator's SQLite commits on a writer thread).
 
-        Runs on the server's event loop: latency is awaited there; an in-memory
-        answer is computed there; a persistent emulator's answers (SQLite commits)
-        run on one writer thread, so the loop never waits on a disk. `record`
-        builds the `httpx.Request` kept in `requests`, only if it is looked at.
-        Raises `faults.Dropped` when an injected fault says to send no answer.
-        """
-        self._count_in_flight(1)
-        try:
-            if self.latency:
-                await asyncio.sleep(self.latency)
-            if method == "OPTIONS":
-                return 204, list(_CORS_RAW), b""
+        `record` builds the request kept in `requests`, only if it is looked at.
+        Raises `faults.Dropped` when an injected fault says to send no answer."""
+        with self._counted():
             call = Call.decode(
                 method, target, headers, body, host=host, public_host=self.public_host
             )
-            fault = self._fault_for(call)
-            if fault is not None and fault.kind == "latency":
-                await asyncio.sleep(fault.options["seconds"])
+            fault = None if method == "OPTIONS" else self._fault_for(call)
+            if seconds := self._delay((call, record, fault)):
+                await asyncio.sleep(seconds)
+            if method == "OPTIONS":
+                return 204, list(_CORS_RAW), b""
             if not self._state.persistent:
                 return self._answer_faulted(call, record, fault)
             if self._writer is None:
@@ -348,12 +346,17 @@ class Emulator:
             loop = asyncio.get_running_loop()
             answer = self._answer_faulted
             return await loop.run_in_executor(self._writer, answer, call, record, fault)
-        finally:
-            self._count_in_flight(-1)
 
-    def _count_in_flight(self, change: int) -> None:
+    @contextlib.contextmanager
+    def _counted(self) -> Iterator[None]:
+        """Count a request in `in_flight` while it is answered."""
         with self._flight_lock:
-            self._in_flight += change
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._flight_lock:
+                self._in_flight -= 1
 
     def _decode_request(
         self, request: httpx.Request
@@ -376,12 +379,17 @@ class Emulator:
         )
         return call, kept, self._fault_for(call)
 
+    def _delay(self, decoded: tuple[Call, Record, Fault | None] | None) -> float:
+        """The seconds to wait before answering: the latency, and an injected one."""
+        fault = decoded and decoded[2]
+        return self.latency + (fault.options["seconds"] if fault and fault.kind == "latency" else 0)
+
     def _fault_for(self, call: Call) -> Fault | None:
         """The injected fault for `call`, if any: never for the control plane."""
         return None if control.is_control(call) else self.faults.pick(call.method, call.path)
 
     def _answer_faulted(
-        self, call: Call, record: _Record, fault: Fault | None, request: httpx.Request | None = None
+        self, call: Call, record: Record, fault: Fault | None, request: httpx.Request | None = None
     ) -> Reply:
         """`_answer` with an injected fault (latency already waited); drops and timeouts
         raise `Dropped` served (`request` None), in-process what httpx would raise."""
@@ -391,17 +399,18 @@ class Emulator:
         if fault.before:
             with self._lock:
                 if fault.kind == "drop_before":  # no answer: status 0 in the request log
-                    self._answered.append((record, self.now(), 0))
+                    self._log.add(record, self.now(), 0)
                     raise dropped(fault, request)
                 error, extra = refusal(fault)
-                self._answered.append((record, self.now(), error.status))
-            return reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+                answer = reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+                self._log.add(record, self.now(), error.status, answer)
+            return answer
         status, headers, content = self._answer(call, record)
         if fault.kind in ("truncate", "not_json"):
             return spoil(fault, status, headers, content)
         raise dropped(fault, request)
 
-    def _answer(self, call: Call, record: _Record) -> Reply:
+    def _answer(self, call: Call, record: Record) -> Reply:
         if control.is_control(call):
             return control.answer(self, call)
         with self._lock:
@@ -415,8 +424,8 @@ class Emulator:
                 logger.exception("emulator failed on %s /%s", call.method, "/".join(call.segments))
                 error = refusals.internal_error()
                 status, body = error.status, error.envelope()
-            self._answered.append((record, self.now(), status))
-        return reply(status, body, headers)
+            self._log.add(record, self.now(), status, answer := reply(status, body, headers))
+        return answer
 
     def _context(self) -> Context:
         return Context(self._state, self.app_id, self.region, self.auth_key, self.rest_api_key,
@@ -432,18 +441,3 @@ class Emulator:
 def _response(answer: Reply) -> httpx.Response:
     status, headers, content = answer
     return httpx.Response(status, headers=headers, content=content)
-
-
-_embedded: Emulator | None = None
-_embedded_lock = threading.Lock()
-
-
-def embedded() -> Emulator:
-    """The process-wide emulator a bare `Session()` connects to (made on first use);
-    `COMETCHAT_NB_DETERMINISTIC=1` makes its clock and tokens deterministic."""
-    global _embedded
-    with _embedded_lock:
-        if _embedded is None:
-            deterministic = os.environ.get("COMETCHAT_NB_DETERMINISTIC", "") not in ("", "0")
-            _embedded = Emulator(deterministic=deterministic)
-        return _embedded

@@ -12,7 +12,10 @@ import sqlite3
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from os import PathLike
+from pathlib import Path
 from typing import Any, Literal
+
+from ..private import private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (uid TEXT PRIMARY KEY, record TEXT NOT NULL);
@@ -65,6 +68,8 @@ class State:
         self._sequence = 0
         self._db: sqlite3.Connection | None = None
         if path is not None:
+            if str(path) != ":memory:":  # owner-only: its WAL and SHM files take its mode
+                private_file(Path(path))
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")

@@ -56,6 +56,20 @@ def test_a_503_on_create_is_tried_again(cometchat_session):
     assert "dee" in cometchat_session.emulator.users
 
 
+def test_a_served_emulator_scripted_over_http(cometchat_server, cometchat_remote):
+    # cometchat_remote drives the served emulator over HTTP, as another process would:
+    # the next create answers 503, and sign_up's own Session() (COMETCHAT_EMULATOR_HOST)
+    # meets it there.
+    cometchat_remote.faults.inject("status", status=503, method="POST", path="/users", times=1)
+    assert sign_up("eve", "Eve").uid == "eve"
+    assert [rule.fired for rule in cometchat_remote.faults.rules] == [1]
+    log = cometchat_remote.request_log()  # the faulted request is marked
+    assert (log[0]["path"], log[0]["status"], log[0]["fault"]) == ("/v3/users", 503, "status")
+    assert "eve" in cometchat_server.emulator.users
+    cometchat_remote.reset()  # users, tokens, requests and faults
+    assert cometchat_remote.faults.rules == []
+
+
 @pytest.mark.cometchat_live
 def test_against_the_real_app():
     # Runs only with COMETCHAT_APP_ID, COMETCHAT_REGION and COMETCHAT_REST_API_KEY set.
