@@ -12,13 +12,14 @@ import pandas as pd
 import pytest
 
 from cometchat_nb import AsyncSession, Emulator, Event, Retry, Session, User
-from cometchat_nb import bulk as bulk_module
+from cometchat_nb.bulk import progress as progress_module
 from cometchat_nb.emulator import RateLimiter
 
 RESULT_DTYPES = {
     "uid": "string",
     "name": "string",
     "result": "category",
+    "changes": "object",
     "error_code": "string",
     "error_message": "string",
 }
@@ -35,9 +36,7 @@ def thousand_rows() -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]
         ({"uid": f"avatar-{i}", "name": "A", "avatar": "not a url"}, "ERR_BAD_REQUEST")
         for i in range(10)
     ]
-    bad += [
-        ({"uid": f"tagless-{i}", "name": "T", "tags": []}, "INVALID_USER_TAGS") for i in range(10)
-    ]
+    bad += [({"uid": f"tagless-{i}", "name": "T", "tags": 5}, "INVALID_ROW") for i in range(10)]
     bad += [
         ({"uid": f"cometchat-uid-{i}", "name": "Taken"}, "ERR_UID_ALREADY_EXISTS")
         for i in range(1, 6)
@@ -67,7 +66,7 @@ def test_a_thousand_rows_with_bad_and_repeated_ones(session: Session, emulator: 
     assert list(frame["uid"]) == [r["uid"] for r in rows]  # input order
     codes = [None if pd.isna(code) else code for code in frame["error_code"]]
     assert list(zip(frame["result"], codes, strict=True)) == expected
-    assert frame["result"].value_counts().to_dict() == {"created": 940, "error": 60, "exists": 0}
+    assert frame.attrs["counts"] == {"created": 940, "error": 60}
     errors = frame[frame["result"] == "error"]
     assert errors["error_code"].notna().all() and errors["error_message"].notna().all()
     assert frame[frame["result"] == "created"]["error_code"].isna().all()
@@ -221,14 +220,14 @@ def test_progress_bar_is_driven_to_the_end(session: Session) -> None:
     assert (bar.min, bar.max, bar.value) == (0, 251, 251)
     assert "cc-progress" in bar._dom_classes
     assert bar.bar_style == "warning"  # one row failed
-    assert bar.description == "251/251"
+    assert bar.description == "251/251, 1 failed"
 
 
 def test_in_a_kernel_a_bar_is_displayed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     import IPython.display
 
     shown: list[Any] = []
-    monkeypatch.setattr(bulk_module, "in_kernel", lambda: True)
+    monkeypatch.setattr(progress_module, "in_kernel", lambda: True)
     monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
     session.create_users([{"uid": "k-1", "name": "K"}])
     [bar] = shown
