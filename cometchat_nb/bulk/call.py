@@ -23,7 +23,7 @@ from ..validation import check_flag
 from .interrupt import Interruption
 from .plan import Chunk, Options, Plan, Snapshot, Step, Verb, Writes, write
 from .progress import Progress, ProgressOption, check_progress
-from .results import Results
+from .results import RESULTS, Results
 from .rows import Row, rows
 
 #: What each verb's progress display says.
@@ -133,7 +133,8 @@ class Call:
         """The result frame (with `results=`: the rows needing attention), and its
         `attrs`: `counts`, `dry_run`, `interrupted`."""
         frame = self.results.frame()
-        counts = {} if self.plan is None else dict(self.plan.counts)
+        held = {} if self.plan is None else self.plan.counts
+        counts = {result: held[result] for result in RESULTS if result in held}
         frame.attrs.update(dry_run=self.options.dry_run, interrupted=stop.requested, counts=counts)
         if stop.requested:
             done = sum(n for result, n in counts.items() if result != "not_started")
