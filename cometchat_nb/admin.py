@@ -110,11 +110,11 @@ class Admin:
 
     def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
         """Run a bulk call (see `bulk`); its plan reads the app with `list_users`."""
-        from .bulk.call import Call
         from .bulk.drive import run
+        from .bulk.job import Job
 
-        call = Call(verb, source, self._flows, **options)
-        return run(call, self._workers, partial(self.list_users, **APP) if call.reads_app else None)
+        job = Job(verb, source, self._flows, **options)
+        return run(job, self._workers, partial(self.list_users, **APP) if job.reads_app else None)
 
     def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
         """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`."""
@@ -239,12 +239,12 @@ class AsyncAdmin:
 
     async def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
         """`Admin._bulk`, awaited."""
-        from .bulk.call import Call
         from .bulk.drive import arun
+        from .bulk.job import Job
 
-        call = Call(verb, source, self._flows, **options)
+        job = Job(verb, source, self._flows, **options)
         return await arun(
-            call, self._workers, partial(self.list_users, **APP) if call.reads_app else None
+            job, self._workers, partial(self.list_users, **APP) if job.reads_app else None
         )
 
     async def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:

@@ -157,8 +157,8 @@ class Session(BaseSession):
         """
         from .bulk.drive import run
 
-        call = self._create_call(frame_or_records, exist_ok, concurrency, progress, results)
-        return run(call, self._workers, None)
+        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        return run(job, self._workers, None)
 
     def dashboard(self) -> VBox:
         """The login form, event log and user table of this session, in one widget
@@ -302,8 +302,8 @@ class AsyncSession(BaseSession):
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
         from .bulk.drive import arun
 
-        call = self._create_call(frame_or_records, exist_ok, concurrency, progress, results)
-        return await arun(call, self._workers, None)
+        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        return await arun(job, self._workers, None)
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""

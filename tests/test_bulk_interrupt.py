@@ -13,9 +13,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from emulator_process import ROOT, EmulatorProcess
 
 from cometchat_nb import Session
-from tests.emulator_process import ROOT, EmulatorProcess
 
 ROWS = 2000
 CHILD = """

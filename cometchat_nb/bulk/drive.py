@@ -28,8 +28,8 @@ import pandas as pd
 from ..core.client import Flow, answer
 from ..errors import local_error
 from ..models import User
-from .call import Call
 from .interrupt import Interruption
+from .job import Job
 from .plan import Chunk, Plan, Snapshot
 from .progress import REDRAW
 
@@ -43,25 +43,25 @@ def abandoned_error() -> BaseException:
     )
 
 
-def run(call: Call, workers: Workers, users: Callable[[], Iterable[User]] | None) -> pd.DataFrame:
+def run(job: Job, workers: Workers, users: Callable[[], Iterable[User]] | None) -> pd.DataFrame:
     """A bulk call on a thread pool (`Session`, `session.admin`)."""
     app = None
     if users is not None:
         app = Snapshot()
         for user in users():
             app.add(user)
-    pool = ThreadPoolExecutor(call.concurrency, thread_name_prefix="cometchat-nb-bulk")
-    with call.running(workers.limits, app) as (plan, stop):
+    pool = ThreadPoolExecutor(job.concurrency, thread_name_prefix="cometchat-nb-bulk")
+    with job.running(workers.limits, app) as (plan, stop):
         try:
-            for chunk in call.chunks(plan, stop):
-                threads(chunk, plan, call.flow, workers, call.concurrency, pool, stop)
+            for chunk in job.chunks(plan, stop):
+                threads(chunk, plan, job.flow, workers, job.concurrency, pool, stop)
         finally:
             pool.shutdown(wait=not stop.abandoned, cancel_futures=True)
-    return call.result(stop)
+    return job.result(stop)
 
 
 async def arun(
-    call: Call, workers: Workers, users: Callable[[], AsyncIterable[User]] | None
+    job: Job, workers: Workers, users: Callable[[], AsyncIterable[User]] | None
 ) -> pd.DataFrame:
     """`run`, awaited: tasks on the caller's event loop (`AsyncSession`, its `admin`)."""
     app = None
@@ -69,10 +69,10 @@ async def arun(
         app = Snapshot()
         async for user in users():
             app.add(user)
-    with call.running(workers.limits, app) as (plan, stop):
-        for chunk in call.chunks(plan, stop):
-            await tasks(chunk, plan, call.flow, workers, call.concurrency, stop)
-    return call.result(stop)
+    with job.running(workers.limits, app) as (plan, stop):
+        for chunk in job.chunks(plan, stop):
+            await tasks(chunk, plan, job.flow, workers, job.concurrency, stop)
+    return job.result(stop)
 
 
 MakeFlow = Callable[[Chunk, int], Flow[str]]

@@ -94,6 +94,7 @@ class Step:
     action: Action
     changes: dict[str, Any] | None = None
     error: CometChatException | None = None
+    deactivated: bool = False  # the app holds the user deactivated
     result: str | None = None  # set when the row is done (or known without a write)
     code: str | None = None
     message: str | None = None
@@ -127,7 +128,7 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
             return Step("absent")
         if verb == "deactivate" and user is not None and user[1]:
             return Step("unchanged")
-        return Step(verb)
+        return Step(verb, deactivated=user is not None and user[1])
     if user is None:
         if verb == "update" and app is not None:
             raise local_error(ERR_UID_NOT_FOUND, f"No user {uid!r} to update.")
@@ -164,7 +165,9 @@ def write(step: Step, row: Row, writes: Writes, options: Options) -> Flow[str]:
                 yield from writes.update_user(uid, changes, ())
         elif action == "update":
             yield from writes.update_user(uid, changes, ())
-        else:
+        else:  # a deactivated user is deleted once back (the service finds it no more)
+            if step.deactivated:
+                yield from writes.reactivate_users([uid])
             yield from writes.delete_user(uid, action == "delete")
     except CometChatException as exc:
         if action == "create" and options.exist_ok and exc.code == ERR_UID_ALREADY_EXISTS:
