@@ -107,3 +107,58 @@ def test_ctrl_c_returns_the_partial_result_and_a_rerun_finishes(
         rerun = session.admin.create_users(rows, exist_ok=True, concurrency=32, progress=False)
     assert rerun.attrs["counts"] == {"created": counts["not_started"], "exists": counts["created"]}
     assert len(existing(kind)) == ROWS
+
+
+KERNEL_CELL = """
+import ipywidgets
+from cometchat_nb import Emulator, Session
+emulator = Emulator(latency=0.02)
+session = Session(emulator=emulator)
+bar = ipywidgets.IntProgress()
+rows = [{"uid": f"nb-{i}", "name": "N"} for i in range(3000)]
+print("started", flush=True)
+result = session.create_users(rows, concurrency=8, progress=bar)
+"""
+KERNEL_CHECK = """
+made = {u for u in emulator.users if u.startswith("nb-")}
+reported = set(result.loc[result["result"] == "created", "uid"])
+print(result.attrs["interrupted"], made == reported, len(session.created_users) == len(made),
+      0 < len(made) < 3000, bar.description.startswith("interrupted at"), bar.bar_style)
+"""
+
+
+def test_a_jupyter_kernel_interrupt_returns_the_partial_frame() -> None:
+    """The kernel's interrupt (what the notebook's stop button sends) ends the cell
+    normally, with `result` the partial frame, the bar saying so, and no traceback."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        started = threading.Event()
+
+        def output(message: dict[str, object]) -> None:
+            content = message["content"]
+            if isinstance(content, dict) and "started" in str(content.get("text", "")):
+                started.set()
+
+        replies: queue.Queue[dict[str, object]] = queue.Queue()
+        threading.Thread(
+            target=lambda: replies.put(
+                client.execute_interactive(KERNEL_CELL, timeout=120, output_hook=output)
+            ),
+            daemon=True,
+        ).start()
+        assert started.wait(60)
+        threading.Event().wait(1.0)  # some rows created, most not
+        manager.interrupt_kernel()
+        reply = replies.get(timeout=30)
+        assert reply["content"]["status"] == "ok", reply["content"]  # type: ignore[index]
+        printed: list[str] = []
+        client.execute_interactive(
+            KERNEL_CHECK, timeout=60,
+            output_hook=lambda m: printed.append(str(m["content"].get("text", ""))),
+        )  # fmt: skip
+        assert "".join(printed).split() == ["True", "True", "True", "True", "True", "danger"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
