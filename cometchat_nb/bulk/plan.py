@@ -19,7 +19,13 @@ from ..core.rest import AdminFlows
 from ..errors import CometChatException, local_error
 from ..models import User
 from ..secret import redact
-from ..validation import check_new_user, check_profile_update, check_uid, user_fields
+from ..validation import (
+    check_field_limits,
+    check_new_user,
+    check_profile_update,
+    check_uid,
+    user_fields,
+)
 from ..wire import ERR_UID_ALREADY_EXISTS, ERR_UID_NOT_FOUND
 from .rows import FIELDS, Row
 
@@ -115,6 +121,7 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
     uid = fields.get("uid")
     if verb == "create":
         check_new_user(user_fields(fields))
+        check_field_limits(user_fields(fields))
     elif uid is None:
         raise local_error("UID_IS_COMPULSORY", "UID cannot be blank. Please provide a valid UID.")
     uid = check_uid(uid)
@@ -134,6 +141,7 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
             raise local_error(ERR_UID_NOT_FOUND, f"No user {uid!r} to update.")
         if verb != "create":  # an upsert's create: the same checks as a create's
             check_new_user(user_fields(fields))
+            check_field_limits(user_fields(fields))
         return Step("create", changes={k: v for k, v in fields.items() if k != "uid"})
     if verb == "create":
         if options.exist_ok:
@@ -141,6 +149,7 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
         raise local_error(ERR_UID_ALREADY_EXISTS, f"The uid {uid.lower()} already exists.")
     changes = changes_of(fields, user[0])
     check_profile_update(user_fields(changes))
+    check_field_limits(user_fields(changes))
     if user[1]:
         if options.reactivate:
             return Step("reactivate", changes)
