@@ -162,3 +162,59 @@ def test_a_jupyter_kernel_interrupt_returns_the_partial_frame() -> None:
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_a_second_ctrl_c_stops_waiting_for_the_rows_in_flight() -> None:
+    """In flight for seconds: the second SIGINT returns at once, those rows `INTERRUPTED`."""
+    from cometchat_nb import Emulator
+
+    rows = [{"uid": f"slow-{i}", "name": "S"} for i in range(20)]
+    emulator = Emulator(latency=5.0)
+
+    def interrupt_twice() -> None:
+        while emulator.in_flight < 4:  # the call is running, four rows in flight
+            threading.Event().wait(0.01)
+        for _ in range(2):
+            os.kill(os.getpid(), signal.SIGINT)
+            threading.Event().wait(0.2)
+
+    with Session(emulator=emulator) as session:
+        threading.Thread(target=interrupt_twice, daemon=True).start()
+        result = session.create_users(rows, concurrency=4, progress=False)
+    assert result.attrs["interrupted"]
+    assert result.attrs["counts"] == {"error": 4, "not_started": 16}
+    assert set(result["error_code"].dropna()) == {"INTERRUPTED"}
+    assert session.created_users == []
+
+
+async def test_cancelling_an_async_bulk_call_returns_its_partial_frame() -> None:
+    import asyncio
+
+    from cometchat_nb import AsyncSession, Emulator
+
+    emulator = Emulator(latency=0.05)
+    rows = [{"uid": f"a-{i}", "name": "A"} for i in range(200)]
+    async with AsyncSession(emulator=emulator) as session:
+        task = asyncio.ensure_future(session.create_users(rows, concurrency=4, progress=False))
+        while len(emulator.users) < 5 + 8:  # the seeded five and a few more
+            await asyncio.sleep(0.01)
+        task.cancel()
+        result = await task
+        made = {uid for uid in emulator.users if uid.startswith("a-")}
+        assert result.attrs["interrupted"] and not task.cancelled()
+        assert set(result.loc[result["result"] == "created", "uid"]) == made
+        assert result.attrs["counts"] == {"created": len(made), "not_started": 200 - len(made)}
+        assert {user.uid for user in session.created_users} == made
+
+        slow = Emulator(latency=5.0)
+        async with AsyncSession(emulator=slow) as stuck:
+            task = asyncio.ensure_future(
+                stuck.create_users(rows[:10], concurrency=4, progress=False)
+            )
+            while slow.in_flight < 4:
+                await asyncio.sleep(0.01)
+            task.cancel()
+            await asyncio.sleep(0.1)
+            task.cancel()  # the second: stop waiting
+            result = await task
+        assert result.attrs["counts"] == {"error": 4, "not_started": 6}

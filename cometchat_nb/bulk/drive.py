@@ -38,20 +38,22 @@ if TYPE_CHECKING:
 
 
 def abandoned_error() -> BaseException:
+    """The outcome of a row still in flight when a second Ctrl-C stopped the waiting."""
     return local_error(
         "INTERRUPTED", "Interrupted twice while in flight: its outcome is unknown; rerun to see."
     )
 
 
 def run(job: Job, workers: Workers, users: Callable[[], Iterable[User]] | None) -> pd.DataFrame:
-    """A bulk call on a thread pool (`Session`, `session.admin`)."""
+    """A bulk call on a thread pool (`Session`, `session.admin`); `users` lists the app's
+    users when the job reads them (None: it does not)."""
     app = None
     if users is not None:
         app = Snapshot()
         for user in users():
             app.add(user)
-    pool = ThreadPoolExecutor(job.concurrency, thread_name_prefix="cometchat-nb-bulk")
     with job.running(workers.limits, app) as (plan, stop):
+        pool = ThreadPoolExecutor(job.concurrency, thread_name_prefix="cometchat-nb-bulk")
         try:
             for chunk in job.chunks(plan, stop):
                 threads(chunk, plan, job.flow, workers, job.concurrency, pool, stop)
@@ -112,11 +114,11 @@ def threads(
                 return
             try:
                 finished, _ = wait(in_flight, timeout=REDRAW, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # raised here when the SIGINT handler is not ours
                 stop.interrupt()
-                if stop.abandoned:
-                    return
                 continue
+            if stop.abandoned:
+                return
             workers.sent()
             for future in finished:
                 index, flow = in_flight.pop(future)
@@ -139,7 +141,8 @@ async def tasks(
     stop: Interruption,
 ) -> None:  # fmt: skip
     """`threads`, awaited: `concurrency` tasks taking the chunk's writes in turn. A
-    cancellation stops them taking rows and waits for the ones in flight."""
+    cancellation stops them taking rows and waits for the ones in flight; a second one
+    stops waiting."""
     todo: Iterator[int] = iter(chunk.todo)
     flying: set[int] = set()
 
@@ -163,10 +166,12 @@ async def tasks(
         except asyncio.CancelledError:
             stop.interrupt()
             task = asyncio.current_task()
-            if stop.abandoned or task is None:
+            if task is None:
+                raise
+            task.uncancel()
+            if stop.abandoned:
                 for future in pending:
                     future.cancel()
                 for index in flying:
                     plan.finish(chunk.steps[index], abandoned_error())
-                raise
-            task.uncancel()
+                return
