@@ -55,7 +55,7 @@ class Session(BaseSession):
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
-                self._sleep(hold)
+                self.limits.wait(request, hold, self._sleep)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -225,6 +225,7 @@ class AsyncSession(BaseSession):
         while True:
             if hold := self._pace(request, attempts.count == 1):
                 await self._pause(hold)
+                self.limits.proceed(request)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()

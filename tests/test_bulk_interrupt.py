@@ -218,3 +218,27 @@ async def test_cancelling_an_async_bulk_call_returns_its_partial_frame() -> None
             task.cancel()  # the second: stop waiting
             result = await task
         assert result.attrs["counts"] == {"error": 4, "not_started": 6}
+
+
+def test_ctrl_c_while_held_for_the_rate_limit_sends_nothing_more() -> None:
+    """Held back for the next window (minutes away) when Ctrl-C comes: those rows are not
+    sent, and the call returns without waiting for the window."""
+    from cometchat_nb import Emulator
+    from cometchat_nb.emulator import RateLimiter
+
+    limiter = RateLimiter(limits={"core": 10}, enforce=True, window=600, retry_after=None)
+    emulator = Emulator(rate_limiter=limiter)
+
+    def interrupt_when_held() -> None:
+        while len(emulator.users) < 5 + 10:  # the seeded five, and the window's ten
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.3)  # the eleventh is held for the next window
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with Session(emulator=emulator) as session:
+        threading.Thread(target=interrupt_when_held, daemon=True).start()
+        rows = [{"uid": f"paced-{i}", "name": "P"} for i in range(30)]
+        result = session.create_users(rows, concurrency=1, progress=False)
+        assert result.attrs["counts"] == {"created": 10, "not_started": 20}
+        assert len(session.created_users) == 10 and len(emulator.users) == 15
+        assert session.rate_limits["core"].limited == 0

@@ -117,6 +117,8 @@ def threads(
             except KeyboardInterrupt:  # raised here when the SIGINT handler is not ours
                 stop.interrupt()
                 continue
+            if stop.requested:
+                workers.limits.release()  # what waits for a later window is not sent
             if stop.abandoned:
                 return
             workers.sent()
@@ -165,6 +167,7 @@ async def tasks(
             _, pending = await asyncio.wait(pending)
         except asyncio.CancelledError:
             stop.interrupt()
+            workers.limits.release()
             task = asyncio.current_task()
             if task is None:
                 raise

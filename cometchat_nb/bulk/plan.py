@@ -18,6 +18,7 @@ from ..core.client import Core, Flow
 from ..core.rest import AdminFlows
 from ..errors import CometChatException, local_error
 from ..models import User
+from ..ratelimit import NOT_SENT
 from ..secret import redact
 from ..validation import (
     check_field_limits,
@@ -224,6 +225,8 @@ class Plan:
         """Record a row's outcome: a result, or the error that stopped it (redacted)."""
         if isinstance(outcome, str):
             step.result = outcome
+        elif isinstance(outcome, CometChatException) and outcome.code == NOT_SENT:
+            step.result = "not_started"  # held for the rate limit when interrupted: unsent
         elif isinstance(outcome, CometChatException):
             step.result, step.code, step.message = "error", outcome.code, redact(outcome.message)
         else:
