@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -377,3 +378,28 @@ def test_field_limits_are_checked_before_sending(session: Session, emulator: Emu
         assert set(result["error_code"]) == {"ERR_BAD_REQUEST"}
         assert result["error_message"].str.contains("must").all()
     assert len(emulator.requests) == before
+
+
+def test_a_stream_checks_its_first_chunk_before_sending_and_later_rows_each(
+    session: Session, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cometchat_nb.bulk import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "CHUNK", 3)
+    before = len(emulator.requests)
+    with pytest.raises(ValueError, match="'emial'"):
+        session.create_users(iter([{"uid": "s1", "name": "S", "emial": "x"}]), progress=False)
+    with pytest.raises(TypeError, match="row 1 is a int"):
+        session.create_users(iter([{"uid": "s1", "name": "S"}, 5]), progress=False)
+    assert len(emulator.requests) == before
+
+    def stream() -> Iterator[Any]:
+        yield from ({"uid": f"s{i}", "name": "S"} for i in range(3))
+        yield {"uid": "late", "name": "L", "emial": "x"}
+        yield 5
+
+    result = session.create_users(stream(), progress=False)
+    assert list(result["result"]) == ["created"] * 3 + ["error"] * 2
+    assert list(result["uid"].fillna("-")) == ["s0", "s1", "s2", "late", "-"]
+    assert set(result["error_code"].dropna()) == {"INVALID_ROW"}
+    assert "'emial'" in result["error_message"].iloc[3]
