@@ -221,7 +221,7 @@ def test_progress_bar_is_driven_to_the_end(session: Session) -> None:
     assert (bar.min, bar.max, bar.value) == (0, 251, 251)
     assert "cc-progress" in bar._dom_classes
     assert bar.bar_style == "warning"  # one row failed
-    assert bar.description == "251/251, 1 failed"
+    assert bar.description == "251/251: 250 created, 1 failed"
 
 
 def test_in_a_kernel_a_bar_is_displayed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,7 +242,7 @@ def test_outside_a_kernel_progress_is_text(
     session.create_users([{"uid": f"t-{i}", "name": "T"} for i in range(20)] + [{"uid": "t-0"}])
     err = capsys.readouterr().err  # a tqdm bar
     assert err.startswith("\rcreating users:") and err.endswith("\n")
-    assert "21/21" in err and "1 failed" in err
+    assert "21/21" in err and "20 created, 1 failed" in err
 
 
 def test_bad_input_raises_before_anything_is_sent(session: Session, emulator: Emulator) -> None:

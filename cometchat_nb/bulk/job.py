@@ -87,7 +87,7 @@ class Job:
         label = LABELS[self.options.verb]
         progress = self.progress = Progress(self.total, self.progress_option, label, figures)
         plan = self.plan = Plan(
-            self.options, self._chunks(), app, lambda s: progress.row_done(s.result == "error")
+            self.options, self._chunks(), app, lambda step: progress.row_done(step.result or "")
         )
         with Interruption() as stop, limits.pacing():
             try:
