@@ -24,6 +24,7 @@ import re
 import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -78,6 +79,7 @@ class Row:
     error: CometChatException | None = None
 
 
+@lru_cache(maxsize=1024)
 def field_of(column: Any) -> str | None:
     """The field (or read-only column) a header names, whatever its case; None if none."""
     return _KEYS.get(re.sub(r"[\s_-]", "", str(column).lower()))
@@ -104,8 +106,12 @@ def columns_of(names: Iterable[Any], strict: bool, where: str = "") -> dict[str,
 
 def empty(value: Any) -> bool:
     """A cell that says "not set": missing (None, NaN, NA), blank text, an empty list or dict."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return True
+    if value is None or isinstance(value, bool | int):
+        return value is None
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return value != value  # NaN
     if isinstance(value, list | tuple | dict | set):
         return not value
     try:
