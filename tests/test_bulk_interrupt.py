@@ -89,7 +89,8 @@ def test_ctrl_c_returns_the_partial_result_and_a_rerun_finishes(
         child.send_signal(signal.SIGINT)
         line = lines.get(timeout=2.0)  # returned within 2 s of the signal
     finally:
-        child.kill() if child.poll() is None else None
+        if child.poll() is None:
+            child.kill()
     _, err = child.communicate(timeout=30)
     assert line.startswith("RESULT "), err
     result = json.loads(line[len("RESULT ") :])
