@@ -8,17 +8,17 @@ the subclasses add an httpx client and the way they send.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import protocol
 from .connection import connect
-from .core.client import Core, Flow
+from .core.client import Core
 from .core.users import UserFlows
 from .listeners import ListenerRegistry, LoginListener
-from .models import User, UserList
+from .models import UserList
 from .protocol import DEFAULT_TIMEOUT
 from .ratelimit import RateFigures, RateLimits
 from .retry import Attempts, Retry
@@ -30,6 +30,7 @@ from .validation import check_seconds
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .bulk.job import Job
     from .connection import EmulatorTarget
     from .emulator import Emulator, RemoteEmulator
 
@@ -144,9 +145,12 @@ class BaseSession:
 
         return users_frame(self._core.created.values())
 
-    def _create_flow(self, user: User | Mapping[str, Any]) -> Flow[User]:
-        """One row's flow for bulk creation: the session's auth key, no `exist_ok`."""
-        return self._core.create_user(user, None, False)
+    def _create_job(self, source: Any, **options: Any) -> Job:
+        """The bulk call of `create_users`: the auth key's creates (see `bulk`)."""
+        from .bulk.job import Job
+        from .bulk.plan import AuthKeyWrites
+
+        return Job("create", source, AuthKeyWrites(self._core), **options)
 
     def transcript(self) -> pd.DataFrame:
         """Every request this session sent (each attempt a row), oldest first, redacted:
