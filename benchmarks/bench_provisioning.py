@@ -36,7 +36,7 @@ def provisioning(rows: int, limit: int, window: float) -> Case:
 
     def ours() -> float:
         runs[0] += 1
-        limiter = RateLimiter(limits={"core": limit}, enforce=True, window=window, retry_after=None)
+        limiter = RateLimiter(limits={"core": limit}, enforce=True, window=window)
         emulator = Emulator(rate_limiter=limiter)
         frame = pd.DataFrame(
             {"uid": [f"bench-{runs[0]}-{i}" for i in range(rows)], "name": ["Bench"] * rows}

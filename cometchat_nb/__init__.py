@@ -22,7 +22,7 @@ from .errors import (
 )
 from .guard import LiveAppForbidden
 from .listeners import ListenerRegistry, LoginListener
-from .models import AuthToken, Event, User, UserList
+from .models import AuthToken, Event, Role, User, UserList
 from .nested import enable_nested_asyncio
 from .retry import Retry
 from .secret import Secret
@@ -58,6 +58,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitError",
     "Retry",
+    "Role",
     "Secret",
     "Session",
     "UnavailableError",

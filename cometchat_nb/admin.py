@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, Unpack
 
-from .core.rest import AdminFlows, Pager, list_params
-from .models import AuthToken, User
+from .core.rest import AdminFlows, Pager, RoleChanges, RoleDetails, list_params, role_body
+from .models import AuthToken, Role, User
 from .secret import Secret
+from .validation import as_secret, check_flag
 from .workers import Workers
 
 if TYPE_CHECKING:
+    import os
+
     import pandas as pd
 
-    from .bulk import ProgressOption
+    from .bulk.plan import Verb
+    from .bulk.progress import ProgressOption
     from .core.client import Flow
-    from .ratelimit import RateLimits
+
+#: Where a bulk call's results go: kept and returned (None), or a CSV path they stream to.
+ResultsPath: TypeAlias = "str | os.PathLike[str] | None"
+#: How a bulk call reads the app's users: 1,000 a page (the most), deactivated ones too.
+APP: dict[str, Any] = {"per_page": 1000, "with_deactivated": True}
 
 T = TypeVar("T")
 
@@ -33,6 +41,19 @@ class AsyncRunner(Protocol):
     def __call__(self, flow: Flow[T], /) -> Awaitable[T]: ...
 
 
+def items(run: Runner, pager: Pager[T]) -> Iterator[T]:
+    """Every item of a listing, one page fetched (and held) at a time."""
+    while (flow := pager.next()) is not None:
+        yield from run(flow)
+
+
+async def aitems(run: AsyncRunner, pager: Pager[T]) -> AsyncIterator[T]:
+    """`items`, awaited: `async for item in aitems(...)`."""
+    while (flow := pager.next()) is not None:
+        for item in await run(flow):
+            yield item
+
+
 class Admin:
     """REST API calls with the session's REST API key (`API_KEY_NOT_SET` without one).
 
@@ -40,15 +61,17 @@ class Admin:
     for bulk calls, its `Workers`.
 
     The bulk calls (`create_users`, `update_users`, `upsert_users`, `delete_users`)
-    take a DataFrame (a `uid` column or index), records, or (`delete_users`) a list
-    of uids, and return one row per input row, in input order: `uid`, `name`,
-    `result`, `changes` (the fields written, or to be), `error_code`,
-    `error_message`. Numeric uids become strings; `tags` as `"a,b"` and `metadata`
-    as JSON text are parsed; an unknown column raises `ValueError` naming it
-    (`strict=False`: a warning). `dry_run=True` plans and sends no write. Every
-    call but a create reads the app's users first (`GET /users`, 1,000 a page),
-    so a rerun does only what is left. Up to `concurrency` requests are in flight,
-    paced by the session's rate limiter; `progress` as `Session.create_users`.
+    run the one bulk pipeline (`cometchat_nb.bulk`): they take a DataFrame (a `uid`
+    column or index), records, a chunked reader, a CSV path or (`delete_users`) a list
+    of uids, and return one row per input row, in input order: `uid` (as given),
+    `name`, `result`, `changes` (the fields written, or to be), `error_code`,
+    `error_message`. Numeric uids become strings; `tags` as `"a,b"` and `metadata` as
+    JSON text are parsed; an unknown column raises `UnknownColumnError` naming it
+    (`strict=False`: a warning). `dry_run=True` applies every check the run applies
+    and sends no write. Every call but a create reads the app's users first (`GET
+    /users`, 1,000 a page), so a rerun does only what is left. Up to `concurrency`
+    requests are in flight, paced by the session's rate limiter; `results=` a CSV path
+    streams the result rows there; Ctrl-C returns the rows so far.
     """
 
     def __init__(self, flows: AdminFlows, run: Runner, workers: Workers) -> None:
@@ -59,60 +82,84 @@ class Admin:
     def create_users(
         self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Create users (`POST /users`): `created`, `exists` (with `exist_ok`) or `error`."""
-        return self._bulk("create", frame_or_records, strict, False, dry_run, True,
-                          concurrency, progress, exist_ok)  # fmt: skip
+        return self._bulk("create", frame_or_records, exist_ok=exist_ok, dry_run=dry_run,
+                          strict=strict, concurrency=concurrency, progress=progress,
+                          results=results)  # fmt: skip
 
     def update_users(
         self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
-        strict: bool = True, progress: ProgressOption = True,
+        strict: bool = True, progress: ProgressOption = True, results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Update users, only the fields that differ (`PUT /users/{uid}`): `updated`,
         `unchanged` or `error` (`ERR_UID_NOT_FOUND`, `USER_DEACTIVATED`)."""
-        return self._bulk("update", frame_or_records, strict, False, dry_run, True,
-                          concurrency, progress)  # fmt: skip
+        return self._bulk("update", frame_or_records, dry_run=dry_run, strict=strict,
+                          concurrency=concurrency, progress=progress, results=results)  # fmt: skip
 
     def upsert_users(
         self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Create the missing users, update the changed, leave the unchanged alone and,
         with `reactivate=True`, bring back the deactivated (`PUT /users`): `created`,
         `updated`, `unchanged`, `reactivated` or `error`."""
-        return self._bulk("upsert", frame_or_records, strict, reactivate, dry_run, True,
-                          concurrency, progress)  # fmt: skip
+        return self._bulk("upsert", frame_or_records, reactivate=reactivate, dry_run=dry_run,
+                          strict=strict, concurrency=concurrency, progress=progress,
+                          results=results)  # fmt: skip
 
     def delete_users(
         self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
         dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Deactivate users (`DELETE /users/{uid}`), or delete them and their tokens with
         `permanent=True`: `deactivated`, `deleted`, `unchanged` (already deactivated),
         `absent` or `error`. Needs `confirm=True` on every app, the emulator's too
         (`CONFIRMATION_REQUIRED` says what it would do); `dry_run=True` does not."""
-        verb = "delete" if permanent else "deactivate"
-        return self._bulk(verb, frame_or_uids, True, False, dry_run, confirm,
-                          concurrency, progress)  # fmt: skip
+        verb: Verb = "delete" if check_flag("permanent", permanent) else "deactivate"
+        return self._bulk(verb, frame_or_uids, confirm=confirm, dry_run=dry_run,
+                          concurrency=concurrency, progress=progress, results=results)  # fmt: skip
 
-    def _bulk(
-        self, verb: str, given: Any, strict: bool, reactivate: bool, dry_run: bool,
-        confirm: bool, concurrency: int, progress: ProgressOption, exist_ok: bool = False,
-    ) -> pd.DataFrame:  # fmt: skip
-        from .provision import LABELS, PAGE, drive, needs_users, plan_job, result_frame
+    def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
+        """Run a bulk call (see `bulk`); its plan reads the app with `list_users`."""
+        from .bulk.drive import run
+        from .bulk.job import Job
 
-        users = None
-        if needs_users(verb, dry_run):
-            users = list(self.list_users(per_page=PAGE, with_deactivated=True))
-        job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
-        if not dry_run:
-            flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
-            drive(job, flow, self._workers, concurrency, progress, LABELS[verb])
-        return result_frame(job, index, dry_run)
+        job = Job(verb, source, self._flows, **options)
+        return run(job, self._workers, partial(self.list_users, **APP) if job.reads_app else None)
 
-    def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
-        """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`."""
-        return self._run(self._flows.create_user(user, exist_ok))
+    def create_user(
+        self, user: User | Mapping[str, Any], exist_ok: bool = False, *,
+        with_auth_token: bool = False,
+    ) -> User:  # fmt: skip
+        """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`.
+        With `with_auth_token=True` the user carries a new auth token (`user.auth_token`)."""
+        return self._run(self._flows.create_user(user, exist_ok, with_auth_token))
+
+    def list_roles(self) -> list[Role]:
+        """Every role of the app (`GET /roles`), `default` first."""
+        return list(items(self._run, self._flows.roles()))
+
+    def get_role(self, role: str) -> Role:
+        """One role (`GET /roles/{role}`). `ERR_ROLE_NOT_FOUND`."""
+        return self._run(self._flows.role_call("GET", role))
+
+    def create_role(self, role: str, name: str, **details: Unpack[RoleDetails]) -> Role:
+        """Create a role (`POST /roles`): its id (letters, digits, `-`, `_`), a name, and
+        `description`, `metadata`, `settings`. `ERR_ROLE_ALREADY_EXISTS`, `ERR_BAD_REQUEST`."""
+        return self._run(self._flows.role_call("POST", None, role_body(role, name, details)))
+
+    def update_role(self, role: str, **changes: Unpack[RoleChanges]) -> Role:
+        """Change a role's `name`, `description`, `metadata`, `settings`; `unset` removes
+        `description`, `metadata` or `settings` (`PUT /roles/{role}`). `ERR_ROLE_NOT_FOUND`."""
+        return self._run(self._flows.role_call("PUT", role, role_body(None, None, changes)))
+
+    def delete_role(self, role: str) -> dict[str, Any]:
+        """Delete a role (`DELETE /roles/{role}`; `default` cannot be). `ERR_ROLE_NOT_FOUND`."""
+        return self._run(self._flows.delete_role(role))
 
     def get_user(self, uid: str) -> User:
         """Fetch a user, deactivated ones excepted (`GET /users/{uid}`). `ERR_UID_NOT_FOUND`."""
@@ -172,6 +219,7 @@ class Admin:
 
     def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> dict[str, Any]:
         """Revoke one token; it stops working at once. `ERR_AUTH_TOKEN_NOT_FOUND`."""
+        token = as_secret(token)  # masked in frames
         return self._run(self._flows.delete_auth_token(uid, token))
 
     def flush_auth_tokens(self, uid: str) -> dict[str, Any]:
@@ -179,70 +227,95 @@ class Admin:
         return self._run(self._flows.flush_auth_tokens(uid))
 
     def _items(self, pager: Pager[T]) -> Iterator[T]:
-        while (flow := pager.next()) is not None:
-            yield from self._run(flow)
+        return items(self._run, pager)
 
 
 class AsyncAdmin:
     """The async twin of `Admin`."""
 
-    def __init__(self, flows: AdminFlows, run: AsyncRunner, limits: RateLimits) -> None:
+    def __init__(self, flows: AdminFlows, run: AsyncRunner, workers: Workers) -> None:
         self._flows = flows
         self._run = run
-        self._limits = limits
+        self._workers = workers
 
     async def create_users(
         self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.create_users`, awaited: `concurrency` tasks on this event loop."""
-        return await self._bulk("create", frame_or_records, strict, False, dry_run, True,
-                                concurrency, progress, exist_ok)  # fmt: skip
+        return await self._bulk("create", frame_or_records, exist_ok=exist_ok, dry_run=dry_run,
+                                strict=strict, concurrency=concurrency, progress=progress,
+                                results=results)  # fmt: skip
 
     async def update_users(
         self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
-        strict: bool = True, progress: ProgressOption = True,
+        strict: bool = True, progress: ProgressOption = True, results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.update_users`, awaited."""
-        return await self._bulk("update", frame_or_records, strict, False, dry_run, True,
-                                concurrency, progress)  # fmt: skip
+        return await self._bulk("update", frame_or_records, dry_run=dry_run, strict=strict,
+                                concurrency=concurrency, progress=progress,
+                                results=results)  # fmt: skip
 
     async def upsert_users(
         self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.upsert_users`, awaited."""
-        return await self._bulk("upsert", frame_or_records, strict, reactivate, dry_run,
-                                True, concurrency, progress)  # fmt: skip
+        return await self._bulk("upsert", frame_or_records, reactivate=reactivate,
+                                dry_run=dry_run, strict=strict, concurrency=concurrency,
+                                progress=progress, results=results)  # fmt: skip
 
     async def delete_users(
         self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
         dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.delete_users`, awaited."""
-        verb = "delete" if permanent else "deactivate"
-        return await self._bulk(verb, frame_or_uids, True, False, dry_run, confirm,
-                                concurrency, progress)  # fmt: skip
+        verb: Verb = "delete" if check_flag("permanent", permanent) else "deactivate"
+        return await self._bulk(verb, frame_or_uids, confirm=confirm, dry_run=dry_run,
+                                concurrency=concurrency, progress=progress,
+                                results=results)  # fmt: skip
 
-    async def _bulk(
-        self, verb: str, given: Any, strict: bool, reactivate: bool, dry_run: bool,
-        confirm: bool, concurrency: int, progress: ProgressOption, exist_ok: bool = False,
-    ) -> pd.DataFrame:  # fmt: skip
-        from .provision import LABELS, PAGE, adrive, needs_users, plan_job, result_frame
+    async def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
+        """`Admin._bulk`, awaited."""
+        from .bulk.drive import arun
+        from .bulk.job import Job
 
-        users = None
-        if needs_users(verb, dry_run):
-            pages = self.list_users(per_page=PAGE, with_deactivated=True)
-            users = [user async for user in pages]
-        job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
-        if not dry_run:
-            flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
-            await adrive(job, flow, self._run, self._limits, concurrency, progress, LABELS[verb])
-        return result_frame(job, index, dry_run)
+        job = Job(verb, source, self._flows, **options)
+        return await arun(
+            job, self._workers, partial(self.list_users, **APP) if job.reads_app else None
+        )
 
-    async def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
+    async def create_user(
+        self, user: User | Mapping[str, Any], exist_ok: bool = False, *,
+        with_auth_token: bool = False,
+    ) -> User:  # fmt: skip
         """`Admin.create_user`, awaited."""
-        return await self._run(self._flows.create_user(user, exist_ok))
+        return await self._run(self._flows.create_user(user, exist_ok, with_auth_token))
+
+    async def list_roles(self) -> list[Role]:
+        """`Admin.list_roles`, awaited."""
+        return [role async for role in aitems(self._run, self._flows.roles())]
+
+    async def get_role(self, role: str) -> Role:
+        """`Admin.get_role`, awaited."""
+        return await self._run(self._flows.role_call("GET", role))
+
+    async def create_role(self, role: str, name: str, **details: Unpack[RoleDetails]) -> Role:
+        """`Admin.create_role`, awaited."""
+        body = role_body(role, name, details)
+        return await self._run(self._flows.role_call("POST", None, body))
+
+    async def update_role(self, role: str, **changes: Unpack[RoleChanges]) -> Role:
+        """`Admin.update_role`, awaited."""
+        body = role_body(None, None, changes)
+        return await self._run(self._flows.role_call("PUT", role, body))
+
+    async def delete_role(self, role: str) -> dict[str, Any]:
+        """`Admin.delete_role`, awaited."""
+        return await self._run(self._flows.delete_role(role))
 
     async def get_user(self, uid: str) -> User:
         """`Admin.get_user`, awaited."""
@@ -302,13 +375,12 @@ class AsyncAdmin:
 
     async def delete_auth_token(self, uid: str, token: str | Secret | AuthToken) -> dict[str, Any]:
         """`Admin.delete_auth_token`, awaited."""
+        token = as_secret(token)
         return await self._run(self._flows.delete_auth_token(uid, token))
 
     async def flush_auth_tokens(self, uid: str) -> dict[str, Any]:
         """`Admin.flush_auth_tokens`, awaited."""
         return await self._run(self._flows.flush_auth_tokens(uid))
 
-    async def _items(self, pager: Pager[T]) -> AsyncIterator[T]:
-        while (flow := pager.next()) is not None:
-            for item in await self._run(flow):
-                yield item
+    def _items(self, pager: Pager[T]) -> AsyncIterator[T]:
+        return aitems(self._run, pager)

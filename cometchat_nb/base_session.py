@@ -8,20 +8,21 @@ the subclasses add an httpx client and the way they send.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import protocol
 from .connection import connect
-from .core.client import Core, Flow
+from .core.client import Core
+from .core.users import UserFlows
 from .listeners import ListenerRegistry, LoginListener
-from .models import User, UserList
+from .models import UserList
 from .protocol import DEFAULT_TIMEOUT
 from .ratelimit import RateFigures, RateLimits
 from .retry import Attempts, Retry
-from .secret import Secret, redact_http_logs
+from .secret import Secret, redact_logs
 from .store import SessionStore
 from .transcript import Transcript
 from .validation import check_seconds
@@ -29,6 +30,7 @@ from .validation import check_seconds
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .bulk.job import Job
     from .connection import EmulatorTarget
     from .emulator import Emulator, RemoteEmulator
 
@@ -66,13 +68,14 @@ class BaseSession:
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
         self.retry = retry or Retry()
+        self._user_flows = UserFlows(self._core)
         if isinstance(keep_requests, bool) or not isinstance(keep_requests, int):
             raise TypeError(f"keep_requests must be an integer, not {keep_requests!r}")
         if keep_requests < 0:
             raise ValueError(f"keep_requests must be 0 or more, not {keep_requests}")
         self._wire = Transcript(keep_requests)
         self.limits = RateLimits()
-        redact_http_logs()
+        redact_logs()
         self._open(sleep)
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
@@ -142,9 +145,12 @@ class BaseSession:
 
         return users_frame(self._core.created.values())
 
-    def _create_flow(self, user: User | Mapping[str, Any]) -> Flow[User]:
-        """One row's flow for bulk creation: the session's auth key, no `exist_ok`."""
-        return self._core.create_user(user, None, False)
+    def _create_job(self, source: Any, **options: Any) -> Job:
+        """The bulk call of `create_users`: the auth key's creates (see `bulk`)."""
+        from .bulk.job import Job
+        from .bulk.plan import AuthKeyWrites
+
+        return Job("create", source, AuthKeyWrites(self._core), **options)
 
     def transcript(self) -> pd.DataFrame:
         """Every request this session sent (each attempt a row), oldest first, redacted:

@@ -90,7 +90,8 @@ def _avatar(user: User, css: str) -> str:
 
 
 def _tags(tags: Sequence[str] | None) -> str:
-    return "".join(f"<span class='cc-tag'>{escape(str(t))}</span>" for t in tags or ())
+    shown = tags if isinstance(tags, list | tuple) else [] if tags is None else [tags]
+    return "".join(f"<span class='cc-tag'>{escape(str(t))}</span>" for t in shown)
 
 
 def _status(status: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .secret import redact
+from .secret import Secret, redact
 
 
 class CometChatException(Exception):
@@ -132,7 +132,7 @@ _FAMILIES: dict[type[CometChatException], tuple[str, ...]] = {
         "ERR_API_NOT_FOUND",
         "ERR_INVALID_API_VERSION",
     ),
-    AlreadyExistsError: ("ERR_UID_ALREADY_EXISTS",),
+    AlreadyExistsError: ("ERR_UID_ALREADY_EXISTS", "ERR_ROLE_ALREADY_EXISTS"),
     AuthenticationError: (
         "AUTH_ERR_EMPTY_APIKEY",
         "AUTH_ERR_APIKEY_NOT_FOUND",
@@ -185,7 +185,7 @@ def error_class(code: str, http_status: int | None = None) -> type[CometChatExce
 
 
 def from_envelope(
-    error: Mapping[str, Any], http_status: int, secrets: tuple[str, ...] = ()
+    error: Mapping[str, Any], http_status: int, secrets: tuple[str | Secret, ...] = ()
 ) -> CometChatException:
     """The exception for a service `{"error": {...}}` body, with `secrets` masked."""
     code = str(error.get("code") or "FAILED_TO_FETCH")
@@ -203,7 +203,9 @@ def from_envelope(
     )
 
 
-def _redact_details(details: Mapping[str, Any], secrets: tuple[str, ...]) -> dict[str, Any]:
+def _redact_details(
+    details: Mapping[str, Any], secrets: tuple[str | Secret, ...]
+) -> dict[str, Any]:
     def clean(value: Any) -> Any:
         if isinstance(value, str):
             return redact(value, secrets)

@@ -107,7 +107,11 @@ class User:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> User:
-        """A user from its wire form; session data (token, jwt, settings) is left out."""
+        """A user from its wire form; session data (token, jwt, settings) is left out.
+
+        A field of the wrong type raises `TypeError` naming it, so an answer or a stored
+        session of an odd shape fails where it is read (`FAILED_TO_FETCH`, or "no session"
+        plus a warning) and never in a view."""
         fields: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for key, value in data.items():
@@ -120,15 +124,46 @@ class User:
                 fields[attr] = to_datetime(value)
             else:
                 fields[attr] = value
-        if fields.get("status") not in (None, "offline"):
+        if isinstance(fields.get("status"), str) and fields["status"] != "offline":
             fields["status"] = "online"  # "available" on REST responses (spec 5)
         uid = fields.pop("uid", "")
         name = fields.pop("name", None)
-        return cls(uid, name, extra=extra, **fields)
+        user = cls(uid, name, extra=extra, **fields)
+        if (problem := _odd_field(user)) is not None:
+            raise TypeError(f"User {problem}")
+        return user
 
     def replace(self, **changes: Any) -> User:
         """A copy with `changes` applied."""
         return dataclasses.replace(self, **changes)
+
+
+_TEXT = ("name", "avatar", "link", "role", "status_message", "status")
+_FLAGS = ("has_blocked_me", "blocked_by_me")
+
+
+def _odd_field(user: User) -> str | None:
+    """What is wrong with `user`'s field types, or None."""
+    field: dict[str, Any] = vars(user)
+    if not isinstance(field["uid"], str):
+        return f"uid must be a string, not {type(field['uid']).__name__}"
+    for attr in _TEXT:
+        if not isinstance(field[attr], str | None):
+            return f"{attr} must be a string, not {type(field[attr]).__name__}"
+    tags = field["tags"]
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        return f"tags must be a list of strings, not {tags!r:.60}"
+    if not isinstance(field["metadata"], dict | str | None):
+        return f"metadata must be an object, not {type(field['metadata']).__name__}"
+    for attr in _TIMESTAMPS:
+        if not isinstance(field[attr], datetime | None):
+            return f"{attr} must be a datetime, not {type(field[attr]).__name__}"
+    for attr in _FLAGS:
+        if not isinstance(field[attr], bool | None):
+            return f"{attr} must be True or False, not {type(field[attr]).__name__}"
+    if not isinstance(field["auth_token"], Secret | None) or not isinstance(field["extra"], dict):
+        return "auth_token must be a Secret and extra a dict"
+    return None
 
 
 @dataclass(frozen=True)
@@ -150,6 +185,31 @@ class AuthToken:
             uid=str(data.get("uid", "")),
             auth_token=Secret(str(data.get("authToken", ""))),
             created_at=to_datetime(data.get("createdAt")),
+        )
+
+
+@dataclass(frozen=True)
+class Role:
+    """A user role of the app (REST `/roles`): its id, name and optional details."""
+
+    role: str
+    name: str | None = None
+    description: str | None = None
+    metadata: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Role:
+        return cls(
+            role=str(data["role"]),
+            name=data.get("name"),
+            description=data.get("description"),
+            metadata=data.get("metadata"),
+            settings=data.get("settings"),
+            created_at=to_datetime(data.get("createdAt")),
+            updated_at=to_datetime(data.get("updatedAt")),
         )
 
 

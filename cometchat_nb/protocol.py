@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from .errors import CometChatException, RateLimitError, failed_to_fetch, from_envelope
-from .secret import Secret, redact
+from .secret import Secret, masked_object, redact
 from .version import VERSION
 from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
@@ -66,13 +66,13 @@ class Hosts:
             rest=host_url(admin_host) if admin_host else f"{admin_default}/{REST_API_VERSION}",
         )
 
-    def with_settings(self, settings: dict[str, Any] | None, overridden: bool) -> Hosts:
+    def with_settings(self, settings: Mapping[str, Any] | None, overridden: bool) -> Hosts:
         """The hosts a login's `settings` name, unless explicit overrides win (spec 1.2).
 
         Only CometChat's own hosts are followed: a stored session must never send the
         app's keys anywhere else.
         """
-        if overridden or not settings:
+        if overridden or not isinstance(settings, Mapping) or not settings:
             return self
         client, admin = settings.get("CLIENT_API_HOST"), settings.get("ADMIN_API_HOST")
         version = settings.get("CHAT_API_VERSION") or CLIENT_API_VERSION
@@ -86,11 +86,41 @@ class Hosts:
             rest=self.rest,
         )
 
+    def chat(self, settings: Any, overridden: bool) -> tuple[str, str]:
+        """The base URL and version of the chat API (the online count, spec 4): the chat
+        host a login's `settings` name (CometChat's own only, as `with_settings`), else the
+        client host's origin (an emulator)."""
+        settings = settings if isinstance(settings, dict) and not overridden else {}
+        version = settings.get("WS_API_VERSION")
+        if not isinstance(version, str) or not _VERSION.fullmatch(version):
+            version = CLIENT_API_VERSION
+        hosts = (
+            settings.get(k) for k in ("CHAT_HOST_OVERRIDE", "CHAT_HOST_APP_SPECIFIC", "CHAT_HOST")
+        )
+        chat = next((h for h in hosts if h), None)
+        if isinstance(chat, str) and _COMETCHAT_HOST.fullmatch(chat):
+            base = f"https://{chat}"
+        else:
+            client = httpx.URL(self.client)
+            base = f"{client.scheme}://{client.netloc.decode()}"
+        return base, version
+
+
+class MaskedRequest(httpx.Request):
+    """An `httpx.Request` whose repr masks the secrets of its path (a token in
+    `/auth_tokens/{token}`), as every repr of a secret is masked: tracebacks that record
+    their frames' locals show requests."""
+
+    shown = ""
+
+    def __repr__(self) -> str:
+        return f"<Request({self.method!r}, {self.shown!r})>"
+
 
 def build(
     method: str,
     base: str,
-    *segments: str,
+    *segments: str | Secret,
     app_id: str,
     api_key: Secret | None = None,
     auth_token: Secret | None = None,
@@ -98,35 +128,51 @@ def build(
     params: dict[str, Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> httpx.Request:
-    """A request to `base/segments...`, each segment percent-encoded, with spec 2 headers."""
-    path = "/".join(quote(segment, safe="") for segment in segments)
+    """A request to `base/segments...`, each segment percent-encoded, with spec 2 headers.
+
+    Secrets (the credentials, a token in the path) are revealed only inside the call that
+    makes the request, so no frame's locals hold them in the clear.
+    """
     headers = {
         "appId": app_id,
         "Accept": "application/json",
         "Content-Type": "application/json",
         "sdk": SDK_HEADER,
     }
-    if api_key is not None:
-        headers["apiKey"] = api_key.reveal()
-    if auth_token is not None:
-        headers["authToken"] = auth_token.reveal()
-    query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
-    return httpx.Request(
+    query = "&".join(
+        f"{quote(k, safe='')}={_query_value(v)}" for k, v in (params or {}).items() if v is not None
+    )
+    request = MaskedRequest(
         method,
-        f"{base}/{path}",
-        headers=headers,
-        params=query or None,
+        f"{base}/"
+        + "/".join(quote(_revealed(segment), safe="") for segment in segments)
+        + (f"?{query}" if query else ""),
+        headers={**headers, **_credentials(api_key, auth_token)},
         content=None if body is None else json.dumps(body).encode(),
         extensions={"timeout": httpx.Timeout(timeout).as_dict()},
     )
+    request.shown = f"{base}/" + "/".join(str(segment) for segment in segments)
+    return request
+
+
+def _revealed(segment: str | Secret) -> str:
+    return segment.reveal() if isinstance(segment, Secret) else segment
+
+
+def _credentials(api_key: Secret | None, auth_token: Secret | None) -> dict[str, str]:
+    """The credential headers, for the one call that writes them."""
+    revealed = {"apiKey": api_key, "authToken": auth_token}
+    return {name: secret.reveal() for name, secret in revealed.items() if secret is not None}
 
 
 def _query_value(value: Any) -> str:
+    """A query value percent-encoded; a list's items each encoded, joined by literal commas
+    (form style, as the SDK sends `tags`: a comma inside an item stays `%2C`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple | set):
-        return ",".join(str(v) for v in value)
-    return str(value)
+        return ",".join(quote(str(v), safe="") for v in value)
+    return quote(str(value), safe="")
 
 
 def device_body(device_id: str) -> dict[str, Any]:
@@ -142,9 +188,11 @@ def device_body(device_id: str) -> dict[str, Any]:
     }
 
 
-def request_secrets(request: httpx.Request) -> tuple[str, ...]:
+def request_secrets(request: httpx.Request) -> tuple[Secret, ...]:
     """The credentials a request carried, to be masked in whatever comes back."""
-    return tuple(v for k in ("apiKey", "authToken") if (v := request.headers.get(k)))
+    return tuple(
+        Secret(v) for k in ("apiKey", "authToken", "Authorization") if (v := request.headers.get(k))
+    )
 
 
 #: The methods that do no harm when done twice.
@@ -159,7 +207,7 @@ def envelope(response: httpx.Response) -> dict[str, Any] | None:
     cached = response.extensions.get(_BODY)
     if cached is None:
         try:
-            body = json.loads(response.content)
+            body = json.loads(response.content, object_hook=masked_object)
         except (ValueError, RecursionError):
             body = None
         ok = isinstance(body, dict) and (
@@ -197,22 +245,29 @@ def unreadable(
 def read(response: httpx.Response) -> dict[str, Any]:
     """The body of a successful response (with its `data`), or the typed error (spec 3.3:
     `data` first, as the SDK reads it)."""
+    body = envelope(response)
+    if body is not None and body.get("data") is not None:
+        return body
+    del body  # the raising frame keeps no answer in its locals: it may echo a secret
+    raise failure(response)
+
+
+def failure(response: httpx.Response) -> CometChatException:
+    """The typed error of a response that is not a success, the request's secrets masked."""
     try:
         secrets = request_secrets(response.request)
     except RuntimeError:  # a response built by hand, with no request
         secrets = ()
     body = envelope(response)
     if body is not None:
-        if body.get("data") is not None:
-            return body
         exc = from_envelope(body["error"], response.status_code, secrets)
         if isinstance(exc, RateLimitError):
             exc.retry_after = retry_after(response)
         exc.attempts = attempts_of(response)
         exc.outcome_unknown = acted_maybe(response)
-        raise exc
+        return exc
     excerpt = redact(response.content[:200].decode("utf-8", "replace"), secrets)
-    raise unreadable(response, "unreadable response", excerpt)
+    return unreadable(response, "unreadable response", excerpt)
 
 
 #: Where a session notes on a response how many tries its request took.

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
+import threading
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
 MASK = "••••"
+#: Headers that carry a credential, by lowercased name: masked whole wherever shown.
+SECRET_HEADERS = frozenset({"apikey", "authtoken", "authorization"})
+#: Body fields that hold a credential, masked wherever they appear.
+SECRET_FIELDS = frozenset({"apiKey", "authToken", "jwt", "secret", "fat", "restApiKey"})
 
 
 def mask(value: str) -> str:
@@ -23,7 +30,7 @@ class Secret:
     the one place that must send it.
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str | Secret) -> None:
         if isinstance(value, Secret):
@@ -31,6 +38,8 @@ class Secret:
         if not isinstance(value, str):
             raise TypeError(f"a secret must be a string, not {type(value).__name__}")
         self._value = value
+        with _LIVE_LOCK:  # masked in log records while it lives (`RedactingFilter`)
+            _LIVE.add(self)
 
     def __copy__(self) -> Secret:
         return self
@@ -97,20 +106,100 @@ def redact(text: str, secrets: Iterable[str | Secret | None] = ()) -> str:
     return _TOKEN_LIKE.sub(lambda m: mask(m.group()), text)
 
 
+class MaskedDict(dict[str, Any]):
+    """A JSON object whose repr masks the values of `SECRET_FIELDS`, so a traceback that
+    records its frames' locals never shows the token, jwt or socket secret an answer or
+    a stored login holds."""
+
+    def __repr__(self) -> str:
+        def shown(key: str, value: Any) -> Any:
+            return mask(value) if key in SECRET_FIELDS and isinstance(value, str) else value
+
+        return "{" + ", ".join(f"{k!r}: {shown(k, v)!r}" for k, v in self.items()) + "}"
+
+    __str__ = __repr__
+
+
+def masked_object(pairs: dict[str, Any]) -> dict[str, Any]:
+    """A `json.loads` object hook: `pairs` as a `MaskedDict` when it holds a credential."""
+    return pairs if SECRET_FIELDS.isdisjoint(pairs) else MaskedDict(pairs)
+
+
+#: Every `Secret` alive: what a log record must not show (a key typed by a user, too).
+_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()  # secrets are made and logs written on worker threads too
+#: The loggers whose records are redacted.
+LOGGERS = ("httpx", "cometchat_nb", "cometchat_nb.emulator")
+
+
+def live_secrets_in(text: str) -> list[Secret]:
+    """The live secrets `text` shows, whole or as the service masks them."""
+    with _LIVE_LOCK:
+        alive = list(_LIVE)
+    return [
+        secret
+        for secret in alive
+        if (value := secret.reveal()) and (value in text or service_masked(value) in text)
+    ]
+
+
+Secrets = Iterable[str | Secret | None]
+
+
+def redact_headers(headers: Iterable[tuple[str, str]], secrets: Secrets = ()) -> dict[str, str]:
+    """Headers as shown: credential headers masked, every other value `redact`ed."""
+    secrets = list(secrets)
+    return {
+        name: mask(value) if name.lower() in SECRET_HEADERS else redact(value, secrets)
+        for name, value in headers
+    }
+
+
+def redact_body(content: bytes, secrets: Secrets = ()) -> Any:
+    """A body as shown: JSON with credential fields masked and every string `redact`ed;
+    what is not JSON, as text (its first 2,000 bytes) redacted; None when empty."""
+    if not content:
+        return None
+    secrets = list(secrets)
+    try:
+        value = json.loads(content)
+    except (ValueError, RecursionError):
+        return redact(content[:2000].decode("utf-8", "replace"), secrets)
+    return _scrub(value, secrets, 0)
+
+
+def _scrub(value: Any, secrets: list[str | Secret | None], depth: int) -> Any:
+    if depth > 50:
+        return "…"
+    if isinstance(value, dict):
+        return {
+            str(k): mask(str(v)) if k in SECRET_FIELDS and isinstance(v, str) else
+            _scrub(v, secrets, depth + 1)
+            for k, v in value.items()
+        }  # fmt: skip
+    if isinstance(value, list):
+        return [_scrub(item, secrets, depth + 1) for item in value]
+    return redact(value, secrets) if isinstance(value, str) else value
+
+
 class RedactingFilter(logging.Filter):
-    """Masks auth tokens and JWTs in log records (httpx logs every URL it requests, and
-    token endpoints carry the token in their path)."""
+    """Masks every live `Secret`, auth token and JWT in log records, their tracebacks too
+    (httpx logs every URL it requests, and token endpoints carry the token in their path)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = redact(message, live_secrets_in(message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text, record.exc_info = redact(text, live_secrets_in(text)), None
         return True
 
 
-def redact_http_logs() -> None:
-    """Attach one `RedactingFilter` to httpx's logger (idempotent)."""
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-        logger.addFilter(RedactingFilter())
+def redact_logs() -> None:
+    """Attach one `RedactingFilter` to each of `LOGGERS` (idempotent)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

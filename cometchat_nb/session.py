@@ -6,6 +6,7 @@ httpx client; the two differ only in how they send what the flows yield.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,18 +23,20 @@ from .health import HealthReport
 from .health import check as health_check
 from .models import AuthToken, User
 from .secret import Secret
+from .user_calls import AsyncUserCalls, UserCalls
+from .validation import as_secret
 from .workers import Workers
 
 if TYPE_CHECKING:
     import pandas as pd
     from ipywidgets import VBox
 
-    from .bulk import ProgressOption, Records
+    from .bulk.progress import ProgressOption
 
 T = TypeVar("T")
 
 
-class Session(BaseSession):
+class Session(BaseSession, UserCalls):
     """A synchronous CometChat session (the SDK's `CometChat` object).
 
     `Session()` with no app id anywhere connects to the embedded emulator;
@@ -47,8 +50,9 @@ class Session(BaseSession):
         self._sleep = sleep or time.sleep
         self._dashboard: VBox | None = None
         self._client = httpx.Client(transport=self._core.connection.transport())
-        self._workers = Workers(self._send, self._publish_wire, self.listeners, self.limits)
-        self.admin = Admin(AdminFlows(self._core), self._run, self._workers)
+        workers = Workers(self._run, self._send, self._publish_wire, self.listeners, self.limits)
+        self._workers = workers
+        self.admin = Admin(AdminFlows(self._core), self._run, workers)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send one request, resending it as the session's `Retry` allows (never, past
@@ -57,7 +61,7 @@ class Session(BaseSession):
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
-                self._sleep(hold)
+                self.limits.wait(request, hold, self._sleep)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -109,6 +113,7 @@ class Session(BaseSession):
         `INVALID_UID`, `LOGIN_IN_PROGRESS` locally, or the service's error
         (`ERR_UID_NOT_FOUND`, `AUTH_ERR_APIKEY_NOT_FOUND`, `AUTH_ERR_AUTH_TOKEN_NOT_FOUND`).
         """
+        auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)  # masked in frames
         return self._run(self._core.login(uid, auth_key, auth_token))
 
     def get_logged_in_user(self) -> User | None:
@@ -135,30 +140,33 @@ class Session(BaseSession):
         `USER_NAME_IS_COMPULSORY`, `INVALID_USER_*` locally, `ERR_UID_ALREADY_EXISTS`
         (unless `exist_ok`, which returns the existing user) or `ERR_BAD_REQUEST`.
         """
+        auth_key = as_secret(auth_key)
         return self._run(self._core.create_user(user, auth_key, exist_ok))
 
     def create_users(
         self,
-        frame_or_records: Records,
+        frame_or_records: Any,
+        *,
         concurrency: int = 8,
         exist_ok: bool = False,
+        strict: bool = True,
         progress: ProgressOption = True,
+        results: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """Create many users with the auth key, `concurrency` at a time (a thread pool).
 
-        Takes a DataFrame (or records) with `uid`, `name` and any user field; returns
-        one row per input, in input order: `uid`, `name`, `result` (`created`,
-        `exists` with `exist_ok`, `error`), `error_code`, `error_message`. A uid
-        repeated in the input is created by its first row only (later ones:
-        `DUPLICATE_UID`); a 429 is retried after Retry-After. `progress=True` shows
-        a bar in a notebook (a text line elsewhere); `False` shows nothing.
-        Raises `TypeError` for bad input.
+        Takes and returns what `session.admin.create_users` does (the one bulk pipeline,
+        `cometchat_nb.bulk`): one result row per input, in input order, `uid` as given,
+        `name`, `result` (`created`, `exists` with `exist_ok`, `error`, `not_started`
+        after Ctrl-C), `changes`, `error_code`, `error_message`. `results=` a CSV path
+        streams the rows there; `progress=True` shows a bar in a notebook (text elsewhere).
         """
-        from .bulk import create_users
+        from .bulk.drive import run
 
-        return create_users(
-            frame_or_records, self._create_flow, self._workers, concurrency, exist_ok, progress
-        )
+        job = self._create_job(frame_or_records, exist_ok=exist_ok, strict=strict,
+                               concurrency=concurrency, progress=progress,
+                               results=results)  # fmt: skip
+        return run(job, self._workers, None)
 
     def dashboard(self) -> VBox:
         """The login form, event log and user table of this session, in one widget
@@ -180,6 +188,11 @@ class Session(BaseSession):
         Raises `INVALID_UID` locally or `ERR_UID_NOT_FOUND`.
         """
         return self._run(self._core.get_user(uid))
+
+    def get_online_user_count(self) -> int:
+        """How many users of the app are online now (`getOnlineUserCount`), asked with the
+        login's JWT. Raises `USER_NOT_LOGED_IN` when nobody is logged in."""
+        return self._run(self._core.get_online_user_count())
 
     def update_current_user_details(self, user: User | Mapping[str, Any]) -> User:
         """Update the logged-in user's profile (`PUT /me`); the stored user follows.
@@ -207,7 +220,7 @@ class Session(BaseSession):
         self.close()
 
 
-class AsyncSession(BaseSession):
+class AsyncSession(BaseSession, AsyncUserCalls):
     """The async twin of `Session`: the same calls, awaited."""
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
@@ -215,7 +228,9 @@ class AsyncSession(BaseSession):
 
         self._sleep: Callable[[float], Awaitable[Any] | Any] = sleep or asyncio.sleep
         self._client = httpx.AsyncClient(transport=self._core.connection.async_transport())
-        self.admin = AsyncAdmin(AdminFlows(self._core), self._run, self.limits)
+        workers = Workers(self._run, self._send, self._publish_wire, self.listeners, self.limits)
+        self._workers = workers
+        self.admin = AsyncAdmin(AdminFlows(self._core), self._run, workers)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """`Session._send`, awaited (a plain `sleep=` function works too)."""
@@ -223,7 +238,7 @@ class AsyncSession(BaseSession):
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
-                await self._pause(hold)
+                await self._hold(request, hold)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -237,6 +252,17 @@ class AsyncSession(BaseSession):
                     return response
                 wait = answered
             await self._pause(wait)
+
+    async def _hold(self, request: httpx.Request, seconds: float) -> None:
+        """Wait out a pacing hold (`RateLimits.wait`, awaited): in short slices with
+        `asyncio.sleep`, so that an interrupted bulk call stops waiting at once."""
+        import asyncio
+
+        while seconds > 0 and not self.limits.released:
+            step = min(seconds, 0.1) if self._sleep is asyncio.sleep else seconds
+            await self._pause(step)
+            seconds -= step
+        self.limits.proceed(request)
 
     async def _pause(self, seconds: float) -> None:
         """Wait with `sleep=`: awaited when it returns an awaitable, as `asyncio.sleep` does."""
@@ -270,6 +296,7 @@ class AsyncSession(BaseSession):
         auth_token: str | Secret | AuthToken | None = None,
     ) -> User:
         """`Session.login`, awaited."""
+        auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)
         return await self._run(self._core.login(uid, auth_key, auth_token))
 
     async def get_logged_in_user(self) -> User | None:
@@ -287,26 +314,34 @@ class AsyncSession(BaseSession):
         exist_ok: bool = False,
     ) -> User:
         """`Session.create_user`, awaited."""
+        auth_key = as_secret(auth_key)
         return await self._run(self._core.create_user(user, auth_key, exist_ok))
 
     async def create_users(
         self,
-        frame_or_records: Records,
+        frame_or_records: Any,
+        *,
         concurrency: int = 8,
         exist_ok: bool = False,
+        strict: bool = True,
         progress: ProgressOption = True,
+        results: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
-        from .bulk import acreate_users
+        from .bulk.drive import arun
 
-        with self.limits.pacing():
-            return await acreate_users(
-                frame_or_records, self._create_flow, self._run, concurrency, exist_ok, progress
-            )
+        job = self._create_job(frame_or_records, exist_ok=exist_ok, strict=strict,
+                               concurrency=concurrency, progress=progress,
+                               results=results)  # fmt: skip
+        return await arun(job, self._workers, None)
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""
         return await self._run(self._core.get_user(uid))
+
+    async def get_online_user_count(self) -> int:
+        """`Session.get_online_user_count`, awaited."""
+        return await self._run(self._core.get_online_user_count())
 
     async def update_current_user_details(self, user: User | Mapping[str, Any]) -> User:
         """`Session.update_current_user_details`, awaited."""

@@ -20,13 +20,11 @@ from urllib.parse import unquote
 import httpx
 
 from .protocol import request_secrets
-from .secret import mask, redact
+from .secret import redact, redact_body, redact_headers
 from .version import VERSION
 
-#: Headers that carry a credential, and the placeholder `curl` text puts in their place.
-SECRET_HEADERS = {"apikey": "${API_KEY}", "authtoken": "${AUTH_TOKEN}"}
-#: Body fields that hold a credential, masked wherever they appear.
-SECRET_FIELDS = frozenset({"apiKey", "authToken", "jwt", "secret", "fat", "restApiKey"})
+#: The placeholder `curl` text puts in place of each credential header.
+PLACEHOLDERS = {"apikey": "${API_KEY}", "authtoken": "${AUTH_TOKEN}", "authorization": "${JWT}"}
 #: The rate-limit headers (spec 9), by their lowercased names.
 RATE_HEADERS = (
     "x-ratelimit-limit",
@@ -133,7 +131,7 @@ class Exchange:
         for name, value in self._request.headers.items():
             if name.lower() in ("host", "content-length", "accept-encoding", "connection"):
                 continue
-            placeholder = SECRET_HEADERS.get(name.lower())
+            placeholder = PLACEHOLDERS.get(name.lower())
             if placeholder is not None:  # in double quotes: the shell fills the variable in
                 parts += ["-H", f'"{name}: {placeholder}"']
             else:
@@ -203,32 +201,10 @@ class Exchange:
         return redact(text, request_secrets(self._request))
 
     def _headers(self, headers: httpx.Headers) -> dict[str, str]:
-        return {
-            name: mask(value) if name.lower() in SECRET_HEADERS else self._masked(value)
-            for name, value in headers.items()
-        }
+        return redact_headers(headers.items(), request_secrets(self._request))
 
     def _body(self, content: bytes) -> Any:
-        if not content:
-            return None
-        try:
-            value = json.loads(content)
-        except (ValueError, RecursionError):
-            return self._masked(content[:2000].decode("utf-8", "replace"))
-        return self._scrub(value)
-
-    def _scrub(self, value: Any, depth: int = 0) -> Any:
-        if depth > 50:
-            return "…"
-        if isinstance(value, dict):
-            return {
-                str(k): mask(str(v)) if k in SECRET_FIELDS and isinstance(v, str) else
-                self._scrub(v, depth + 1)
-                for k, v in value.items()
-            }  # fmt: skip
-        if isinstance(value, list):
-            return [self._scrub(item, depth + 1) for item in value]
-        return self._masked(value) if isinstance(value, str) else value
+        return redact_body(content, request_secrets(self._request))
 
 
 def _count(value: str | None) -> int | None:

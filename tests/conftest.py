@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from needs import unavailable
 
 from cometchat_nb import AsyncSession, Emulator, Session
 from cometchat_nb.emulator.server import Server
@@ -52,3 +56,36 @@ def session(emulator: Emulator) -> Iterator[Session]:
 async def async_session(emulator: Emulator) -> AsyncSession:
     async with AsyncSession(emulator=emulator) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1, and its key: (cert.pem, key.pem)."""
+    if shutil.which("openssl") is None:
+        unavailable("the TLS tests need openssl to make a throwaway certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cometchat_nb import (
@@ -22,6 +24,12 @@ from cometchat_nb import (
 )
 
 LONG_UID = "u" * 101
+
+
+def deep(levels: int) -> dict[str, Any]:
+    """Metadata nested `levels` objects deep."""
+    return {"k": deep(levels - 1)} if levels else {}
+
 
 # login(...) arguments -> (exception class, code). All are local: nothing is sent.
 LOCAL_LOGIN = [
@@ -44,7 +52,20 @@ LOCAL_LOGIN = [
     ("uid and token", {"uid": "kevin", "auth_token": "t"}, InvalidInputError, "MISSING_PARAMETERS"),
     ("empty token", {"auth_token": ""}, InvalidInputError, "MISSING_PARAMETERS"),
     ("non-string token", {"auth_token": 5}, InvalidInputError, "MISSING_PARAMETERS"),
-]
+    ("non-ASCII token", {"auth_token": "zoë" * 20}, InvalidInputError, "MISSING_PARAMETERS"),
+    ("token with a newline", {"auth_token": "t\nx"}, InvalidInputError, "MISSING_PARAMETERS"),
+    ("1 MB token", {"auth_token": "t" * 1_000_000}, InvalidInputError, "MISSING_PARAMETERS"),
+    ("bytes token", {"auth_token": b"t" * 40}, InvalidInputError, "MISSING_PARAMETERS"),
+    ("pd.NA token", {"auth_token": pd.NA}, InvalidInputError, "MISSING_PARAMETERS"),
+    ("non-ASCII key", {"uid": "kevin", "auth_key": "zoë" * 20}, InvalidInputError,
+     "MISSING_PARAMETERS"),
+    ("1 MB key", {"uid": "kevin", "auth_key": "k" * 1_000_000}, InvalidInputError,
+     "MISSING_PARAMETERS"),
+    ("bytes key", {"uid": "kevin", "auth_key": b"k" * 40}, InvalidInputError,
+     "MISSING_PARAMETERS"),
+    ("bytes uid", {"uid": b"kevin"}, InvalidInputError, "INVALID_UID"),
+    ("numpy uid", {"uid": np.int64(7)}, InvalidInputError, "INVALID_UID"),
+]  # fmt: skip
 
 # create_user(user, auth_key=...) -> (exception class, code). Local: nothing is sent.
 LOCAL_CREATE = [
@@ -75,6 +96,24 @@ LOCAL_CREATE = [
     ("uid over 100 chars", {"uid": LONG_UID, "name": "X"}, None, "INVALID_UID"),
     ("non-ASCII uid", {"uid": "zoë", "name": "X"}, None, "INVALID_UID"),
 ]
+
+X1 = {"uid": "x1", "name": "X"}
+# Values JSON cannot carry, in each field: the field's code (`validation.plain`).
+LOCAL_CREATE += [
+    ("bytes name", {**X1, "name": b"X"}, None, "INVALID_USER_NAME"),
+    ("numpy name", {**X1, "name": np.int64(5)}, None, "INVALID_USER_NAME"),
+    ("bytes avatar", {**X1, "avatar": b"a"}, None, "INVALID_USER_AVATAR"),
+    ("bytes link", {**X1, "link": b"a"}, None, "INVALID_USER_LINK"),
+    ("bytes role", {**X1, "role": b"a"}, None, "INVALID_USER_ROLE"),
+    ("bytes status message", {**X1, "status_message": b"a"}, None, "INVALID_USER_STATUS_MESSAGE"),
+    ("bytes in metadata", {**X1, "metadata": {"k": b"a"}}, None, "INVALID_USER_METADATA"),
+    ("object in metadata", {**X1, "metadata": {"k": object()}}, None, "INVALID_USER_METADATA"),
+    ("infinity in metadata", {**X1, "metadata": {"k": float("inf")}}, None,
+     "INVALID_USER_METADATA"),
+    ("number key in metadata", {**X1, "metadata": {1: "a"}}, None, "INVALID_USER_METADATA"),
+    ("metadata 40 deep", {**X1, "metadata": deep(40)}, None, "INVALID_USER_METADATA"),
+    ("bytes tag", {**X1, "tags": [b"a"]}, None, "INVALID_USER_TAGS"),
+]  # fmt: skip
 
 # create_user(...) refused by the service -> (exception class, code, HTTP status).
 SERVER_CREATE = [

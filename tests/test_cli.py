@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,7 @@ def test_banner_names_the_url_app_keys_and_how_to_connect() -> None:
         f"COMETCHAT_EMULATOR_HOST={emulator.host}",
         f'overrideClientHost("{emulator.host}/v3.0")',
         f"curl -H 'appId: {APP_ID}'",
+        f"console       {emulator.url}/_emulator/ui",
     ):
         assert text in banner
 
@@ -116,10 +118,10 @@ def test_a_session_reaches_it_through_comet_chat_emulator_host(
             session.logout()
 
 
-def test_rate_limits_and_retry_after() -> None:
-    args = ("--rate-limit-core", "2", "--retry-after", "7")
+def test_a_429_waited_out_lets_the_next_request_through() -> None:
+    args = ("--rate-limit-core", "2", "--rate-limit-window", "3")
     with EmulatorProcess(*args) as emulator, rest(emulator.url) as client:
-        # Two core requests a minute: the third within a window is refused (a minute's
+        # Two core requests a window: the third within a window is refused (a window's
         # boundary may fall between the first ones, so send up to five).
         statuses = []
         for i in range(5):
@@ -128,11 +130,20 @@ def test_rate_limits_and_retry_after() -> None:
                 break
         assert [r.status_code for r in statuses[-3:]] == [200, 200, 429]
         limited = statuses[-1]
-        assert limited.headers["Retry-After"] == "7"
+        wait = int(limited.headers["Retry-After"])
+        assert 1 <= wait <= 3
+        assert limited.headers["X-Rate-Limit-Reset"] == limited.headers["X-RateLimit-Reset"]
         assert limited.headers["X-RateLimit-Limit"] == "2"
         assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert limited.json()["error"]["message"] == (
+            f"Too many requests. Please retry after {wait} seconds."
+        )
         assert limited.json()["error"]["code"] == "ERR_TOO_MANY_REQUESTS"
         assert client.get("/users").status_code == 200  # other classes are unaffected
+        time.sleep(wait)  # as a client trusting the answer does
+        again = client.post("/users", json={"uid": "after-the-wait", "name": "R"})
+        assert again.status_code == 200, again.json()
+        assert again.headers["X-RateLimit-Remaining"] == "1"
 
 
 def test_fault_rate_and_seed() -> None:
@@ -161,7 +172,8 @@ def test_fault_rate_and_seed() -> None:
         ["emulator", "--auth-key", ""],
         ["emulator", "--app-id", "  "],
         ["emulator", "--rate-limit-core", "0"],
-        ["emulator", "--retry-after", "soon"],
+        ["emulator", "--rate-limit-window", "soon"],
+        ["emulator", "--rate-limit-window", "0"],
     ],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -135,7 +135,8 @@ def test_request_log_is_redacted(deterministic: Emulator) -> None:
             session.get_user("nobody")
     log = deterministic.request_log()
     assert len(log) == len(deterministic.requests)
-    assert set(log[0]) == {"time", "method", "path", "status"}
+    assert set(log[0]) == {"number", "time", "method", "path", "status"}
+    assert [e["number"] for e in log] == list(range(1, len(log) + 1))
     assert log[-1]["status"] == 404 and log[-1]["path"].endswith("/users/nobody")
     deleted = [e for e in log if e["method"] == "DELETE" and "auth_tokens/" in e["path"]]
     assert deleted[0]["path"] == f"/v3/users/cometchat-uid-1/auth_tokens/••••{token[-4:]}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cometchat_nb import Session
 from cometchat_nb.emulator import Emulator, RateLimiter
@@ -70,7 +72,7 @@ def test_a_reset_on_another_clock_is_not_believed() -> None:
 
 
 def test_the_emulator_window_is_configurable() -> None:
-    limiter = RateLimiter(limits={"core": 2}, enforce=True, window=5, retry_after=None)
+    limiter = RateLimiter(limits={"core": 2}, enforce=True, window=5)
     assert limiter.take("core", 1001)[1]["X-Rate-Limit-Reset"] == "1005"
     limiter.take("core", 1002)
     allowed, headers = limiter.take("core", 1003)
@@ -78,6 +80,21 @@ def test_the_emulator_window_is_configurable() -> None:
     assert limiter.take("core", 1005)[0]
     with pytest.raises(ValueError):
         RateLimiter(window=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    now=st.floats(min_value=1_700_000_000, max_value=1_800_000_000),
+    window=st.sampled_from([0.5, 1, 3, 7, 60, 3600]),
+)
+def test_a_retry_after_is_never_shorter_than_the_window(now: float, window: float) -> None:
+    limiter = RateLimiter(limits={"core": 1}, enforce=True, window=window)
+    assert limiter.take("core", now)[0]
+    allowed, headers = limiter.take("core", now)
+    wait = int(headers["Retry-After"])
+    assert not allowed and headers["X-RateLimit-Remaining"] == "0"
+    assert now + wait >= int(headers["X-Rate-Limit-Reset"]) >= now  # it waits the window out
+    assert limiter.take("core", now + wait)[0]  # so the request after the wait gets through
 
 
 def test_session_rate_limits_show_the_latest_figures(emulator: Emulator) -> None:

@@ -4,6 +4,7 @@ event, log record or warning produced by the guide's walk and the bad-input case
 from __future__ import annotations
 
 import logging
+import traceback
 import warnings
 from typing import Any
 
@@ -15,6 +16,7 @@ from cometchat_nb import (
     Emulator,
     Event,
     LoginListener,
+    MemoryStore,
     Secret,
     Session,
     User,
@@ -96,3 +98,157 @@ async def test_no_secret_in_async_errors(emulator: Emulator) -> None:
     assert raised.value.code == "AUTH_ERR_AUTH_TOKEN_NOT_FOUND"
     assert all(value not in text for text in texts_of(raised.value))
     assert token.auth_token.masked in raised.value.message
+
+
+WRONG_KEY = "wrong-auth-key-0123456789abcdef"
+WRONG_TOKEN = "kevin_1717000000" + "ab" * 15
+
+
+def formatted(exc: BaseException) -> str:
+    """`exc`'s traceback as error trackers and IPython's verbose mode record it: every
+    frame's locals. The frame that called (this test's) holds what it typed: left out."""
+    assert exc.__traceback__ is not None
+    tb = exc.__traceback__.tb_next
+    text = traceback.TracebackException(type(exc), exc, tb, capture_locals=True)
+    return "".join(text.format())
+
+
+def failures(s: Session, emulator: Emulator) -> list[tuple[str, Any]]:
+    """Ordinary failures of logins, creates and admin calls, each as (label, call)."""
+    token = s.admin.create_auth_token("kevin")
+    revoked = s.admin.create_auth_token("kevin")
+    s.admin.delete_auth_token("kevin", revoked)
+    return [
+        ("wrong key", lambda: s.login("kevin", WRONG_KEY)),
+        ("wrong key as a Secret", lambda: s.login("kevin", Secret(WRONG_KEY))),
+        ("revoked token", lambda: s.login(auth_token=revoked)),
+        ("unknown token", lambda: s.login(auth_token=WRONG_TOKEN)),
+        ("non-ASCII key", lambda: s.login("kevin", WRONG_KEY + "ë")),
+        ("unknown uid", lambda: s.login("nobody-here")),
+        ("duplicate uid", lambda: s.create_user({"uid": "kevin", "name": "K"})),
+        ("create, wrong key", lambda: s.create_user({"uid": "k2", "name": "K"}, WRONG_KEY)),
+        ("admin duplicate", lambda: s.admin.create_user({"uid": "kevin", "name": "K"})),
+        ("admin unknown token", lambda: s.admin.delete_auth_token("kevin", WRONG_TOKEN)),
+        ("admin revoked token", lambda: s.admin.delete_auth_token("kevin", revoked)),
+        ("admin unknown user", lambda: s.admin.get_user("nobody-here")),
+        ("admin token of nobody", lambda: s.admin.create_auth_token("nobody-here")),
+        ("login, then a fault", lambda: faulted(s, emulator, token)),
+        ("logout, then a fault", lambda: logged_out_faulted(s, emulator, token)),
+    ]
+
+
+def faulted(s: Session, emulator: Emulator, token: Any) -> None:
+    emulator.faults.inject("status", method="PUT", path="/me", times=3)
+    s.login("kevin")
+
+
+def logged_out_faulted(s: Session, emulator: Emulator, token: Any) -> None:
+    s.login(auth_token=token)
+    emulator.faults.inject("drop_before", method="DELETE", path="/me", times=3)
+    s.logout()
+
+
+def test_no_secret_in_tracebacks_with_locals(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    with Session(emulator=emulator) as s:
+        s.create_user(User("kevin", name="Kevin"))
+        s.login("kevin")
+        stored = s.store.load(emulator.app_id)["session"]
+        secrets = {
+            emulator.auth_key.reveal(), emulator.rest_api_key.reveal(), WRONG_KEY,
+            WRONG_TOKEN, stored["authToken"], stored["jwt"], stored["wsChannel"]["secret"],
+        }  # fmt: skip
+        s.logout()
+
+        def careless(exc: CometChatException) -> None:  # a user's listener, quoting the key
+            raise ValueError(f"login failed with {WRONG_KEY} ({exc.code})")
+
+        s.add_login_listener("careless", LoginListener(login_failure=careless))
+        cases = failures(s, emulator)
+        for token in s.admin.list_auth_tokens("kevin"):
+            secrets.add(token.auth_token.reveal())
+        for label, call in cases:
+            with pytest.raises(CometChatException) as raised:
+                call()
+            texts.append(f"{label}: {formatted(raised.value)}")
+            emulator.faults.clear()
+        for token in s.admin.list_auth_tokens("kevin"):
+            secrets.add(token.auth_token.reveal())
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("login failed with ••••" in message for message in logged)
+    texts += [*logged, caplog.text]
+    leaks = [(secret[-4:], text[:60]) for text in texts for secret in secrets if secret in text]
+    assert len(texts) >= len(cases) and leaks == [], leaks
+
+
+async def test_no_secret_in_async_tracebacks_with_locals(emulator: Emulator) -> None:
+    secrets = {emulator.auth_key.reveal(), emulator.rest_api_key.reveal(), WRONG_KEY}
+    async with AsyncSession(emulator=emulator) as s:
+        token = await s.admin.create_auth_token("cometchat-uid-1")
+        secrets.add(token.auth_token.reveal())
+        await s.admin.flush_auth_tokens("cometchat-uid-1")
+        texts = []
+        for call in (
+            lambda: s.login(auth_token=token),
+            lambda: s.login("cometchat-uid-1", WRONG_KEY),
+            lambda: s.create_user({"uid": "cometchat-uid-1", "name": "K"}),
+            lambda: s.admin.delete_auth_token("cometchat-uid-1", token),
+        ):
+            with pytest.raises(CometChatException) as raised:
+                await call()
+            texts.append(formatted(raised.value))
+    assert not [secret[-4:] for text in texts for secret in secrets if secret in text]
+
+
+def test_no_secret_in_tracebacks_of_a_full_disk_or_an_odd_answer(emulator: Emulator) -> None:
+    class FullStore(MemoryStore):
+        full = False
+
+        def save(self, app_id: str, data: dict[str, Any]) -> None:
+            if self.full:
+                raise OSError("disk full")
+            super().save(app_id, data)
+
+    store = FullStore()
+    with Session(emulator=emulator, store=store) as s:
+        s.login("cometchat-uid-1")
+        stored = store.load(emulator.app_id)["session"]
+        secrets = [stored["authToken"], stored["jwt"], stored["wsChannel"]["secret"]]
+        s.logout()
+        token = s.admin.create_auth_token("cometchat-uid-2")
+        secrets.append(token.auth_token.reveal())
+        store.full = True
+        texts = []
+        for call in (lambda: s.login("cometchat-uid-1"), lambda: s.login(auth_token=token)):
+            with pytest.raises(CometChatException) as raised:
+                call()
+            assert raised.value.code == "SESSION_NOT_SAVED"
+            texts.append(formatted(raised.value))
+        store.full = False
+        s.login(auth_token=token)
+        emulator.faults.inject("truncate", method="GET", path="/users/*", times=3)
+        with pytest.raises(CometChatException) as raised:
+            s.get_user("cometchat-uid-3")
+        texts.append(formatted(raised.value))
+    assert "jwt" in texts[0] and "'••••" in texts[0]  # the answer is there, masked
+    assert not [secret[-4:] for text in texts for secret in secrets if secret in text]
+
+
+def test_logs_of_a_bulk_call_are_redacted_from_every_thread(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """httpx logs each request on the worker thread that sends it, while other workers make
+    secrets: the filter reads the live secrets safely, and masks them."""
+    caplog.set_level(logging.INFO)
+    with Session(emulator=emulator) as s:
+        s.login("cometchat-uid-1", Secret(emulator.auth_key))
+        rows = [{"uid": f"logged-{i}", "name": "L"} for i in range(60)]
+        result = s.create_users(rows, concurrency=8, progress=False)
+        token = s.store.load(emulator.app_id)["session"]["authToken"]
+        s.admin.delete_auth_token("cometchat-uid-1", token)
+    assert (result["result"] == "created").all()
+    assert sum("HTTP Request" in record.getMessage() for record in caplog.records) >= 60
+    assert token not in caplog.text and "auth_tokens/••••" in caplog.text

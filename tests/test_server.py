@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from needs import unavailable
 
 from cometchat_nb import AsyncSession, Emulator, Session, User
 from cometchat_nb.emulator import APP_ID, AUTH_KEY, RemoteEmulator
@@ -103,37 +100,6 @@ def test_start_is_idempotent_and_tls_needs_both_files(emulator: Emulator) -> Non
         assert server.start() is server and server.port == port
     with pytest.raises(ValueError, match="both tls_cert and tls_key"):
         Server(emulator, tls_cert="cert.pem")
-
-
-@pytest.fixture
-def certificate(tmp_path: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        unavailable("the TLS test needs openssl to make a throwaway certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
 
 
 def test_tls(emulator: Emulator, certificate: tuple[Path, Path]) -> None:

@@ -225,10 +225,11 @@ def test_a_network_error_is_failed_to_fetch() -> None:
     assert names(events) == ["login_failure"]
 
 
-def test_a_rate_limited_call_is_retried_after_retry_after(emulator: Emulator) -> None:
+def test_a_rate_limited_call_is_retried_after_retry_after() -> None:
     from cometchat_nb.emulator import RateLimiter
 
-    emulator.rate_limiter = RateLimiter(limits={"core": 1}, enforce=True, retry_after=7)
+    limiter = RateLimiter(limits={"core": 1}, enforce=True)  # a minute's window, from its start
+    emulator = Emulator(clock=lambda: 1_717_000_020.0, rate_limiter=limiter)
     slept: list[float] = []
 
     def sleep(seconds: float) -> None:
@@ -238,17 +239,18 @@ def test_a_rate_limited_call_is_retried_after_retry_after(emulator: Emulator) ->
     with Session(emulator=emulator, sleep=sleep) as s:
         s.create_user(User("one", name="One"))
         s.create_user(User("two", name="Two"))
-    assert slept == [7.0] and {"one", "two"} <= set(emulator.users)
+    assert slept == [60.0] and {"one", "two"} <= set(emulator.users)
 
 
-def test_rate_limit_gives_up_after_the_last_attempt(emulator: Emulator) -> None:
+def test_rate_limit_gives_up_after_the_last_attempt() -> None:
     from cometchat_nb import RateLimitError
     from cometchat_nb.emulator import RateLimiter
 
-    emulator.rate_limiter = RateLimiter(limits={"core": 0}, enforce=True, retry_after=3)
+    limiter = RateLimiter(limits={"core": 0}, enforce=True)
+    emulator = Emulator(clock=lambda: 1_717_000_020.0, rate_limiter=limiter)
     slept: list[float] = []
     with Session(emulator=emulator, sleep=slept.append, retry=Retry(attempts=3)) as s:
         with pytest.raises(RateLimitError) as raised:
             s.create_user(User("one", name="One"))
-    assert raised.value.code == "ERR_TOO_MANY_REQUESTS" and raised.value.retry_after == 3
-    assert slept == [3.0, 3.0] and "one" not in emulator.users
+    assert raised.value.code == "ERR_TOO_MANY_REQUESTS" and raised.value.retry_after == 60
+    assert slept == [60.0, 60.0] and "one" not in emulator.users

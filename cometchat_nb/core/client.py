@@ -26,6 +26,7 @@ from ..protocol import Hosts, data_of, object_data, parsed
 from ..retry import Retry
 from ..secret import Secret
 from ..validation import (
+    as_secret,
     check_credential,
     check_flag,
     check_login,
@@ -73,23 +74,31 @@ def answer(flow: Flow[T], response: httpx.Response) -> httpx.Request:
         raise protocol.unreadable(response, f"unexpected shape ({type(exc).__name__})") from None
 
 
-def _unconfirmed(error: CometChatException, uid: str) -> CometChatException:
-    """`error`, saying what a logout the service did not confirm leaves behind."""
-    hint = (
-        " The local session is cleared, but the service did not confirm the logout: the "
-        f"auth token may still be valid. Revoke it with session.admin.flush_auth_tokens({uid!r})."
-    )
+def _hinted(error: CometChatException, hint: str) -> CometChatException:
+    """A copy of `error` whose message ends with `hint` (what the failure leaves behind)."""
     failure = copy.copy(error)
-    failure.message = error.message + hint
+    failure.message = f"{error.message} {hint}"
     failure.args = (failure.message,)
     return failure
 
 
+def _revoke_hint(uid: str, what: str) -> str:
+    return f"{what}: revoke it with session.admin.flush_auth_tokens({uid!r})."
+
+
 def _object(data: Any) -> dict[str, Any]:
-    """`data` when it is an object (a `parse` for `_client_call`)."""
+    """`data` when it is an object (a `parse` for `client_call`)."""
     if not isinstance(data, dict):
         raise TypeError(f"expected an object, got {type(data).__name__}")
     return data
+
+
+def _count(data: Any) -> int:
+    """`data.onlineUsersCount`, a count (a `parse` for `_client_call`)."""
+    count = data["onlineUsersCount"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise TypeError(f"expected a count, got {count!r}")
+    return count
 
 
 def _token_in(data: Mapping[str, Any], sent: Secret) -> Secret:
@@ -116,7 +125,9 @@ class Core:
         """The key a login or create uses when none is given: the login's, else the session's."""
         return self.login_key or self.connection.auth_key
 
-    def build(self, method: str, base: str, *segments: str, **kwargs: Any) -> httpx.Request:
+    def build(
+        self, method: str, base: str, *segments: str | Secret, **kwargs: Any
+    ) -> httpx.Request:
         """A request for this app (`protocol.build` with the app id and timeout)."""
         return protocol.build(
             method, base, *segments, app_id=self.connection.app_id, timeout=self.timeout, **kwargs
@@ -144,6 +155,7 @@ class Core:
                 )
             if isinstance(auth_token, AuthToken):
                 auth_token = auth_token.auth_token
+            auth_key, auth_token = as_secret(auth_key), as_secret(auth_token)
             key = auth_key if auth_key is not None else self.auth_key
             error = check_login(uid, key, auth_token)
             if error is not None:
@@ -177,14 +189,35 @@ class Core:
                 "POST", hosts.admin, "users", uid, "auth_tokens", api_key=key, body=body
             )
             token = Secret(object_data(response, "authToken")["authToken"])
+        except CometChatException as exc:
+            if exc.outcome_unknown:  # minted, perhaps, but the token never reached us
+                exc = _hinted(exc, _revoke_hint(uid, "An auth token may have been minted"))
+            self.listeners.fire("login_failure", exc)
+            raise exc from None
+        try:
             response = yield self.build("PUT", hosts.client, "me", auth_token=token, body=body)
             user = self.logins.save(seen, object_data(response, "uid"), token)
         except CometChatException as exc:
-            self.listeners.fire("login_failure", exc)
-            raise
+            failure = yield from self._revoke(hosts, token, exc, uid)
+            self.listeners.fire("login_failure", failure)
+            raise failure from None
         if remember:
             self.login_key = key
         return user
+
+    def _revoke(
+        self, hosts: Hosts, token: Secret, error: CometChatException, uid: str
+    ) -> Flow[CometChatException]:
+        """Revoke a token minted for a login that then failed (`DELETE /me`, which the token
+        itself authorizes), so none is left alive; `error`, saying so if it could not be."""
+        try:
+            response = yield self.build("DELETE", hosts.client, "me", auth_token=token)
+            object_data(response)
+        except CometChatException as exc:
+            if exc.code != AUTH_ERR_AUTH_TOKEN_NOT_FOUND:  # not already gone
+                left = "The auth token minted for this login may still be valid: its "
+                return _hinted(error, _revoke_hint(uid, left + "revocation was not confirmed"))
+        return error
 
     def _login_with_token(self, seen: StoredLogin, token: Secret) -> Flow[User]:
         if seen.user is not None and seen.token == token:
@@ -241,18 +274,26 @@ class Core:
                 self._logged_out()
                 return {}
             self._forget()
-            failure = _unconfirmed(exc, seen.uid or "")
+            failure = _hinted(exc, _revoke_hint(seen.uid or "", (
+                "The local session is cleared, but the service did not confirm the logout: "
+                "the auth token may still be valid")))  # fmt: skip
             self.listeners.fire("logout_failure", failure)
             raise failure from None
         self._logged_out()
         return result
 
-    def _client_call(self, request: httpx.Request, parse: Callable[[Any], T]) -> Flow[T]:
-        """Send a call made with the session's token and parse its `data`; a rejected token
-        logs out (spec 8.5), unless the session it belonged to has already ended."""
+    def client_call(
+        self,
+        request: httpx.Request,
+        parse: Callable[[Any], T],
+        read: Callable[[httpx.Response], Any] = data_of,
+    ) -> Flow[T]:
+        """Send a call made with the session's token and parse what `read` takes of the
+        answer (its `data`); a rejected token logs out (spec 8.5), unless the session it
+        belonged to has already ended."""
         try:
             response = yield request
-            return parsed(parse, data_of(response), response)
+            return parsed(parse, read(response), response)
         except CometChatException as exc:
             if exc.code == AUTH_ERR_AUTH_TOKEN_NOT_FOUND:
                 token = self.logins.read().token
@@ -267,7 +308,7 @@ class Core:
     ) -> Flow[User]:
         """Create a user with the auth key (`POST /users`); fires `user_created`."""
         check_flag("exist_ok", exist_ok)
-        key = auth_key if auth_key is not None else self.auth_key
+        key = as_secret(auth_key) if auth_key is not None else self.auth_key
         if not isinstance(key, str | Secret) or is_falsy(key):
             raise local_error(
                 "INVALID_AUTH_KEY", "Invalid AUTH_KEY. Please provide a valid AUTH_KEY."
@@ -328,7 +369,19 @@ class Core:
             request = self.build("GET", self.hosts(seen).rest, "users", uid, api_key=rest_key)
         else:
             raise not_logged_in("users")
-        return (yield from self._client_call(request, User.from_dict))
+        return (yield from self.client_call(request, User.from_dict))
+
+    def get_online_user_count(self) -> Flow[int]:
+        """How many users of the app are online: `POST .../api/{v}/online-members`, with the
+        login's JWT in `Authorization` (spec 4)."""
+        seen = self.logins.read()
+        jwt = seen.session.get("jwt") if seen.session is not None else None
+        if seen.token is None or not isinstance(jwt, str) or not jwt:
+            raise not_logged_in("appSettings")
+        base, version = self.hosts(seen).chat(seen.settings, self.connection.overridden)
+        request = self.build("POST", base, "api", version, "online-members")
+        request.headers["Authorization"] = jwt
+        return (yield from self.client_call(request, _count))
 
     def update_current_user_details(self, user: User | Mapping[str, Any]) -> Flow[User]:
         """`PUT /me` with a profile body; the stored user follows (unless logged out meanwhile)."""
@@ -345,5 +398,5 @@ class Core:
             )
         check_profile_update(fields)
         request = self.build("PUT", self.hosts(seen).client, "me", auth_token=token, body=fields)
-        data = yield from self._client_call(request, _object)
+        data = yield from self.client_call(request, _object)
         return self.logins.save(seen, data, _token_in(data, token), replacing=token)

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import failed_to_fetch, local_error
 from ..models import User
-from ..secret import Secret
+from ..secret import MaskedDict, Secret
 from ..store import SessionStore
 from ..wire import SESSION_KEYS
 
@@ -34,50 +34,59 @@ class StoredLogin:
 
     data: Mapping[str, Any]
 
+    def __repr__(self) -> str:
+        """Who is logged in, never the token or jwt the data holds."""
+        return f"StoredLogin(uid={self.uid!r})"
+
     @cached_property
-    def session(self) -> Mapping[str, Any] | None:
-        """The stored login, if the store holds a well-formed one (else a warning is logged)."""
+    def _login(self) -> tuple[Mapping[str, Any], User] | None:
+        """The stored login and its user (holding its token), if the store holds a
+        well-formed one: a token, and a user that reads as a `User`. Else a warning is
+        logged and there is no session, in every view."""
         session = self.data.get("session")
         if session is None:
             return None
         token = session.get("authToken") if isinstance(session, dict) else None
         user = session.get("user") if isinstance(session, dict) else None
-        if (
-            isinstance(token, str)
-            and token
-            and isinstance(user, dict)
-            and isinstance(user.get("uid"), str)
-        ):
-            return session  # type: ignore[no-any-return]
-        logger.warning("ignoring a stored login of an unexpected shape: no session")
-        return None
-
-    @property
-    def uid(self) -> str | None:
-        """The logged-in user's uid, read without building the `User`."""
-        return None if self.session is None else str(self.session["user"]["uid"])
-
-    @property
-    def token(self) -> Secret | None:
-        return None if self.session is None else Secret(self.session["authToken"])
-
-    @cached_property
-    def user(self) -> User | None:
-        """The logged-in user, holding its token; None when there is none (or it is odd)."""
-        if self.session is None:
+        if not (isinstance(token, str) and token and isinstance(user, dict)):
+            logger.warning("ignoring a stored login of an unexpected shape: no session")
             return None
         try:
-            user = User.from_dict(self.session["user"])
+            read = User.from_dict(user)
         except Exception as exc:
             logger.warning(
                 "ignoring a stored user it cannot read (%s): no session", type(exc).__name__
             )
             return None
-        return user.replace(auth_token=Secret(self.session["authToken"]))
+        return session, read.replace(auth_token=Secret(token))
 
     @property
-    def settings(self) -> Any:
-        return None if self.session is None else self.session.get("settings")
+    def session(self) -> Mapping[str, Any] | None:
+        """The stored login, if well-formed."""
+        return None if self._login is None else self._login[0]
+
+    @property
+    def user(self) -> User | None:
+        """The logged-in user, holding its token; None when there is none (or it is odd)."""
+        return None if self._login is None else self._login[1]
+
+    @property
+    def uid(self) -> str | None:
+        """The logged-in user's uid."""
+        return None if self.user is None else self.user.uid
+
+    @property
+    def token(self) -> Secret | None:
+        return None if self.user is None else self.user.auth_token
+
+    @property
+    def settings(self) -> Mapping[str, Any] | None:
+        """The login's `settings` (the hosts it names); odd ones are ignored with a warning."""
+        settings = None if self.session is None else self.session.get("settings")
+        if settings is not None and not isinstance(settings, dict):
+            logger.warning("ignoring stored settings of an unexpected shape")
+            return None
+        return settings
 
     @property
     def device_id(self) -> str | None:
@@ -140,7 +149,7 @@ class LoginStore:
                 if seen.token != replacing:
                     return user
                 previous = seen.session or {}
-            session: dict[str, Any] = {k: previous[k] for k in _KEPT if k in previous}
+            session = MaskedDict({k: previous[k] for k in _KEPT if k in previous})
             session.update({k: answer[k] for k in _KEPT if k in answer})
             session.update(user=user_data, authToken=token.reveal())
             try:

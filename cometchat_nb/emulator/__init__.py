@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 
 if TYPE_CHECKING:
+    from .embedded import embedded
     from .limiter import RateLimiter
     from .remote import EmulatorControlError, RemoteEmulator
     from .server import Server
-    from .service import Emulator, embedded
+    from .service import Emulator
 
 __all__ = [
     "APP_ID",
@@ -37,7 +38,7 @@ _LAZY = {
     "RateLimiter": ".limiter",
     "RemoteEmulator": ".remote",
     "Server": ".server",
-    "embedded": ".service",
+    "embedded": ".embedded",
 }
 
 

@@ -33,6 +33,10 @@ CORS_HEADERS = {
         "clientEnvironment,extensionId,username,password,callToken,onBehalfOfUser"
     ),
 }
+#: The path of the WebSocket under the login settings' single-port recipe (spec 4.1), where
+#: the SDK also sends its online count, as `POST /ws?_=/api/{v}/online-members`.
+SOCKET_PATH = "/ws"
+_SOCKET_TARGET = SOCKET_PATH.encode() + b"?_=/"
 _JSON_TYPE = (b"Content-Type", b"application/json")
 _VERSION = re.compile(r"^v\d+(\.\d+)?$")
 _TRUE = ("true", "1")
@@ -96,6 +100,7 @@ class Call:
     problem: ServiceError | None = None
     scope: str = ""  # "full" (REST API key), "auth" (the auth key) or "token"
     token: dict[str, Any] | None = None  # the authToken's record on T calls
+    raw_query: str = ""  # the query as sent, before percent-decoding
 
     @classmethod
     def decode(
@@ -115,6 +120,8 @@ class Call:
         problem = None
         if len(target) > MAX_TARGET:  # answered 414; what is kept of it stays small
             problem, target = refusals.target_too_long(MAX_TARGET), target[:MAX_TARGET]
+        if target.startswith(_SOCKET_TARGET):  # the request's target is the `_` parameter
+            target = target[len(_SOCKET_TARGET) - 1 :]
         path, _, query = target.partition(b"?")
         segments = [unquote(s) for s in path.decode("ascii", "replace").split("/") if s]
         if segments and _VERSION.match(segments[0]):
@@ -130,8 +137,9 @@ class Call:
         host = public_host or by_name.get("host") or host
         if host.startswith("0.0.0.0"):  # a wildcard bind address is no place to come back to
             host = "127.0.0.1" + host[len("0.0.0.0") :]
-        pairs = parse_qsl(query.decode("ascii", "replace"), keep_blank_values=True)
-        return cls(method, segments, pairs, by_name, body, host, problem)
+        raw_query = query.decode("ascii", "replace")
+        pairs = parse_qsl(raw_query, keep_blank_values=True)
+        return cls(method, segments, pairs, by_name, body, host, problem, raw_query=raw_query)
 
     def body(self) -> dict[str, Any]:
         """The JSON object sent (`{}` for none); anything else is `ERR_BAD_REQUEST`."""
@@ -163,6 +171,14 @@ class Call:
         """Every value of a list parameter: repeated, `name[]=` and comma-separated forms."""
         values = [v for k, v in self.query if k in (name, f"{name}[]")]
         return [item for value in values for item in value.split(",") if item]
+
+    def raw_list(self, name: str) -> list[str]:
+        """`param_list`, split on the commas sent before percent-decoding (so an encoded
+        `%2C` stays inside its item, as the SDK encodes each tag)."""
+        kept = re.sub("%2[Cc]", "%252C", self.raw_query)  # decoded once below, to "%2C"
+        pairs = parse_qsl(kept, keep_blank_values=True)
+        values = [v for k, v in pairs if k in (name, f"{name}[]")]
+        return [unquote(item) for value in values for item in value.split(",") if item]
 
     def flag(self, name: str) -> bool:
         value = self.param(name)

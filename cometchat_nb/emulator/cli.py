@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from ..private import write_private
+from . import console
 from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .limiter import DEFAULT_LIMITS, RateLimiter
 
@@ -58,6 +59,9 @@ _rate = _number(float, "a number", lambda n: 0 <= n <= 1, "must be from 0 to 1")
 _port = _number(int, "a port number", lambda n: 0 <= n <= 65535, "must be from 0 to 65535")
 _seconds = _number(
     float, "a number of seconds", lambda n: 0 <= n < float("inf"), "must be 0 or more"
+)
+_window = _number(
+    float, "a number of seconds", lambda n: 0 < n < float("inf"), "must be more than 0"
 )
 
 
@@ -125,27 +129,29 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
         help="host:port to name in login settings (default: the request's Host header)",
     )
     limits = emu.add_argument_group(
-        "rate limits", "Off unless a limit is given; then over-limit requests get 429."
+        "rate limits",
+        "Off unless a limit is given; then over-limit requests get 429, with a Retry-After "
+        "that waits out the window.",
     )
     limits.add_argument(
         "--rate-limit-core",
         type=_count,
         metavar="N",
-        help=f"core requests per minute (logins, user create/delete; "
+        help=f"core requests per window (logins, user create/delete; "
         f"reported as {DEFAULT_LIMITS['core']})",
     )
     limits.add_argument(
         "--rate-limit-standard",
         type=_count,
         metavar="N",
-        help=f"other requests per minute (reported as {DEFAULT_LIMITS['standard']})",
+        help=f"other requests per window (reported as {DEFAULT_LIMITS['standard']})",
     )
     limits.add_argument(
-        "--retry-after",
-        type=_count,
-        default=15,
+        "--rate-limit-window",
+        type=_window,
+        default=60,
         metavar="SECONDS",
-        help="the Retry-After of a 429 (default 15)",
+        help="the window the limits count in (default 60: the calendar minute)",
     )
     faults = emu.add_argument_group(
         "fault injection",
@@ -196,7 +202,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             seed=not args.no_seed,
             data=args.data,
             public_host=args.public_host,
-            rate_limiter=RateLimiter(limits, enforce=enforce, retry_after=args.retry_after),
+            rate_limiter=RateLimiter(limits, enforce=enforce, window=args.rate_limit_window),
             keep_requests=args.request_log_size,  # read over GET /_emulator/requests
             deterministic=args.deterministic,
             latency=args.latency,
@@ -269,14 +275,17 @@ def banner(server: Server, emu: Emulator, data: str | None) -> str:
     address = server.url.split("://", 1)[1]
     auth_key, rest_key = emu.auth_key.reveal(), emu.rest_api_key.reveal()
     stored = f"{data} (SQLite)" if data else "in memory (gone when stopped)"
+    # With TLS the SDK's socket connects too; without, it cannot (it builds wss:// URLs).
+    socket_off = "" if server.tls else "\n    .autoEstablishSocketConnection(false)"
     sdk_note = (
-        "serving https://, as the SDK expects"
+        "serving https:// and wss://, as the SDK expects: its socket drives presence"
         if server.tls
         else "the SDK builds https:// URLs: serve with --tls-cert/--tls-key, or rewrite them"
     )
     return f"""\
 cometchat-nb emulator serving CometChat's users and auth API at {server.url}
   base URL      {server.url}   (also under /v3 and /v3.0)
+  console       {console.url(server.url)}   (in a browser; sign in with the REST API key)
   app id        {emu.app_id}
   region        {emu.region}
   auth key      {auth_key}
@@ -287,8 +296,7 @@ cometchat-nb emulator serving CometChat's users and auth API at {server.url}
 Python (cometchat-nb):
   COMETCHAT_EMULATOR_HOST={address} python ...   then Session() uses this emulator
 JavaScript SDK (@cometchat/chat-sdk-javascript):
-  new CometChat.AppSettingsBuilder().setRegion("{emu.region}")
-    .autoEstablishSocketConnection(false)
+  new CometChat.AppSettingsBuilder().setRegion("{emu.region}"){socket_off}
     .overrideClientHost("{address}/v3.0").overrideAdminHost("{address}/v3.0").build()
   CometChat.init("{emu.app_id}", appSettings); CometChat.login(uid, "{auth_key}")
   ({sdk_note})

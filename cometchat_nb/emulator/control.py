@@ -15,24 +15,28 @@ service's JSON envelopes. What a `GET` answers, its `PUT` takes back (the envelo
     DELETE /_emulator/faults           Emulator.faults.clear()
     GET    /_emulator/settings         Emulator.export_settings()
     PUT    /_emulator/settings         Emulator.import_settings(settings)
-    GET    /_emulator/requests         Emulator.request_log(), `meta` saying what was dropped
+    GET    /_emulator/requests         Emulator.request_log(), `meta` saying what was dropped;
+                                       `?after=N` only the entries after number N
+    GET    /_emulator/requests/{n}     Emulator.logged_request(n): one, with its answer, masked
     GET    /_emulator/avatars/{uid}.svg  a test user's avatar (no key: an `<img>` sends none)
+    GET    /_emulator/ui               the console page (no key), and its files under ui/
 
-`GET /` (under any version prefix too) answers what the emulator serves. Control
-requests are not rate counted, not faulted, not logged and do not move the
-deterministic clock.
+`GET /` (under any version prefix too) answers what the emulator serves; `GET
+/_emulator/ui` is the console page for a browser (see `console`; no key: the page asks
+for it). Control requests are not rate counted, not faulted, not logged and do not
+move the deterministic clock.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..secret import Secret
 from ..wire import API_VERSIONS, UID_CHARS, emulator_avatar_svg
-from . import refusals, routing
+from . import console, refusals, routing
 from .call import CORS_HEADERS, Call, Reply
 from .faults import Faults, rule_from
 from .refusals import ServiceError
@@ -64,6 +68,8 @@ class Controlled(Protocol):
 
     def request_log(self) -> RequestList: ...
 
+    def logged_request(self, number: int) -> dict[str, Any]: ...
+
 
 @dataclass(frozen=True)
 class Raw:
@@ -72,6 +78,7 @@ class Raw:
     content_type: str
     content: bytes
     cache: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,8 +134,26 @@ def _put_settings(target: Controlled, call: Call) -> Any:
 
 
 def _requests(target: Controlled, call: Call) -> Any:
+    """The log; `?after=N`, only the entries after number N, with `meta.previous` (entry
+    N itself, or null when it is gone: a reset, or dropped) and `meta.kept`."""
     log = target.request_log()
-    return Listed(list(log), {"dropped": log.dropped, "size": log.size})
+    meta: dict[str, Any] = {"dropped": log.dropped, "size": log.size}
+    after = call.param("after")
+    if after is None:
+        return Listed(list(log), meta)
+    if not after.isdigit():
+        raise refusals.bad_request({"after": ["a request number, 0 or more"]})
+    start = max(0, int(after) - log.dropped)  # the index of entry N + 1
+    meta.update(kept=len(log), previous=log[start - 1] if 0 < start <= len(log) else None)
+    return Listed(log[start:], meta)
+
+
+def _logged(target: Controlled, call: Call) -> Any:
+    number = call.segments[-1]
+    try:
+        return target.logged_request(int(number) if number.isdigit() else 0)
+    except LookupError:
+        raise refusals.not_logged(number) from None
 
 
 def _index(target: Controlled, call: Call) -> Any:
@@ -144,6 +169,7 @@ def _index(target: Controlled, call: Call) -> Any:
     ]
     return {
         "service": "cometchat-nb emulator of CometChat's users and auth API",
+        "console": console.PATH,  # the page to open in a browser, on this address
         "app_id": target.app_id,
         "region": target.region,
         "prefixes": ["/", *(f"/{version}/" for version in sorted(API_VERSIONS))],
@@ -178,8 +204,17 @@ ROUTES: dict[tuple[str, str], ControlRoute] = {
     ("GET", "/_emulator/requests"): ControlRoute(
         _requests, True, "the requests answered, redacted; meta.dropped"
     ),
+    ("GET", "/_emulator/requests/{number}"): ControlRoute(
+        _logged, True, "one request answered, with its answer, every key and token masked"
+    ),
     ("GET", "/_emulator/avatars/{uid}.svg"): ControlRoute(
         lambda t, c: _avatar(c.segments[-1]), False, "a test user's avatar"
+    ),
+    ("GET", "/_emulator/ui"): ControlRoute(
+        lambda t, c: _console(""), False, "the console page, for a browser (asks for the key)"
+    ),
+    ("GET", "/_emulator/ui/{file}"): ControlRoute(
+        lambda t, c: _console(c.segments[-1]), False, "the console's stylesheet and script"
     ),
 }
 
@@ -191,10 +226,14 @@ def is_control(call: Call) -> bool:
     return call.segments[0] == PREFIX
 
 
+#: The routes with a parameter after `/_emulator/{name}/`, and how `ROUTES` names it.
+_PARAMETERS = {"avatars": "{uid}.svg", "ui": "{file}", "requests": "{number}"}
+
+
 def _find(call: Call) -> ControlRoute:
     path = "/" + "/".join(call.segments)
-    if len(call.segments) == 3 and call.segments[1] == "avatars":
-        path = "/_emulator/avatars/{uid}.svg"
+    if len(call.segments) == 3 and call.segments[1] in _PARAMETERS:
+        path = f"/_emulator/{call.segments[1]}/{_PARAMETERS[call.segments[1]]}"
     route = ROUTES.get((call.method, path))
     if route is None:
         raise refusals.api_not_found()
@@ -219,6 +258,7 @@ def answer(target: Controlled, call: Call) -> Reply:
             headers["Content-Type"] = result.content_type
             if result.cache:
                 headers["Cache-Control"] = "public, max-age=86400"
+            headers.update(result.headers)
             return status, _raw(headers, result.content), result.content
         body = (
             {"data": result.data, "meta": result.meta}
@@ -248,6 +288,14 @@ def _avatar(name: str) -> Raw:
     if not name.endswith(".svg") or not UID_CHARS.fullmatch(uid):
         raise refusals.api_not_found()  # answered by answer(), as every control error
     return Raw("image/svg+xml", emulator_avatar_svg(uid).encode(), cache=True)
+
+
+def _console(name: str) -> Raw:
+    found = console.asset(name)
+    if found is None:
+        raise refusals.api_not_found()  # answered by answer(), as every control error
+    content, content_type = found
+    return Raw(content_type, content, headers=console.HEADERS)
 
 
 def _raw(headers: dict[str, str], content: bytes) -> list[tuple[bytes, bytes]]:

@@ -18,7 +18,6 @@ def create_users(
     state: State,
     bodies: Iterable[Mapping[str, Any]],
     *,
-    roles: set[str],
     quota: int | None,
     now: int,
 ) -> list[dict[str, Any]]:
@@ -32,7 +31,7 @@ def create_users(
         if problems := check_user_body(body, create=True):
             raise refusals.bad_request(problems.details)
         role = body.get("role")
-        if role is not None and role not in roles:
+        if role is not None and role not in state.roles:
             raise refusals.role_not_found(role)
         uid = body["uid"].lower()
         if uid in state.users or uid in records:

@@ -7,26 +7,25 @@ are raised as `ServiceError`. Credentials are checked before a handler runs.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from ..secret import Secret
-from ..wire import CLIENT_API_VERSION, UID_CHARS
-from . import refusals
-from .call import Call
+from ..wire import CLIENT_API_VERSION
+from . import jwt, listing, refusals
+from .call import SOCKET_PATH, Call
 from .creation import create_users
-from .snapshots import served_avatar
-from .state import State, Which, stamp
+from .listing import Listing, active_user, one_page, wire_user
+from .presence import Presence
+from .state import State
 from .user_checks import check_user_body, user_record_fields
 
 _PROFILE_FIELDS = ("name", "avatar", "link", "metadata", "statusMessage", "tags")
 _BOOLEAN_TEXT = {"true": True, "1": True, "false": False, "0": False}
+_HOST_PORT = re.compile(r"(.*):(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,39 +37,14 @@ class Context:
     region: str
     auth_key: Secret
     rest_api_key: Secret
-    roles: set[str]
     user_quota: int | None
     now: Callable[[], int]  # the emulator's clock, Unix seconds
     token_hex: Callable[[], str]  # 30 hex digits, the random tail of a new token
     signing_key: bytes  # signs the JWTs and wsChannel secrets of logins
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """A list answer: `data` plus `meta`."""
-
-    data: list[Any]
-    meta: dict[str, Any]
+    presence: Presence  # who is online: logins and live WebSockets
 
 
 # -- helpers ---------------------------------------------------------------------
-
-
-def _active_user(context: Context, uid: str) -> dict[str, Any]:
-    record = context.state.users.get(uid.lower()) if UID_CHARS.fullmatch(uid) else None
-    if record is None or record.get("deactivatedAt"):
-        raise refusals.uid_not_found(uid.lower())
-    return record
-
-
-def _wire(record: dict[str, Any], call: Call, *, tags: bool = True) -> dict[str, Any]:
-    """A user as the caller sees it: online is "online" to clients, "available" to REST."""
-    user = {k: v for k, v in record.items() if tags or k != "tags"}
-    if "avatar" in user:  # the emulator's own avatars, on the address the caller used
-        user["avatar"] = served_avatar(user["avatar"], call.host)
-    if user.get("status") != "offline":
-        user["status"] = "online" if call.scope == "token" else "available"
-    return user
 
 
 def _mint(context: Context, uid: str) -> dict[str, Any]:
@@ -80,41 +54,13 @@ def _mint(context: Context, uid: str) -> dict[str, Any]:
     return record
 
 
-def _paging(call: Call) -> tuple[int, int]:
-    """(perPage, page) from the query; out of range is `ERR_BAD_REQUEST`."""
-    problems: dict[str, list[str]] = {}
-    numbers: dict[str, int] = {}
-    for name, default, low, high in (("perPage", 100, 1, 1000), ("page", 1, 1, 10**9)):
-        raw = call.param(name)
-        try:
-            numbers[name] = default if raw is None else int(raw)
-            if not low <= numbers[name] <= high:
-                raise ValueError
-        except ValueError:
-            words = "per page" if name == "perPage" else "page"
-            problems[name] = [f"The {words} must be an integer between {low} and {high}."]
-    if problems:
-        raise refusals.bad_request(problems)
-    return numbers["perPage"], numbers["page"]
-
-
-def _pagination(total: int, count: int, per_page: int, page: int) -> dict[str, int]:
-    return {
-        "total": total,
-        "count": count,
-        "per_page": per_page,
-        "current_page": page,
-        "total_pages": ceil(total / per_page),
-    }
-
-
 def _session_data(context: Context, record: dict[str, Any], call: Call) -> dict[str, Any]:
     """The `/me` answer: the user plus the login's token, JWT, wsChannel and settings."""
     assert call.token is not None
     token: str = call.token["authToken"]
-    data = _wire(record, call)
+    data = wire_user(record, call)
     data["authToken"] = token
-    data["jwt"] = _jwt(context, record["uid"])
+    data["jwt"] = jwt.mint(context.signing_key, context.app_id, record["uid"], token, context.now())
     data["wsChannel"] = {
         "identity": f"[{context.app_id}]{record['uid']}",
         "secret": hashlib.sha1(context.signing_key + token.encode()).hexdigest(),
@@ -124,27 +70,21 @@ def _session_data(context: Context, record: dict[str, Any], call: Call) -> dict[
     return data
 
 
-def _jwt(context: Context, uid: str) -> str:
-    def b64(raw: bytes) -> str:
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"appId": context.app_id, "uid": uid, "iat": context.now(), "iss": "cometchat-nb"}
-    payload = b64(json.dumps(claims).encode())
-    signature = hmac.new(context.signing_key, f"{header}.{payload}".encode(), "sha256").digest()
-    return f"{header}.{payload}.{b64(signature)}"
-
-
 def _settings(context: Context, call: Call) -> dict[str, Any]:
-    """The app settings of a login (spec 4.12), pointing back where the caller came from."""
+    """The app settings of a login (spec 4.12), pointing back where the caller came from.
+
+    On a port of its own, `CHAT_HOST` follows the single-port recipe of spec 4.1, so the
+    SDK's socket and online count reach this server on that port too.
+    """
     host = call.host
-    name, _, port = host.rpartition(":") if ":" in host else (host, "", "443")
+    explicit = _HOST_PORT.fullmatch(host)
+    name, port = explicit.groups() if explicit else (host, "443")
     return {
         "CLIENT_API_HOST": host,
         "ADMIN_API_HOST": host,
         "CHAT_API_VERSION": CLIENT_API_VERSION,
         "WS_API_VERSION": CLIENT_API_VERSION,
-        "CHAT_HOST": name,
+        "CHAT_HOST": f"{host}{SOCKET_PATH}?_=" if explicit else host,
         "CHAT_USE_SSL": True,
         "CHAT_WSS_PORT": port,
         "CHAT_WS_PORT": port,
@@ -169,7 +109,7 @@ def _check_body(body: dict[str, Any], *, create: bool) -> None:
 
 def _check_role(context: Context, body: dict[str, Any]) -> None:
     role = body.get("role")
-    if role is not None and role not in context.roles:
+    if role is not None and role not in context.state.roles:
         raise refusals.role_not_found(role)
 
 
@@ -179,69 +119,22 @@ def _check_role(context: Context, body: dict[str, Any]) -> None:
 def create_user(context: Context, call: Call) -> dict[str, Any]:
     """`POST /users` (spec 4.1)."""
     body = call.body()
-    (record,) = create_users(
-        context.state, [body], roles=context.roles, quota=context.user_quota, now=context.now()
-    )
-    data = _wire(record, call)
+    (record,) = create_users(context.state, [body], quota=context.user_quota, now=context.now())
+    data = wire_user(record, call)
     if body.get("withAuthToken") is True:
         data["authToken"] = _mint(context, record["uid"])["authToken"]
     return data
 
 
-def _user_filters(call: Call) -> list[Callable[[dict[str, Any]], bool]]:
-    """The query's filters on users other than deactivation (search, status, roles, tags)."""
-    filters: list[Callable[[dict[str, Any]], bool]] = []
-    if key := (call.param("searchKey") or "").lower():
-        fields = call.param_list("searchIn") or ["uid", "name"]
-        filters.append(lambda r: any(str(r.get(f, "")).lower().startswith(key) for f in fields))
-    if status := call.param("status"):
-        online = status == "available"
-        filters.append(lambda r: (r.get("status") != "offline") == online)
-    if roles := call.param_list("roles") + call.param_list("role"):
-        filters.append(lambda r: r.get("role") in roles)
-    if tags := set(call.param_list("tags")):
-        filters.append(lambda r: bool(set(r.get("tags") or ()) & tags))
-    return filters
+def get_user(context: Context, call: Call) -> dict[str, Any]:
+    """`GET /users/{uid}` (spec 4.3), with the relationship fields for a token or
+    `onBehalfOf` (sdk-users §3.3)."""
+    return wire_user(active_user(context.state, call.segments[1]), call, context.state)
 
 
 def list_users(context: Context, call: Call) -> Listing:
-    """`GET /users` (spec 4.2): newest first; an unfiltered page is a slice of the index."""
-    which: Which = (
-        "deactivated"
-        if call.flag("onlyDeactivated")
-        else "all"
-        if call.flag("withDeactivated")
-        else "active"
-    )
-    per_page, page = _paging(call)
-    offset = (page - 1) * per_page
-    state = context.state
-    if filters := _user_filters(call):
-        wanted = {"active": False, "deactivated": True}.get(which)
-        matched = [
-            r
-            for r in state.newest_first()
-            if (wanted is None or bool(r.get("deactivatedAt")) == wanted)
-            and all(f(r) for f in filters)
-        ]
-        total, chunk = len(matched), matched[offset : offset + per_page]
-        newest = max((stamp(r) for r in matched), default=None)
-    else:
-        total, chunk = state.count(which), state.page(which, offset, per_page)
-        newest = state.newest_stamp(which)
-    meta: dict[str, Any] = {"pagination": _pagination(total, len(chunk), per_page, page)}
-    if newest is not None:
-        meta["cursor"] = {"updatedAt": newest, "affix": "prepend"}
-    with_tags = call.flag("withTags")
-    return Listing([_wire(r, call, tags=with_tags) for r in chunk], meta)
-
-
-def get_user(context: Context, call: Call) -> dict[str, Any]:
-    """`GET /users/{uid}` (spec 4.3)."""
-    data = _wire(_active_user(context, call.segments[1]), call)
-    if call.scope == "token" or call.headers.get("onbehalfof"):
-        data.update(hasBlockedMe=False, blockedByMe=False)
-    return data
+    """`GET /users` (spec 4.2, sdk-users §1)."""
+    return listing.list_users(context.state, call)
 
 
 def update_user(context: Context, call: Call) -> dict[str, Any]:
@@ -249,13 +142,13 @@ def update_user(context: Context, call: Call) -> dict[str, Any]:
     body = call.body()
     _check_body(body, create=False)
     _check_role(context, body)
-    record = dict(_active_user(context, call.segments[1]))
+    record = dict(active_user(context.state, call.segments[1]))
     for field in body.get("unset", []):
         record.pop(field, None)
     record.update(user_record_fields(body))
     record["updatedAt"] = context.now()
     context.state.put_user(record)
-    return _wire(record, call)
+    return wire_user(record, call)
 
 
 def delete_user(context: Context, call: Call) -> dict[str, Any]:
@@ -265,16 +158,19 @@ def delete_user(context: Context, call: Call) -> dict[str, Any]:
         permanent = _BOOLEAN_TEXT.get(permanent.lower(), permanent)
     if not isinstance(permanent, bool):
         raise refusals.bad_request({"permanent": ["The permanent field must be true or false."]})
-    record = _active_user(context, call.segments[1])
+    record = active_user(context.state, call.segments[1])
     uid = record["uid"]
     if permanent:
+        context.presence.gone(uid, "User deleted")
         context.state.delete_user(uid)
         return {"success": True, "message": f"User with UID {uid} has been deleted successfully."}
-    context.state.put_user({**record, "deactivatedAt": context.now(), "status": "offline"})
+    record = context.presence.gone(uid, "User deactivated")
+    context.state.put_user({**record, "deactivatedAt": context.now()})
     return {"deactivatedUids": [uid]}
 
 
-def _uid_list(call: Call, key: str) -> list[str]:
+def uid_list(call: Call, key: str) -> list[str]:
+    """The body's `key`: a non-empty list of strings, else `ERR_BAD_REQUEST`."""
     uids = call.body().get(key)
     if not isinstance(uids, list) or not uids or not all(isinstance(u, str) for u in uids):
         raise refusals.bad_request({key: [f"The {key} must be a non-empty array of strings."]})
@@ -290,14 +186,15 @@ def deactivate_users(context: Context, call: Call) -> dict[str, Any]:
     }
     now = context.now()
     state = context.state
-    for uid in _uid_list(call, "uidsToDeactivate"):
+    for uid in uid_list(call, "uidsToDeactivate"):
         record = state.users.get(uid.lower())
         if record is None:
             result["notFound"].append(uid)
         elif record.get("deactivatedAt"):
             result["alreadyDeactivatedUids"].append(record["uid"])
         else:
-            state.put_user({**record, "deactivatedAt": now, "status": "offline"})
+            record = context.presence.gone(record["uid"], "User deactivated")
+            state.put_user({**record, "deactivatedAt": now})
             result["deactivatedUids"].append(record["uid"])
     return {k: v for k, v in result.items() if v}
 
@@ -306,7 +203,7 @@ def reactivate_users(context: Context, call: Call) -> dict[str, Any]:
     """`PUT /users` (spec 4.7)."""
     result: dict[str, list[str]] = {"reactivatedUids": [], "nonDeactivatedUids": [], "notFound": []}
     state = context.state
-    for uid in _uid_list(call, "uidsToActivate"):
+    for uid in uid_list(call, "uidsToActivate"):
         record = state.users.get(uid.lower())
         if record is None:
             result["notFound"].append(uid)
@@ -326,21 +223,17 @@ def create_token(context: Context, call: Call) -> dict[str, Any]:
     body = call.body()
     if "force" in body and not isinstance(body["force"], bool):
         raise refusals.bad_request({"force": ["The force field must be true or false."]})
-    return dict(_mint(context, _active_user(context, call.segments[1])["uid"]))
+    return dict(_mint(context, active_user(context.state, call.segments[1])["uid"]))
 
 
 def list_tokens(context: Context, call: Call) -> Listing:
     """`GET /users/{uid}/auth_tokens` (spec 4.9): newest first, no cursor."""
-    uid = _active_user(context, call.segments[1])["uid"]
-    per_page, page = _paging(call)
-    tokens = context.state.tokens_of(uid)
-    chunk = tokens[(page - 1) * per_page : page * per_page]
-    pagination = _pagination(len(tokens), len(chunk), per_page, page)
-    return Listing([dict(t) for t in chunk], {"pagination": pagination})
+    uid = active_user(context.state, call.segments[1])["uid"]
+    return one_page(call, context.state.tokens_of(uid))
 
 
 def _token(context: Context, call: Call) -> dict[str, Any]:
-    uid = _active_user(context, call.segments[1])["uid"]
+    uid = active_user(context.state, call.segments[1])["uid"]
     record = context.state.tokens.get(call.segments[3])
     if record is None or record["uid"] != uid:
         raise refusals.auth_token_not_found()
@@ -377,7 +270,7 @@ def delete_token(context: Context, call: Call) -> dict[str, Any]:
 
 def flush_tokens(context: Context, call: Call) -> dict[str, Any]:
     """`DELETE /users/{uid}/auth_tokens` (spec 4.11)."""
-    uid = _active_user(context, call.segments[1])["uid"]
+    uid = active_user(context.state, call.segments[1])["uid"]
     context.state.delete_tokens([t["authToken"] for t in context.state.tokens_of(uid)])
     return {"success": True, "message": f"Cleared Auth Tokens successfully for uid {uid}."}
 
@@ -404,19 +297,18 @@ def put_me(context: Context, call: Call) -> dict[str, Any]:
         _check_body(profile, create=False)
         record.update(user_record_fields(profile))
         record["updatedAt"] = context.now()
-    else:
-        record["status"] = "online"
-        record["lastActiveAt"] = context.now()
-    context.state.put_user(record)
+        context.state.put_user(record)
+    else:  # a login
+        record = context.presence.logged_in(record["uid"], call.headers.get("resource", ""))
     return _session_data(context, record, call)
 
 
 def logout(context: Context, call: Call) -> dict[str, Any]:
     """`DELETE /me` (spec 4.14): revokes the presented token."""
     assert call.token is not None
-    record = _me(context, call)
-    context.state.delete_tokens([call.token["authToken"]])
-    context.state.put_user({**record, "status": "offline"})
+    token = call.token["authToken"]
+    context.state.delete_tokens([token])
+    context.presence.logged_out(call.token["uid"], token, call.headers.get("resource", ""))
     return {"success": True, "message": "User logged out successfully."}
 
 
@@ -429,3 +321,15 @@ def user_sessions(context: Context, call: Call) -> dict[str, Any]:
 def get_settings(context: Context, call: Call) -> dict[str, Any]:
     """`GET /settings` (spec 4.15)."""
     return _settings(context, call)
+
+
+def online_members(context: Context, call: Call) -> dict[str, Any]:
+    """`POST /api/{v}/online-members` (spec 4): the app's online users, counted.
+
+    The SDK's group count sends `groups`: there are no groups here, so it is refused.
+    """
+    if call.segments[1] != CLIENT_API_VERSION:
+        raise refusals.invalid_version(call.segments[1])
+    if "groups" in call.body():
+        raise refusals.bad_request({"groups": ["The emulator keeps no groups."]})
+    return {"onlineUsersCount": context.presence.online_count()}

@@ -1,4 +1,9 @@
-"""Request counting by rate class in fixed windows, with the service's headers (spec 9)."""
+"""Request counting by rate class in fixed windows, with the service's headers (spec 9).
+
+The answers can be trusted: a 429's `Retry-After` is the time to the end of the
+window that refused it (never shorter), and a request of that class sent once it
+has passed gets through unless others spent the new window first (sdk-users §6).
+"""
 
 from __future__ import annotations
 
@@ -13,17 +18,17 @@ APP_LIMIT = 100_000
 @dataclass
 class RateLimiter:
     """Counts requests per class in fixed windows of `window` seconds (the service's
-    minute by default; a smaller one scales a limit down for tests and benchmarks).
+    calendar minute by default; a shorter one scales the wait down for tests).
 
     `enforce=False` (the default) only reports the headers; with `enforce=True`
-    a request over the limit is refused and answered 429 with `Retry-After:
-    retry_after` (`retry_after=None`: the seconds left in the window). Every answer
-    says when its window ends (`X-Rate-Limit-Reset`, Unix seconds).
+    a request over the limit is refused, counts for nothing, and is answered 429
+    with `Retry-After`: the seconds left in the window, rounded up. Every answer
+    says when its window ends (`X-Rate-Limit-Reset`, Unix seconds; on a 429 also
+    spelled `X-RateLimit-Reset`).
     """
 
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     enforce: bool = False
-    retry_after: int | None = 15
     window: float = 60
     _window: int = -1
     _counts: dict[str, int] = field(default_factory=dict)
@@ -31,8 +36,8 @@ class RateLimiter:
     def __post_init__(self) -> None:
         if isinstance(self.window, bool) or not isinstance(self.window, int | float):
             raise TypeError(f"window must be a number of seconds, not {self.window!r}")
-        if self.window <= 0:
-            raise ValueError(f"window must be positive, not {self.window!r}")
+        if not 0 < self.window < math.inf:
+            raise ValueError(f"window must be a positive number of seconds, not {self.window!r}")
 
     def take(self, rate_class: str, now: float) -> tuple[bool, dict[str, str]]:
         """Count one request of `rate_class` at `now`; (allowed, headers to send)."""
@@ -54,6 +59,6 @@ class RateLimiter:
             "X-Rate-Limit-Reset": str(math.ceil(reset)),
         }
         if not allowed:
-            wait = self.retry_after
-            headers["Retry-After"] = str(max(1, math.ceil(reset - now)) if wait is None else wait)
+            headers["X-RateLimit-Reset"] = headers["X-Rate-Limit-Reset"]
+            headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
         return allowed, headers

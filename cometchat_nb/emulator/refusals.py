@@ -56,6 +56,12 @@ def api_not_found() -> ServiceError:
     return ServiceError(404, wire.ERR_API_NOT_FOUND, message)
 
 
+def not_logged(number: str) -> ServiceError:
+    """404 from the control plane: no such entry in the request log (any longer)."""
+    message = f"The request {number} is not in the request log."
+    return ServiceError(404, wire.ERR_API_NOT_FOUND, message)
+
+
 def invalid_version(version: str) -> ServiceError:
     message = f"The API version {version} is invalid."
     return ServiceError(404, wire.ERR_INVALID_API_VERSION, message)
@@ -100,6 +106,11 @@ def role_not_found(role: str) -> ServiceError:
     )
 
 
+def role_exists(role: str) -> ServiceError:
+    """400: `POST /roles` with a role id taken (code and text unverified)."""
+    return ServiceError(400, wire.ERR_ROLE_ALREADY_EXISTS, f"The role {role} already exists.")
+
+
 def quota_exhausted(quota: int) -> ServiceError:
     return ServiceError(
         402,
@@ -126,6 +137,12 @@ def token_not_found(token: str) -> ServiceError:
 def empty_token() -> ServiceError:
     message = "The authToken header is missing or empty."
     return ServiceError(401, wire.AUTH_ERR_EMPTY_AUTH_TOKEN, message)
+
+
+def invalid_jwt() -> ServiceError:
+    """401 on a JWT-authenticated call (the online count): no JWT of a live login."""
+    message = "The JWT in the Authorization header is missing, invalid or revoked."
+    return ServiceError(401, wire.AUTH_ERR_INVALID_JWT, message)
 
 
 def empty_api_key() -> ServiceError:

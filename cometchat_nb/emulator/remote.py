@@ -11,6 +11,7 @@ import httpx
 
 from ..guard import check as check_live
 from ..secret import Secret
+from . import console
 from .defaults import APP_ID, REGION, REST_API_KEY
 from .faults import FaultApi, Injected, Rule, injected_from, rule_from
 from .requestlog import RequestList
@@ -85,6 +86,10 @@ class RemoteEmulator:
             Secret(rest_api_key),
         )
 
+    def console(self, width: str = "100%", height: int = 720) -> Any:
+        """The emulator's console page in an IFrame (see `Server.console`)."""
+        return console.frame(self.url, width, height)
+
     # -- the control surface (the same as `Emulator`'s) ------------------------
 
     def on_reset(self, callback: Callable[[], None]) -> None:
@@ -129,6 +134,12 @@ class RemoteEmulator:
         body = self.control("GET", "requests", whole=True)
         meta = body.get("meta") or {}
         return RequestList(body["data"], meta.get("dropped", 0), meta.get("size", 0))
+
+    def logged_request(self, number: int) -> dict[str, Any]:
+        """Entry `number` of the log with its request and answer, masked
+        (`GET .../requests/{number}`); `EmulatorControlError` when it is not kept."""
+        data: dict[str, Any] = self.control("GET", f"requests/{int(number)}")
+        return data
 
     def _after_reset(self) -> None:
         for callback in list(self._on_reset):

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..secret import Secret
-from . import handlers, refusals
+from . import blocking, friends, handlers, jwt, refusals, roles
 from .call import Call
-from .handlers import Context, Listing
+from .handlers import Context
 from .limiter import RateLimiter
+from .listing import Listing
 
 _HOST_APP = re.compile(r"^([^.]+)\.api(?:client)?-[a-z]+\.")
 
@@ -27,7 +28,8 @@ class Route:
     """A handler, the credential it needs, and its rate class (spec 4, 9).
 
     `auth` is "full" (REST API key), "auth" (either key), "token", "token?"
-    (a token if any) or "full|token" (the key if sent, else a token).
+    (a token if any), "full|token" (the key if sent, else a token) or "jwt" (a
+    login's JWT in `Authorization`, as the SDK's online count sends it).
     """
 
     handler: Handler
@@ -64,8 +66,33 @@ def _routes() -> dict[tuple[str, ...], dict[str, Route]]:
             "PUT": Route(h.put_me, "token", "core"),
             "DELETE": Route(h.logout, "token", "core"),
         },
+        ("users", "*", "blockedusers"): {
+            "POST": Route(blocking.block, "full", "standard"),
+            "GET": Route(blocking.list_blocked, "full", "standard"),
+            "DELETE": Route(blocking.unblock, "full", "standard"),
+        },
+        ("blockedusers",): {
+            "POST": Route(blocking.block, "token", "standard"),
+            "GET": Route(blocking.list_blocked, "token", "standard"),
+            "DELETE": Route(blocking.unblock, "token", "standard"),
+        },
+        ("users", "*", "friends"): {
+            "POST": Route(friends.add_friends, "full", "standard"),
+            "GET": Route(friends.list_friends, "full", "standard"),
+            "DELETE": Route(friends.remove_friends, "full", "standard"),
+        },
+        ("roles",): {
+            "POST": Route(roles.create_role, "full", "standard"),
+            "GET": Route(roles.list_roles, "full", "standard"),
+        },
+        ("roles", "*"): {
+            "GET": Route(roles.get_role, "full", "standard"),
+            "PUT": Route(roles.update_role, "full", "standard"),
+            "DELETE": Route(roles.delete_role, "full", "standard"),
+        },
         ("user_sessions",): {"POST": Route(h.user_sessions, "token?", "standard")},
         ("settings",): {"GET": Route(h.get_settings, "token", "standard")},
+        ("api", "*", "online-members"): {"POST": Route(h.online_members, "jwt", "standard")},
     }
 
 
@@ -133,6 +160,13 @@ def _authenticate(context: Context, call: Call, rule: str) -> None:
                 raise refusals.no_access(api_key)
         else:
             raise refusals.api_key_not_found(api_key)
+        return
+    if rule == "jwt":
+        sent = call.headers.get("authorization")
+        record = jwt.token_record(context.state, context.signing_key, context.app_id, sent)
+        if record is None:
+            raise refusals.invalid_jwt()
+        call.scope, call.token = "token", record
         return
     optional = rule == "token?"  # telemetry: accepted with or without a token (spec 4.15)
     token = call.headers.get("authtoken")

@@ -23,9 +23,10 @@ import httpx
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from . import refusals
+from . import console, refusals, websocket
 from .call import CORS_HEADERS, MAX_BODY, Reply, reply
 from .faults import Dropped
+from .presence import Presence
 
 logger = logging.getLogger("cometchat_nb.emulator")
 #: Where `JsonProtocol` puts, in each request's scope state, the way to close its connection.
@@ -33,9 +34,11 @@ _CLOSE = "cometchat_nb.close"
 
 
 class Responder(Protocol):
-    """What a server serves: an emulator's app id and its answer to a request's parts."""
+    """What a server serves: an emulator's app id, its answer to a request's parts, and
+    its presence (for WebSockets)."""
 
     app_id: str
+    presence: Presence
 
     async def respond(
         self,
@@ -56,13 +59,18 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 class App:
-    """The ASGI application: one HTTP request in, `Emulator.respond`'s answer out."""
+    """The ASGI application: one HTTP request in, `Emulator.respond`'s answer out; a
+    WebSocket to `websocket.serve`."""
 
     def __init__(self, emulator: Responder) -> None:
         self.emulator = emulator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # uvicorn runs with lifespan and websockets off
+        if scope["type"] == "websocket":
+            emulator = self.emulator
+            await websocket.serve(emulator.presence, emulator.app_id, scope, receive, send)
+            return
+        if scope["type"] != "http":  # uvicorn runs with lifespan off
             return
         body = await read_body(receive)
         if body is None:  # the client went before its body was complete: nothing is done
@@ -233,7 +241,7 @@ class Server:
             log_config=None,
             access_log=False,
             lifespan="off",
-            ws="none",
+            ws="websockets-sansio",
             ssl_certfile=tls_cert,
             ssl_keyfile=tls_key,
         )
@@ -252,6 +260,11 @@ class Server:
         """The base URL, e.g. `http://127.0.0.1:8790` (no version prefix)."""
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{_url_host(self.host)}:{self.port}"
+
+    def console(self, width: str = "100%", height: int = 720) -> Any:
+        """The console page (`url` + `/_emulator/ui`) in an IFrame, for a notebook to show;
+        it asks for the REST API key once per browser tab."""
+        return console.frame(self.url, width, height)
 
     @property
     def running(self) -> bool:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import os
 import random
 import secrets
 import threading
@@ -33,8 +32,10 @@ from .defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .faults import Fault, Faults, dropped, marked, refusal, spoil
 from .handlers import Context
 from .limiter import RateLimiter
+from .presence import Presence
 from .refusals import ServiceError
 from .requestlog import DEFAULT_SIZE, Record, RequestList, RequestLog
+from .roles import seed_roles
 from .state import State
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class Emulator:
             raise ValueError("the auth key and REST API key must be non-empty strings")
         self.deterministic = deterministic
         self.seed = seed
-        self.roles = {"default", *roles}
+        self._configured_roles = roles
         self.user_quota = user_quota
         self.rate_limiter = rate_limiter or RateLimiter()
         self.latency = latency
@@ -99,9 +100,11 @@ class Emulator:
         self._clock = clock
         self._lock = threading.RLock()
         self._state = State(data)
+        seed_roles(self._state, roles, self.now())
         self._rng = random.Random(0) if deterministic else None
         self._signing_key = hashlib.sha256(f"cometchat-nb:{app_id}".encode()).digest()
-        self._on_reset: list[Callable[[], None]] = []
+        self.presence = Presence(self._state, self._lock, self.now, app_id, self._signing_key)
+        self._on_reset: list[Callable[[], None]] = [self.presence.clear]
         self._writer: ThreadPoolExecutor | None = None  # SQLite commits, off the event loop
         #: Fault injection (off until a rule is injected): see `faults.Faults`.
         self.faults = Faults()
@@ -155,6 +158,11 @@ class Emulator:
         return self._in_flight
 
     @property
+    def roles(self) -> set[str]:
+        """The app's role ids (`default`, the configured ones, those made by `POST /roles`)."""
+        return set(self._state.roles)
+
+    @property
     def persistent(self) -> bool:
         return self._state.persistent
 
@@ -167,8 +175,7 @@ class Emulator:
         bodies = [user.to_dict() for user in users]
         with self._lock:
             try:
-                create_users(self._state, bodies, roles=self.roles, quota=self.user_quota,
-                             now=self.now())  # fmt: skip
+                create_users(self._state, bodies, quota=self.user_quota, now=self.now())
             except ServiceError as exc:
                 raise ValueError(f"{exc.message} {exc.details or ''}".strip()) from None
 
@@ -177,8 +184,8 @@ class Emulator:
         self._on_reset.append(callback)
 
     def reset(self) -> None:
-        """Forget every user, token, request and injected fault; re-seed the test users;
-        run `on_reset`s."""
+        """Forget every user, token, role, block, friend, request and injected fault;
+        re-seed the configured roles and the test users; run `on_reset`s."""
         self.faults.clear()
         with self._lock:
             self._state.clear()
@@ -186,6 +193,7 @@ class Emulator:
             self._handled = 0
             if self._rng is not None:
                 self._rng.seed(0)
+            seed_roles(self._state, self._configured_roles, self.now())
             if self.seed:
                 self._seed()
         for callback in list(self._on_reset):
@@ -227,23 +235,30 @@ class Emulator:
         """
         with self._lock:
             settings = snapshots.restore(self._state, snapshot)
-            self.roles, self.user_quota = {"default", *settings["roles"]}, settings["user_quota"]
+            seed_roles(self._state, settings["roles"], self.now())
+            self.user_quota = settings["user_quota"]
             self._handled = settings["clock"]
             self._log.clear()
         for callback in list(self._on_reset):
             callback()
 
     def request_log(self) -> RequestList:
-        """The requests answered, oldest first, redacted: time, method, path, status, and
-        `fault` when one was injected; `.dropped` says how many older ones were let go."""
+        """The requests answered, oldest first, redacted: number (from 1 since the reset),
+        time, method, path, status, `fault` if one was injected; `.dropped` as many let go."""
         with self._lock:
             return self._log.redacted()
+
+    def logged_request(self, number: int) -> dict[str, Any]:
+        """Entry `number` of `request_log()` with its request and answer, every key and
+        token masked, as the `Inspector` shows them (answers of the latest 1,000 kept).
+        Raises `LookupError` for a number no longer, or not yet, in the log."""
+        with self._lock:
+            return self._log.logged(number, [self.auth_key, self.rest_api_key])
 
     def export_settings(self) -> dict[str, Any]:
         """Latency, request log size, public host and rate limits: for `import_settings`."""
         limiter = self.rate_limiter
-        classes = {k: v for k, v in limiter.limits.items() if k in ("core", "standard")}
-        limits = {"enforce": limiter.enforce, **classes, "retry_after": limiter.retry_after}
+        limits = {"enforce": limiter.enforce, **limiter.limits, "window": limiter.window}
         return {"latency": self.latency, "request_log_size": self._log.size,
                 "public_host": self.public_host, "rate_limits": limits}  # fmt: skip
 
@@ -257,7 +272,7 @@ class Emulator:
             self._log.size = checked.get("request_log_size", self._log.size)
             self.public_host = checked.get("public_host", self.public_host)
             limiter.enforce = limits.pop("enforce", limiter.enforce)
-            limiter.retry_after = limits.pop("retry_after", limiter.retry_after)
+            limiter.window = limits.pop("window", limiter.window)
             limiter.limits.update(limits)
 
     def transport(self) -> httpx.MockTransport:
@@ -384,8 +399,9 @@ class Emulator:
                     self._log.add(record, self.now(), 0)
                     raise dropped(fault, request)
                 error, extra = refusal(fault)
-                self._log.add(record, self.now(), error.status)
-            return reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+                answer = reply(error.status, error.envelope(), {**CORS_HEADERS, **extra})
+                self._log.add(record, self.now(), error.status, answer)
+            return answer
         status, headers, content = self._answer(call, record)
         if fault.kind in ("truncate", "not_json"):
             return spoil(fault, status, headers, content)
@@ -405,22 +421,13 @@ class Emulator:
                 logger.exception("emulator failed on %s /%s", call.method, "/".join(call.segments))
                 error = refusals.internal_error()
                 status, body = error.status, error.envelope()
-            self._log.add(record, self.now(), status)
-        return reply(status, body, headers)
+            self._log.add(record, self.now(), status, answer := reply(status, body, headers))
+        return answer
 
     def _context(self) -> Context:
-        return Context(
-            state=self._state,
-            app_id=self.app_id,
-            region=self.region,
-            auth_key=self.auth_key,
-            rest_api_key=self.rest_api_key,
-            roles=self.roles,
-            user_quota=self.user_quota,
-            now=self.now,
-            token_hex=self._token_hex,
-            signing_key=self._signing_key,
-        )
+        return Context(self._state, self.app_id, self.region, self.auth_key, self.rest_api_key,
+                       self.user_quota, self.now, self._token_hex, self._signing_key,
+                       self.presence)  # fmt: skip
 
     def _token_hex(self) -> str:
         if self._rng is None:
@@ -431,18 +438,3 @@ class Emulator:
 def _response(answer: Reply) -> httpx.Response:
     status, headers, content = answer
     return httpx.Response(status, headers=headers, content=content)
-
-
-_embedded: Emulator | None = None
-_embedded_lock = threading.Lock()
-
-
-def embedded() -> Emulator:
-    """The process-wide emulator a bare `Session()` connects to (made on first use);
-    `COMETCHAT_NB_DETERMINISTIC=1` makes its clock and tokens deterministic."""
-    global _embedded
-    with _embedded_lock:
-        if _embedded is None:
-            deterministic = os.environ.get("COMETCHAT_NB_DETERMINISTIC", "") not in ("", "0")
-            _embedded = Emulator(deterministic=deterministic)
-        return _embedded

@@ -77,13 +77,17 @@ def on_host(snapshot: dict[str, Any], host: str, *, served: bool) -> dict[str, A
 
 
 def snapshot(state: State, settings: dict[str, Any]) -> dict[str, Any]:
-    """Users and tokens (in creation order) and settings, as JSON-able data: never a key."""
+    """Users and tokens (in creation order), roles, blocks, friends and settings, as
+    JSON-able data: never a key."""
     return {
         "format": SNAPSHOT_FORMAT,
         "version": SNAPSHOT_VERSION,
         "settings": settings,
         "users": copy.deepcopy(list(state.users.values())),
         "tokens": copy.deepcopy(list(state.tokens.values())),
+        "roles": copy.deepcopy(list(state.roles.values())),
+        "blocks": [[u, b, at] for u, blocked in state.blocks.items() for b, at in blocked.items()],
+        "friends": sorted([u, f] for u, fs in state.friends.items() for f in fs if u < f),
     }
 
 
@@ -93,11 +97,39 @@ def restore(state: State, snapshot: Mapping[str, Any]) -> dict[str, Any]:
     Raises `ValueError` for a malformed snapshot, before anything is changed.
     """
     users, tokens, settings = _checked(snapshot)
+    roles, blocks, friends = _relations(snapshot, {u["uid"] for u in users})
     state.clear()
     state.put_users(users)
     for token in tokens:
         state.put_token(token)
+    for role in roles:
+        state.put_role(role)
+    for uid, blocked, at in blocks:
+        state.block(uid, [blocked], at)
+    for uid, friend in friends:
+        state.befriend(uid, [friend])
     return settings
+
+
+def _relations(
+    snapshot: Mapping[str, Any], uids: set[str]
+) -> tuple[list[dict[str, Any]], list[list[Any]], list[list[str]]]:
+    """A snapshot's roles, blocks and friends (each optional), checked."""
+    roles, blocks, friends = (snapshot.get(k, []) for k in ("roles", "blocks", "friends"))
+    if not isinstance(roles, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("role"), str) and r["role"] for r in roles
+    ):
+        raise ValueError("a snapshot's roles are objects with a role id")
+    for name, pairs, width in (("blocks", blocks, 3), ("friends", friends, 2)):
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == width and p[0] in uids and p[1] in uids for p in pairs
+        ):
+            raise ValueError(
+                f"a snapshot's {name} are [uid, uid{', at' * (width == 3)}] of its users"
+            )
+    if not all(_is_int(at) for _, _, at in blocks):
+        raise ValueError("a block's time is an integer")
+    return copy.deepcopy(roles), blocks, friends
 
 
 def _checked(
@@ -150,7 +182,7 @@ def _is_int(value: Any) -> bool:
 
 #: The settings `export_settings` gives and `import_settings` takes (all optional there).
 SETTINGS = ("latency", "request_log_size", "public_host", "rate_limits")
-RATE_LIMITS = ("enforce", "core", "standard", "retry_after")
+RATE_LIMITS = ("enforce", "core", "standard", "window")
 
 
 def checked_settings(settings: Any) -> dict[str, Any]:
@@ -176,9 +208,9 @@ def checked_settings(settings: Any) -> dict[str, Any]:
     for name in ("core", "standard"):
         if name in limits and not (_is_int(limits[name]) and limits[name] >= 1):
             raise ValueError(f"rate_limits.{name} is a number of requests a minute, 1 or more")
-    retry = limits.get("retry_after")
-    if retry is not None and not (_is_int(retry) and retry >= 0):
-        raise ValueError("rate_limits.retry_after is seconds (0 or more), or null")
+    window = limits.get("window", 60)
+    if isinstance(window, bool) or not isinstance(window, int | float) or not 0 < window <= 3600:
+        raise ValueError("rate_limits.window is the seconds the limits count in (up to an hour)")
     checked = {**settings, "rate_limits": dict(limits)}
     if "latency" in settings:
         checked["latency"] = float(latency)

@@ -1,4 +1,5 @@
-"""The emulator's users and auth tokens: dicts in memory, mirrored to SQLite if asked.
+"""The emulator's users, auth tokens, roles, blocks and friends: dicts in memory,
+mirrored to SQLite if asked.
 
 Besides the dicts, the state keeps the users in list order (newest first) as a
 sorted index, so a page of one million users is a slice, not a sort.
@@ -19,6 +20,9 @@ from ..private import private_file
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (uid TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, uid TEXT NOT NULL, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roles (role TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (uid TEXT, blocked TEXT, at INTEGER, PRIMARY KEY (uid, blocked));
+CREATE TABLE IF NOT EXISTS friends (uid TEXT, friend TEXT, PRIMARY KEY (uid, friend));
 """
 _UPSERT_USER = (
     "INSERT INTO users (uid, record) VALUES (?, ?) "
@@ -38,7 +42,8 @@ def stamp(record: dict[str, Any]) -> int:
 
 
 class State:
-    """Users by lowercased uid and tokens by value, both in creation order.
+    """Users by lowercased uid and tokens by value, both in creation order; roles by name;
+    who blocked whom (and when) and who befriended whom.
 
     Every change is committed to SQLite (WAL mode) before memory changes and the
     method returns, so a failed write changes nothing; callers hold the emulator's
@@ -50,6 +55,12 @@ class State:
         self.users: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self._user_tokens: dict[str, dict[str, dict[str, Any]]] = {}
+        self.roles: dict[str, dict[str, Any]] = {}
+        #: uid -> {blocked uid: when}, oldest block first; `blocked_by` is its mirror.
+        self.blocks: dict[str, dict[str, int]] = {}
+        self.blocked_by: dict[str, dict[str, int]] = {}
+        #: uid -> its friends (friendship goes both ways).
+        self.friends: dict[str, set[str]] = {}
         self._keys: dict[str, Key] = {}  # uid -> its place in `_order`
         self._order: list[Key] = []  # every user, oldest first
         self._deactivated: list[Key] = []  # the deactivated users' keys, sorted
@@ -75,6 +86,12 @@ class State:
             self.users[uid] = json.loads(record)
         for _, record in self._db.execute("SELECT token, record FROM tokens ORDER BY rowid"):
             self._add_token(json.loads(record))
+        for role, record in self._db.execute("SELECT role, record FROM roles ORDER BY rowid"):
+            self.roles[role] = json.loads(record)
+        for uid, blocked, at in self._db.execute("SELECT * FROM blocks ORDER BY rowid"):
+            self._add_block(uid, blocked, at)
+        for uid, friend in self._db.execute("SELECT uid, friend FROM friends"):
+            self.friends.setdefault(uid, set()).add(friend)
         for uid, record in self.users.items():
             key = self._keys[uid] = (record["createdAt"], self._sequence, uid)
             self._sequence += 1
@@ -139,13 +156,16 @@ class State:
             insort(self._stamps, (stamp(record), key[1], uid))
 
     def delete_user(self, uid: str) -> None:
-        """Remove the user and every token of theirs."""
+        """Remove the user and every token, block and friendship of theirs."""
         self._write(
             [
                 ("DELETE FROM users WHERE uid = ?", (uid,)),
                 ("DELETE FROM tokens WHERE uid = ?", (uid,)),
+                ("DELETE FROM blocks WHERE uid = ? OR blocked = ?", (uid, uid)),
+                ("DELETE FROM friends WHERE uid = ? OR friend = ?", (uid, uid)),
             ]
         )
+        self._forget_relations(uid)
         record = self.users.pop(uid, None)
         if record is None:
             return
@@ -239,9 +259,74 @@ class State:
                 if not owned:
                     del self._user_tokens[record["uid"]]
 
+    # -- roles -----------------------------------------------------------------
+
+    def put_role(self, record: dict[str, Any]) -> None:
+        """Create or replace a role (by its `role`)."""
+        upsert = "INSERT OR REPLACE INTO roles (role, record) VALUES (?, ?)"
+        self._write([(upsert, (record["role"], json.dumps(record)))])
+        self.roles[record["role"]] = record
+
+    def delete_role(self, role: str) -> None:
+        self._write([("DELETE FROM roles WHERE role = ?", (role,))])
+        self.roles.pop(role, None)
+
+    # -- blocks and friends ------------------------------------------------------
+
+    def _add_block(self, uid: str, blocked: str, at: int) -> None:
+        self.blocks.setdefault(uid, {})[blocked] = at
+        self.blocked_by.setdefault(blocked, {})[uid] = at
+
+    def block(self, uid: str, others: list[str], at: int) -> None:
+        """`uid` blocks each of `others` (not yet blocked) at `at`."""
+        new = [o for o in dict.fromkeys(others) if o not in self.blocks.get(uid, {})]
+        insert = "INSERT INTO blocks (uid, blocked, at) VALUES (?, ?, ?)"
+        self._write([(insert, (uid, other, at)) for other in new])
+        for other in new:
+            self._add_block(uid, other, at)
+
+    def unblock(self, uid: str, others: list[str]) -> None:
+        """`uid` unblocks each of `others`."""
+        delete = "DELETE FROM blocks WHERE uid = ? AND blocked = ?"
+        self._write([(delete, (uid, other)) for other in others])
+        for other in others:
+            _discard(self.blocks, uid, other)
+            _discard(self.blocked_by, other, uid)
+
+    def relation(self, uid: str, other: str) -> tuple[int | None, int | None]:
+        """When `uid` blocked `other`, and when `other` blocked `uid` (None: not blocked)."""
+        return self.blocks.get(uid, {}).get(other), self.blocked_by.get(uid, {}).get(other)
+
+    def befriend(self, uid: str, others: list[str]) -> None:
+        """`uid` and each of `others` become friends (both ways)."""
+        insert = "INSERT OR IGNORE INTO friends (uid, friend) VALUES (?, ?)"
+        self._write([(insert, pair) for o in others for pair in ((uid, o), (o, uid))])
+        for other in others:
+            self.friends.setdefault(uid, set()).add(other)
+            self.friends.setdefault(other, set()).add(uid)
+
+    def unfriend(self, uid: str, others: list[str]) -> None:
+        """`uid` and each of `others` stop being friends."""
+        delete = "DELETE FROM friends WHERE uid = ? AND friend = ?"
+        self._write([(delete, pair) for o in others for pair in ((uid, o), (o, uid))])
+        for other in others:
+            _discard(self.friends, uid, other)
+            _discard(self.friends, other, uid)
+
+    def _forget_relations(self, uid: str) -> None:
+        for blocked in self.blocks.pop(uid, {}):
+            _discard(self.blocked_by, blocked, uid)
+        for blocker in self.blocked_by.pop(uid, {}):
+            _discard(self.blocks, blocker, uid)
+        for friend in self.friends.pop(uid, set()):
+            _discard(self.friends, friend, uid)
+
     def clear(self) -> None:
-        self._write([("DELETE FROM users", ()), ("DELETE FROM tokens", ())])
-        for mapping in (self.users, self.tokens, self._user_tokens, self._keys):
+        """Forget every user, token, role, block and friendship."""
+        tables = ("users", "tokens", "roles", "blocks", "friends")
+        self._write([(f"DELETE FROM {table}", ()) for table in tables])
+        for mapping in (self.users, self.tokens, self._user_tokens, self._keys, self.roles,
+                        self.blocks, self.blocked_by, self.friends):  # fmt: skip
             mapping.clear()
         for index in (self._order, self._deactivated, self._stamps):
             index.clear()
@@ -251,6 +336,18 @@ class State:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _discard(relation: dict[str, Any], uid: str, other: str) -> None:
+    """Drop `other` from `relation[uid]` (a dict or set), and the entry once empty."""
+    related = relation.get(uid)
+    if related is not None and other in related:
+        if isinstance(related, dict):
+            del related[other]
+        else:
+            related.discard(other)
+        if not related:
+            del relation[uid]
 
 
 def _remove(index: list[Key], key: Key) -> None:

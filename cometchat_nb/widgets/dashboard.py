@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
+from ..display import escape
+from ..emulator import console
 from .base import descendants, require_session
 from .event_log import EventLog
 from .login import LoginForm
@@ -52,10 +54,10 @@ class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
         self.event_log = EventLog(session)
         self.user_table = UserTable(session)
         kwargs.setdefault("layout", ipywidgets.Layout(width=WIDTH, max_width="100%"))
-        super().__init__(
-            children=[section(HEADINGS[part], getattr(self, part)) for part in HEADINGS],
-            **kwargs,
-        )
+        children = [section(HEADINGS[part], getattr(self, part)) for part in HEADINGS]
+        if session.emulator_url:  # a served emulator: its console is a click away
+            children.append(console_link(session.emulator_url))
+        super().__init__(children=children, **kwargs)
         self.add_class("cc-dashboard")
 
     def close(self) -> None:
@@ -71,3 +73,15 @@ class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
 def dashboard(session: Session) -> Dashboard:
     """One widget composing `LoginForm`, `EventLog` and `UserTable` on `session`."""
     return Dashboard(session)
+
+
+def console_link(base: str) -> ipywidgets.HTML:
+    """A link to the console page of the emulator served at `base`, in a new tab."""
+    address = escape(console.url(base))
+    link = ipywidgets.HTML(
+        f"<a href='{address}' target='_blank' rel='noopener noreferrer'>Open the emulator "
+        f"console</a> <span style='opacity: 0.75'>(users, tokens, requests, faults; "
+        f"<code>{address}</code>)</span>"
+    )
+    link.add_class("cc-console-link")
+    return link

@@ -6,11 +6,7 @@ Without Node or npm the test skips, except under `CI=true`, where it fails.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,17 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from emulator_process import EmulatorProcess
-from needs import unavailable
+from official_sdk import SDK_VERSION, run_scenario
 
-from cometchat_nb.emulator import APP_ID, AUTH_KEY, REST_API_KEY
+from cometchat_nb.emulator import APP_ID, AUTH_KEY
 from cometchat_nb.secret import service_masked
 
-SDK = "@cometchat/chat-sdk-javascript"
-SDK_VERSION = "4.2.0"
-HERE = Path(__file__).resolve().parent
-NPM_PREFIX = Path(
-    os.environ.get("COMETCHAT_NB_NPM_PREFIX", Path.home() / ".cache" / "cometchat-nb" / "npm")
-)
 UID = f"conf-{uuid.uuid4().hex[:12]}"
 NAME = f"Conformance {UID}"
 NAME2 = f"{NAME} (updated)"
@@ -36,66 +26,11 @@ NAME2 = f"{NAME} (updated)"
 pytestmark = pytest.mark.timeout(600)
 
 
-def _installed_version() -> str | None:
-    package = NPM_PREFIX / "node_modules" / SDK / "package.json"
-    try:
-        return str(json.loads(package.read_text())["version"])
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-@pytest.fixture(scope="module")
-def sdk_dir() -> Path:
-    """The npm prefix holding the SDK, installed there once and reused."""
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            unavailable(f"{tool} is not installed")
-    if _installed_version() != SDK_VERSION:
-        done = subprocess.run(
-            [
-                "npm",
-                "install",
-                "--prefix",
-                str(NPM_PREFIX),
-                "--no-audit",
-                "--no-fund",
-                "--ignore-scripts",
-                f"{SDK}@{SDK_VERSION}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0 or _installed_version() != SDK_VERSION:
-            unavailable(f"npm install {SDK}@{SDK_VERSION} failed: {done.stderr[-2000:]}")
-    return NPM_PREFIX
-
-
 @pytest.fixture(scope="module")
 def run(sdk_dir: Path) -> dict[str, Any]:
     """The harness's JSON report, plus what the emulator says afterwards (`after`)."""
     with EmulatorProcess() as emulator:
-        env = {
-            **os.environ,
-            "EMULATOR_HOST": emulator.host,
-            "APP_ID": APP_ID,
-            "AUTH_KEY": AUTH_KEY,
-            "REST_API_KEY": REST_API_KEY,
-            "UID": UID,
-            "SDK_DIR": str(sdk_dir),
-        }
-        done = subprocess.run(
-            ["node", str(HERE / "sdk_flow.mjs")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, f"harness exit {done.returncode}: {done.stdout[-3000:]}"
-        report: dict[str, Any] = json.loads(done.stdout)
-        report["emulator_host"] = emulator.host
+        report = run_scenario("sdk_flow.mjs", emulator, UID, sdk_dir)
         tokens = report.get("tokens") or {}
         with httpx.Client(base_url=emulator.url + "/v3.0", timeout=10) as client:
             report["after"] = {
