@@ -41,6 +41,19 @@ def section(title: str, part: Any) -> ipywidgets.VBox:
     return box
 
 
+def side_by_side(*parts: Any) -> ipywidgets.HBox:
+    """Widgets in a row that wraps: side by side where there is room for each at its
+    narrowest (`MIN_WIDTH`), stacked under that; each gets an equal share of the row.
+
+    `side_by_side(LoginForm(session), Inspector(session))`: the requests beside the form.
+    """
+    for part in parts:
+        part.layout.flex, part.layout.margin = "1 1 24em", "0 0.8em 0.6em 0"
+    box = ipywidgets.HBox(list(parts), layout=ipywidgets.Layout(flex_flow="row wrap", width="100%"))
+    box.add_class("cc-side-by-side")
+    return box
+
+
 class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
     """A `LoginForm`, an `EventLog` and a `UserTable` on the same session, each under a heading."""
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from .errors import CometChatException
-from .models import AuthToken, Event, User
-from .secret import Secret, redact
-from .style import CSS
-from .wire import emulator_avatar_data_uri, emulator_avatar_uid
+from ..errors import CometChatException
+from ..models import AuthToken, Event, User
+from ..secret import Secret, redact
+from ..style import CSS
+from ..wire import emulator_avatar_data_uri, emulator_avatar_uid
 
 RECENT_EVENTS = 5
 MAX_ROWS = 50
