@@ -193,7 +193,8 @@ class Session(BaseSession):
         return self._health_report(seen, checked, self._run(probe(request)))
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections; stop hearing the logins of sessions on the same store."""
+        self._core.logins.leave()
         self._client.close()
 
     def __enter__(self) -> Session:
@@ -313,7 +314,8 @@ class AsyncSession(BaseSession):
         return self._health_report(seen, checked, await self._run(probe(request)))
 
     async def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections; stop hearing the logins of sessions on the same store."""
+        self._core.logins.leave()
         await self._client.aclose()
 
     async def __aenter__(self) -> AsyncSession:

@@ -97,6 +97,10 @@ def _token_in(data: Mapping[str, Any], sent: Secret) -> Secret:
     return Secret(token) if isinstance(token, str) and token else sent
 
 
+#: What an event heard from another session on the same store says of its origin.
+BY_ANOTHER_SESSION = "(by another session on this store)"
+
+
 class Core:
     """One session's state and flows; stateful but sans-IO (it sends nothing)."""
 
@@ -104,7 +108,7 @@ class Core:
         self.connection = connection
         self.listeners = listeners
         self.timeout = timeout
-        self.logins = LoginStore(connection.store, connection.app_id)
+        self.logins = LoginStore(connection.store, connection.app_id, self._peer_changed)
         self.login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
         self.created: dict[str, User] = {}
         self._login_lock = threading.Lock()
@@ -209,6 +213,18 @@ class Core:
             self.listeners.fire("session_cleared", seen.user)
             seen = StoredLogin({k: v for k, v in seen.data.items() if k != "session"})
         return self.logins.with_device_id(seen)
+
+    def _peer_changed(self, seen: StoredLogin) -> None:
+        """Another session on this store logged in or out: tell this session's listeners
+        and subscribers (`login_success` or `logout_success`, marked as coming from another
+        session); the key of this session's own login, which has ended, is forgotten."""
+        self.login_key = None
+        user = seen.user
+        if user is None:
+            self.listeners.fire("logout_success", detail=BY_ANOTHER_SESSION)
+        else:
+            self.listeners.fire("login_success", user, detail=f"{user.uid} {BY_ANOTHER_SESSION}")
+        self.listeners.flush()
 
     def _forget(self) -> None:
         """Forget the stored login and the login's key."""
