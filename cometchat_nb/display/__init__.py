@@ -27,6 +27,27 @@ from ..wire import emulator_avatar_data_uri, emulator_avatar_uid
 
 RECENT_EVENTS = 5
 MAX_ROWS = 50
+#: The widest line a text form should have: a narrow notebook (800 px) shows 80 columns.
+TEXT_WIDTH = 80
+#: The text fallback wraps between words: JupyterLab's output `<pre>` breaks anywhere
+#: (`word-break: break-all`), and its sanitiser keeps these inline properties.
+TEXT_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
+
+
+def fold(text: str, width: int = TEXT_WIDTH) -> str:
+    """`text` with each line longer than `width` wrapped between words, continued indented."""
+    import textwrap
+
+    lines: list[str] = []
+    for line in text.splitlines():
+        indent = " " * min(len(line) - len(line.lstrip()) + 2, width // 2)
+        lines.extend(
+            textwrap.wrap(
+                line, width, subsequent_indent=indent, break_long_words=False,
+                break_on_hyphens=False,
+            ) or [""]
+        )  # fmt: skip
+    return "\n".join(lines)
 
 
 def escape(value: object) -> str:
@@ -48,7 +69,7 @@ def wrap(kind: str, body: str, text: str) -> str:
     sanitiser, for an untrusted notebook), the text shows once, not twice.
     """
     content = (
-        f"<pre class='cc-text-repr-fallback'>{escape(text)}</pre>"
+        f"<pre class='cc-text-repr-fallback' style='{TEXT_STYLE}'>{escape(text)}</pre>"
         f"<div class='cc-body' hidden='hidden'>{body}</div>"
     )
     return f"{CSS}<div class='cc-repr cc-{kind}' id='{element_id(kind, content)}'>{content}</div>"
