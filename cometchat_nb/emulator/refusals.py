@@ -128,6 +128,16 @@ def empty_token() -> ServiceError:
     return ServiceError(401, wire.AUTH_ERR_EMPTY_AUTH_TOKEN, message)
 
 
+def no_credential() -> ServiceError:
+    """401 from a route taking either credential when neither header came (spec 4.0: the code
+    of a missing token; the message names both headers, so the caller sees what to send)."""
+    message = (
+        "Neither the apiKey nor the authToken header is present: send the REST API key as "
+        "apiKey, or a user's auth token as authToken."
+    )
+    return ServiceError(401, wire.AUTH_ERR_EMPTY_AUTH_TOKEN, message)
+
+
 def empty_api_key() -> ServiceError:
     return ServiceError(401, wire.AUTH_ERR_EMPTY_APIKEY, "The apiKey header is missing or empty.")
 
