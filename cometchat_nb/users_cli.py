@@ -20,8 +20,10 @@ ignored, so an exported file imports back unchanged.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from .session import Session
@@ -85,6 +87,11 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Write the app's users to `args.file` (tags as `"a,b"`, metadata as JSON)."""
     out = out or sys.stdout
+    target = Path(args.file)  # checked before the app is read: a mistake costs no request
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder", args.file)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(target.parent))
     with Session() as session:
         frame = session.admin.users_frame(with_deactivated=args.with_deactivated)
     frame["tags"] = [",".join(tags) for tags in frame["tags"]]

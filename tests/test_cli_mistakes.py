@@ -1,0 +1,147 @@
+"""The command line's answer to each ordinary mistake: one line, the exit status, no traceback.
+
+Each row is a command a newcomer might type, and what they must read on stderr: one line
+naming the command and the file, flag or column, and what to do. Exit status 2 for usage
+and input errors, 1 when the work itself failed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cometchat_nb.__main__ import main
+from cometchat_nb.emulator.server import Server
+
+FILES = {
+    "good.csv": "uid,name\nnew-1,New One\n",
+    "taken.csv": "uid,name\ncometchat-uid-1,Taken\n",
+    "folder": None,
+}
+
+#: (command line, exit status, what the one line says). `{dir}` is a folder holding FILES.
+MISTAKES = [
+    ([], 2, None),  # no command: the help, on stdout
+    (["bogus"], 2, "cometchat-nb: argument COMMAND: invalid choice: 'bogus'"),
+    (["--bogus"], 2, "cometchat-nb: unrecognized argument --bogus (see cometchat-nb --help)"),
+    (["users"], 2, "cometchat-nb users: the following arguments are required: ACTION"),
+    (["users", "delete"], 2, "cometchat-nb users: argument ACTION: invalid choice: 'delete'"),
+    (
+        ["users", "import"],
+        2,
+        "cometchat-nb users import: the following arguments are required: file",
+    ),
+    (
+        ["users", "import", "{dir}/good.csv", "--concurrency", "x"],
+        2,
+        "argument --concurrency: invalid int value: 'x'",
+    ),
+    (
+        ["users", "import", "{dir}/good.csv", "--concurrency", "0"],
+        2,
+        "concurrency must be a positive integer, not 0",
+    ),
+    (
+        ["users", "import", "{dir}/good.csv", "--strict"],
+        2,
+        "unrecognized argument --strict (see cometchat-nb users import --help)",
+    ),
+    (
+        ["users", "import", "{dir}/missing.csv"],
+        2,
+        "{dir}/missing.csv: no such file or folder (check the path)",
+    ),
+    (
+        ["users", "import", "{dir}/folder"],
+        2,
+        "{dir}/folder: a folder, not a file (give a file's path)",
+    ),
+    (["users", "import", "{dir}/taken.csv"], 1, None),  # a failed row: the result on stdout
+    (
+        ["users", "export"],
+        2,
+        "cometchat-nb users export: the following arguments are required: file",
+    ),
+    (
+        ["users", "export", "{dir}/nowhere/out.csv"],
+        2,
+        "{dir}/nowhere: no such file or folder (check the path)",
+    ),
+    (
+        ["users", "export", "{dir}/folder"],
+        2,
+        "{dir}/folder: a folder, not a file (give a file's path)",
+    ),
+    (
+        ["check", "--bogus"],
+        2,
+        "cometchat-nb check: unrecognized argument --bogus (see cometchat-nb check --help)",
+    ),
+    (
+        ["emulator", "--port", "http"],
+        2,
+        "cometchat-nb emulator: argument --port: 'http' is not a port number",
+    ),
+    (
+        ["emulator", "--latency", "-1"],
+        2,
+        "cometchat-nb emulator: argument --latency: must be 0 or more",
+    ),
+    (
+        ["emulator", "--tls-cert", "c.pem"],
+        2,
+        "cometchat-nb emulator: give both --tls-cert and --tls-key",
+    ),
+]
+
+
+@pytest.fixture
+def folder(tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of input files, and a served emulator the `users` commands reach."""
+    monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", server.url.split("://")[1])
+    for name, content in FILES.items():
+        if content is None:
+            (tmp_path / name).mkdir()
+        else:
+            (tmp_path / name).write_text(content)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("argv", "status", "says"), MISTAKES, ids=lambda v: str(v))
+def test_each_mistake_is_one_line_and_an_exit_status(
+    argv: list[str],
+    status: int,
+    says: str | None,
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([arg.format(dir=folder) for arg in argv]) == status
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    if says is None:  # no mistake of the reader's: the help, or a failed row's result
+        return
+    (line,) = err.splitlines()
+    assert line.startswith("cometchat-nb") and says.format(dir=folder) in line
+
+
+def test_debug_shows_the_traceback(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(FileNotFoundError):
+        main(["users", "import", str(folder / "missing.csv"), "--debug"])
+
+
+def test_the_installed_command_answers_in_one_line(folder: Path) -> None:
+    """Through the real entry point, in a child process: one line, status 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cometchat_nb", "users", "import", str(folder / "missing.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    missing = folder / "missing.csv"
+    assert done.stderr.splitlines() == [
+        f"cometchat-nb users import: {missing}: no such file or folder (check the path)"
+    ]
