@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        status, line = explain(exc)
+        status, line = explain(exc, getattr(args, "file", None))
         print(redact(f"{command_of(args)}: {line}"), file=sys.stderr)
     return status
 
@@ -90,8 +90,11 @@ def command_of(args: argparse.Namespace) -> str:
     return " ".join(word for word in words if word)
 
 
-def explain(exc: Exception) -> tuple[int, str]:
-    """An error escaping a subcommand as (exit status, one line saying what to do)."""
+def explain(exc: Exception, file: str | None = None) -> tuple[int, str]:
+    """An error escaping a subcommand as (exit status, one line saying what to do).
+
+    `file` is the file the subcommand reads or writes, named in a line about its content.
+    """
     name = getattr(exc, "filename", None)
     if isinstance(exc, FileNotFoundError):
         return USAGE, f"{name}: no such file or folder (check the path)"
@@ -99,8 +102,11 @@ def explain(exc: Exception) -> tuple[int, str]:
         return USAGE, f"{name}: a folder, not a file (give a file's path)"
     if isinstance(exc, PermissionError):
         return USAGE, f"{name}: permission denied (check who may read or write it)"
-    if isinstance(exc, CometChatException):
-        return FAILED, f"{exc.code}: {first_line(exc.message)}"
+    if isinstance(exc, UnicodeDecodeError):
+        return USAGE, f'{file}: not UTF-8 text (save it as "CSV UTF-8" and try again)'
+    if isinstance(exc, CometChatException):  # local: a setting or argument is missing or wrong
+        status = USAGE if exc.source == "local" else FAILED
+        return status, f"{exc.code}: {first_line(exc.message)}"
     if isinstance(exc, ValueError | TypeError | LookupError):
         return USAGE, first_line(str(exc))
     if isinstance(exc, OSError):

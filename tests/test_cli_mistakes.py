@@ -19,6 +19,7 @@ from cometchat_nb.emulator.server import Server
 FILES = {
     "good.csv": "uid,name\nnew-1,New One\n",
     "taken.csv": "uid,name\ncometchat-uid-1,Taken\n",
+    "latin1.csv": "uid,name\njerome,J\u00e9r\u00f4me\n",
     "folder": None,
 }
 
@@ -58,6 +59,11 @@ MISTAKES = [
         ["users", "import", "{dir}/folder"],
         2,
         "{dir}/folder: a folder, not a file (give a file's path)",
+    ),
+    (
+        ["users", "import", "{dir}/latin1.csv"],
+        2,
+        '{dir}/latin1.csv: not UTF-8 text (save it as "CSV UTF-8" and try again)',
     ),
     (["users", "import", "{dir}/taken.csv"], 1, None),  # a failed row: the result on stdout
     (
@@ -106,7 +112,7 @@ def folder(tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch) -> P
         if content is None:
             (tmp_path / name).mkdir()
         else:
-            (tmp_path / name).write_text(content)
+            (tmp_path / name).write_text(content, encoding="latin-1")
     return tmp_path
 
 
@@ -125,6 +131,29 @@ def test_each_mistake_is_one_line_and_an_exit_status(
         return
     (line,) = err.splitlines()
     assert line.startswith("cometchat-nb") and says.format(dir=folder) in line
+
+
+@pytest.mark.parametrize(
+    ("variables", "argv", "says"),
+    [
+        ({"COMETCHAT_APP_ID": "bad id!"}, ["check"], "app_id 'bad id!' is not an app id"),
+        ({"COMETCHAT_APP_ID": "abc123"}, ["users", "export", "x.csv"], "API_KEY_NOT_SET: "),
+    ],
+)
+def test_a_wrong_setting_is_one_line_and_exit_2(
+    variables: dict[str, str],
+    argv: list[str],
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"cometchat-nb {argv[0]}") and says in line
 
 
 def test_debug_shows_the_traceback(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -191,8 +191,11 @@ def test_each_inspector_row_is_made_once(
 
 def test_recording_can_be_turned_off(emulator: Emulator) -> None:
     with Session(emulator=emulator, keep_requests=0) as session:
+        inspector = Inspector(session, interval=0)
         session.login("cometchat-uid-1")
         assert len(session.wire) == 0 and session.transcript().empty
+        assert "keeps no requests (Session(keep_requests=0))" in inspector.table.value
+        inspector.close()
     with pytest.raises(ValueError, match="keep_requests"):
         Session(emulator=emulator, keep_requests=-1)
 

@@ -106,9 +106,16 @@ def inspector_summary(shown: int) -> str:
     return f"<b>Requests</b> <span>{shown} shown, newest last</span>"
 
 
-def inspector_table(rows: str) -> str:
-    """The Inspector's rows with their stylesheet, or a line saying there are none yet."""
-    return INSPECTOR_CSS + (rows or "<span class='cc-label'>no requests yet</span>")
+def inspector_table(rows: str, recording: bool = True) -> str:
+    """The Inspector's rows with their stylesheet, or a line saying why there are none."""
+    if rows:
+        return INSPECTOR_CSS + rows
+    why = (
+        "no requests yet"
+        if recording
+        else "this session keeps no requests (Session(keep_requests=0)): nothing to show"
+    )
+    return f"{INSPECTOR_CSS}<span class='cc-label'>{why}</span>"
 
 
 def exchange_row(exchange: Exchange) -> str:

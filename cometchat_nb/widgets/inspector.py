@@ -91,4 +91,5 @@ class Inspector(SessionWidget):
         shown, made = list(self._exchanges), self._rows
         self._rows = {e: made[e] if e in made else forms.exchange_row(e) for e in shown}
         self.summary.value = forms.inspector_summary(len(shown))
-        self.table.value = forms.inspector_table("".join(self._rows[e] for e in shown))
+        rows = "".join(self._rows[e] for e in shown)
+        self.table.value = forms.inspector_table(rows, recording=self.session.wire.size > 0)
