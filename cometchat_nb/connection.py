@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import httpx
 
+from .core.stored import logins_cleared
 from .emulator.defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
@@ -202,8 +203,16 @@ def emulator_store(emulator: Emulator) -> MemoryStore:
         store = _EMULATOR_STORES.get(emulator)
         if store is None:
             store = _EMULATOR_STORES[emulator] = MemoryStore()
-            emulator.on_reset(store.clear)
+            emulator.on_reset(partial(_forget_logins, store, emulator.app_id))
         return store
+
+
+def _forget_logins(store: MemoryStore, app_id: str) -> None:
+    """An emulator's reset: empty its store, and tell its sessions if a login ended."""
+    ended = "session" in store.load(app_id)
+    store.clear()
+    if ended:
+        logins_cleared(store, app_id)
 
 
 def emulator_home(url: str) -> Path:

@@ -185,3 +185,21 @@ def test_sessions_sharing_a_store_tell_each_other(
         apart.login("cometchat-uid-3")  # another store: not told
         third.logout()  # the store's login (uid-1) ends; closed sessions hear nothing
         assert heard == [("out", None)]
+
+
+def test_an_emulator_reset_that_ends_a_login_is_told(emulator: Emulator) -> None:
+    from cometchat_nb import LoginListener
+    from cometchat_nb.widgets import LoginForm
+
+    heard: list[str] = []
+    with Session(emulator=emulator) as session:
+        session.add_login_listener("l", LoginListener(logout_success=lambda: heard.append("out")))
+        form = LoginForm(session)
+        emulator.reset()  # nobody logged in: nothing to tell
+        assert heard == []
+        session.login("cometchat-uid-1")
+        emulator.reset()
+        assert heard == ["out"] and session.get_logged_in_user() is None
+        assert session.listeners.recent[-1].detail == "(the emulator was reset)"
+        assert form.status.value.startswith("Not logged in")
+        form.close()

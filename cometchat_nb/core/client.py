@@ -97,10 +97,6 @@ def _token_in(data: Mapping[str, Any], sent: Secret) -> Secret:
     return Secret(token) if isinstance(token, str) and token else sent
 
 
-#: What an event heard from another session on the same store says of its origin.
-BY_ANOTHER_SESSION = "(by another session on this store)"
-
-
 class Core:
     """One session's state and flows; stateful but sans-IO (it sends nothing)."""
 
@@ -214,16 +210,16 @@ class Core:
             seen = StoredLogin({k: v for k, v in seen.data.items() if k != "session"})
         return self.logins.with_device_id(seen)
 
-    def _peer_changed(self, seen: StoredLogin) -> None:
-        """Another session on this store logged in or out: tell this session's listeners
-        and subscribers (`login_success` or `logout_success`, marked as coming from another
-        session); the key of this session's own login, which has ended, is forgotten."""
+    def _peer_changed(self, seen: StoredLogin, why: str) -> None:
+        """The stored login changed under this session (another session on its store, an
+        emulator's reset): tell its listeners and subscribers (`login_success` or
+        `logout_success`, the detail saying `why`); its own login's key is forgotten."""
         self.login_key = None
         user = seen.user
         if user is None:
-            self.listeners.fire("logout_success", detail=BY_ANOTHER_SESSION)
+            self.listeners.fire("logout_success", detail=f"({why})")
         else:
-            self.listeners.fire("login_success", user, detail=f"{user.uid} {BY_ANOTHER_SESSION}")
+            self.listeners.fire("login_success", user, detail=f"{user.uid} ({why})")
         self.listeners.flush()
 
     def _forget(self) -> None:

@@ -93,6 +93,9 @@ class StoredLogin:
         return device_id if isinstance(device_id, str) else None
 
 
+#: Why a session's login changed under it: what its listeners' events say.
+BY_ANOTHER_SESSION = "by another session on this store"
+BY_RESET = "the emulator was reset"
 #: The `LoginStore`s open in this process, by what they share: the store and the app id.
 _PEERS: dict[tuple[Hashable, str], weakref.WeakSet[LoginStore]] = {}
 _PEERS_LOCK = threading.Lock()
@@ -101,15 +104,16 @@ _PEERS_LOCK = threading.Lock()
 class LoginStore:
     """One app's stored login in a `SessionStore`: read, saved and cleared as a whole.
 
-    `on_change(seen)` runs when a peer (another `LoginStore` on the same store and
-    app in this process) logs in or out: `seen` is the store after the change.
+    `on_change(seen, why)` runs when a peer (another `LoginStore` on the same store
+    and app in this process) logs in or out: `seen` is the store after the change,
+    `why` says what changed it (`BY_ANOTHER_SESSION`, `BY_RESET`).
     """
 
     def __init__(
         self,
         store: SessionStore,
         app_id: str,
-        on_change: Callable[[StoredLogin], None] | None = None,
+        on_change: Callable[[StoredLogin, str], None] | None = None,
     ) -> None:
         self.store = store
         self.app_id = app_id
@@ -132,14 +136,7 @@ class LoginStore:
             _PEERS.get(self._shared, weakref.WeakSet()).discard(self)
 
     def _tell_peers(self, seen: StoredLogin) -> None:
-        """Tell every peer that the login changed; one failing peer never stops the others."""
-        for peer in self.peers():
-            if peer.on_change is None:
-                continue
-            try:
-                peer.on_change(seen)
-            except Exception:
-                logger.exception("a session sharing this store failed to hear a login change")
+        tell(self.peers(), seen, BY_ANOTHER_SESSION)
 
     def read(self) -> StoredLogin:
         """The stored data; empty when it cannot be read (logged, never raised)."""
@@ -218,3 +215,22 @@ class LoginStore:
             self.store.save(self.app_id, data)
         except Exception as exc:
             logger.warning("session store not written (%s)", type(exc).__name__)
+
+
+def tell(peers: list[LoginStore], seen: StoredLogin, why: str) -> None:
+    """Tell each of `peers` that the login changed; one failing never stops the others."""
+    for peer in peers:
+        if peer.on_change is None:
+            continue
+        try:
+            peer.on_change(seen, why)
+        except Exception:
+            logger.exception("a session sharing this store failed to hear a login change")
+
+
+def logins_cleared(store: SessionStore, app_id: str) -> None:
+    """`store` was emptied behind its sessions' backs (an emulator's reset ended the login
+    stored for `app_id`): tell every session on it."""
+    with _PEERS_LOCK:
+        peers = list(_PEERS.get((share_key(store), app_id), ()))
+    tell(peers, StoredLogin({}), BY_RESET)
