@@ -183,7 +183,7 @@ def _to_remote(
     _check_match(app_id, region, remote.app_id, remote.region)
     if store is None:  # its reset() forgets the logins this process stored for it
         store = FileStore(emulator_home(remote.url))
-        remote.on_reset(partial(store.path(remote.app_id).unlink, missing_ok=True))
+        remote.on_reset(partial(_forget_logins, store, remote.app_id))
     return Connection(
         app_id=remote.app_id,
         region=remote.region,
@@ -207,10 +207,14 @@ def emulator_store(emulator: Emulator) -> MemoryStore:
         return store
 
 
-def _forget_logins(store: MemoryStore, app_id: str) -> None:
-    """An emulator's reset: empty its store, and tell its sessions if a login ended."""
+def _forget_logins(store: MemoryStore | FileStore, app_id: str) -> None:
+    """An emulator's reset: forget the logins stored for it, and tell its sessions if one
+    ended."""
     ended = "session" in store.load(app_id)
-    store.clear()
+    if isinstance(store, MemoryStore):
+        store.clear()
+    else:
+        store.path(app_id).unlink(missing_ok=True)
     if ended:
         logins_cleared(store, app_id)
 

@@ -203,3 +203,16 @@ def test_an_emulator_reset_that_ends_a_login_is_told(emulator: Emulator) -> None
         assert session.listeners.recent[-1].detail == "(the emulator was reset)"
         assert form.status.value.startswith("Not logged in")
         form.close()
+
+
+def test_a_served_emulators_reset_that_ends_a_login_is_told(
+    server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("COMETCHAT_NB_HOME", str(tmp_path))
+    monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", server.url.split("://")[1])
+    with Session() as session:
+        session.login("cometchat-uid-1")
+        session.emulator.reset()  # type: ignore[union-attr]
+        assert session.listeners.recent[-1].name == "logout_success"
+        assert session.listeners.recent[-1].detail == "(the emulator was reset)"
+        assert session.get_logged_in_user() is None
