@@ -441,6 +441,9 @@ def test_user_table_creates_and_refreshes(session: Session) -> None:
     table.create.click()
     assert "not created: <code>ann</code>" in table.status.value
     assert "<b>INVALID_USER_NAME</b>" in table.status.value
+    table.uid.value, table.name.value = "long", "N" * 200  # the service names the field
+    table.create.click()
+    assert "<code>name</code>: The name must not be greater than 100" in table.status.value
     table.uid.value, table.name.value = "bad uid", "X"
     table.create.click()
     assert "<b>INVALID_UID</b>" in table.status.value

@@ -245,7 +245,7 @@ def error_line(error: BaseException) -> str:
 def error_html(exc: CometChatException) -> str:
     """An error: its class, code, message, HTTP status and per-field details."""
     details = "".join(
-        f"<tr><th><code>{escape(str(field))}</code></th><td>{escape(redact(_detail(value)))}</td></tr>"
+        f"<tr><th><code>{escape(str(field))}</code></th><td>{escape(redact(detail_text(value)))}</td></tr>"
         for field, value in exc.details.items()
     )
     title = f"<code>{escape(exc.code)}</code>"
@@ -264,7 +264,8 @@ def error_html(exc: CometChatException) -> str:
     return wrap("error", body, error_text(exc))
 
 
-def _detail(value: Any) -> str:
+def detail_text(value: Any) -> str:
+    """An error detail's text: a list of problems joined with `; `."""
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     return str(value)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..errors import CometChatException
 from ..models import User
 from ..secret import redact
 from ..transcript import Exchange
 from ..wire import EMULATOR_IN_PROCESS_URL
-from . import error_line, escape
+from . import detail_text, error_line, escape
 
 #: Why the Inspector's `curl` cannot repeat a request sent to the embedded emulator.
 EMBEDDED_NOTE = (
@@ -71,10 +72,16 @@ def created_html(user: User) -> str:
 def row_error_html(uid: str, name: str, error: BaseException) -> str:
     """A create the service refused, as a row: what was asked, then why not."""
     asked = escape(uid) if uid else "<i>empty</i>"
+    why = error_line(error)
+    if isinstance(error, CometChatException) and error.details:  # which field, and why
+        why += "".join(
+            f"<br><code>{escape(field)}</code>: {escape(redact(detail_text(problem)))}"
+            for field, problem in error.details.items()
+        )
     return (
         "<table class='cc-row-errors' style='border-collapse: collapse'><tr>"
         f"<td style='padding-right: 0.6em'>not created: <code>{asked}</code> "
-        f"{escape(name)}</td><td>{error_line(error)}</td></tr></table>"
+        f"{escape(name)}</td><td>{why}</td></tr></table>"
     )
 
 
