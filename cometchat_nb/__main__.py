@@ -95,6 +95,10 @@ def explain(exc: Exception, file: str | None = None) -> tuple[int, str]:
 
     `file` is the file the subcommand reads or writes, named in a line about its content.
     """
+    from pandas.errors import ParserError  # here: `cometchat-nb emulator` starts without pandas
+
+    from .bulk.rows import FIELDS, UnknownColumnError
+
     name = getattr(exc, "filename", None)
     if isinstance(exc, FileNotFoundError):
         return USAGE, f"{name}: no such file or folder (check the path)"
@@ -102,6 +106,17 @@ def explain(exc: Exception, file: str | None = None) -> tuple[int, str]:
         return USAGE, f"{name}: a folder, not a file (give a file's path)"
     if isinstance(exc, PermissionError):
         return USAGE, f"{name}: permission denied (check who may read or write it)"
+    if isinstance(exc, UnknownColumnError):  # the library's hint is `strict=False`
+        named = ", ".join(
+            repr(column) + (f" (did you mean {close!r}?)" if close else "")
+            for column, close in exc.columns
+        )
+        return USAGE, (
+            f"{file}: unknown column{'s' if len(exc.columns) > 1 else ''} {named}: name them "
+            f"{', '.join(FIELDS)} (any case), or pass --no-strict to leave them out"
+        )
+    if isinstance(exc, ParserError):  # a row of more cells than the header, past line 2
+        return USAGE, f"{file}: {first_line(str(exc))} (quote the cells that hold the separator)"
     if isinstance(exc, UnicodeDecodeError):
         return USAGE, f'{file}: not UTF-8 text (save it as "CSV UTF-8" and try again)'
     if isinstance(exc, CometChatException):  # local: a setting or argument is missing or wrong

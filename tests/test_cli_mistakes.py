@@ -7,6 +7,7 @@ and input errors, 1 when the work itself failed.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,14 @@ from cometchat_nb.emulator.server import Server
 
 FILES = {
     "good.csv": "uid,name\nnew-1,New One\n",
+    "unknown.csv": "email,avtar\na@b.c,x\n",
+    "upper.csv": "UID,Name\nupper-1,Upper\n",
+    "semicolon.csv": "uid;name;tags\nsemi-1;Semi Colon;a,b\n",
+    "tab.csv": "uid\tname\ntab-1\tTab\n",
+    "empty.csv": "",
+    "blank.csv": "\n  \n",
+    "ragged.csv": "uid,name\nrag-1,Doe, John\n",
+    "ragged-later.csv": "uid,name\nrag-1,Rag\nrag-2,Doe, John\n",
     "taken.csv": "uid,name\ncometchat-uid-1,Taken\n",
     "latin1.csv": "uid,name\njerome,J\u00e9r\u00f4me\n",
     "folder": None,
@@ -65,7 +74,39 @@ MISTAKES = [
         2,
         '{dir}/latin1.csv: not UTF-8 text (save it as "CSV UTF-8" and try again)',
     ),
-    (["users", "import", "{dir}/taken.csv"], 1, None),  # a failed row: the result on stdout
+    (["users", "import", "{dir}/taken.csv"], 1, None),
+    (
+        ["users", "import", "{dir}/unknown.csv"],
+        2,
+        "{dir}/unknown.csv: unknown columns 'email', 'avtar' (did you mean 'avatar'?): name them"
+        " uid, name, avatar, link, role, status_message, metadata, tags (any case), or pass"
+        " --no-strict to leave them out",
+    ),
+    (["users", "import", "{dir}/upper.csv"], 0, None),  # header names in any case
+    (["users", "import", "{dir}/semicolon.csv"], 0, None),  # the separator is found
+    (["users", "import", "{dir}/tab.csv"], 0, None),
+    (
+        ["users", "import", "{dir}/empty.csv"],
+        2,
+        "{dir}/empty.csv: the file is empty (it needs a header row: uid,name,...)",
+    ),
+    (["users", "import", "{dir}/blank.csv"], 2, "blank.csv: the file is empty"),
+    (
+        ["users", "import", "{dir}/ragged.csv"],
+        2,
+        "ragged.csv: line 2 has 3 cells, the header 2: quote the cells that hold a ','",
+    ),
+    (
+        ["users", "import", "{dir}/ragged-later.csv"],
+        2,
+        "ragged-later.csv: Error tokenizing data. C error: Expected 2 fields in line 3, saw 3"
+        " (quote the cells that hold the separator)",
+    ),
+    (
+        ["users", "import", "{dir}/good.csv", "--results", "{dir}/nowhere/out.csv"],
+        2,
+        "{dir}/nowhere: no such file or folder (check the path)",
+    ),  # a failed row: the result on stdout
     (
         ["users", "export"],
         2,
@@ -154,6 +195,45 @@ def test_a_wrong_setting_is_one_line_and_exit_2(
     assert main(argv) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"cometchat-nb {argv[0]}") and says in line
+
+
+def test_rows_a_mistake_stopped_were_not_sent(folder: Path, server: Server) -> None:
+    """The checks come before any request: nothing of a refused file reached the app."""
+    for name in ("unknown.csv", "ragged.csv", "empty.csv"):
+        main(["users", "import", str(folder / name)])
+    main(["users", "import", str(folder / "good.csv"), "--results", str(folder / "no/out.csv")])
+    assert not {"rag-1", "new-1"} & set(server.emulator.users)
+    main(["users", "import", str(folder / "semicolon.csv")])
+    assert server.emulator.users["semi-1"].tags == ["a", "b"]
+
+
+def test_an_import_on_the_embedded_emulator_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It would keep nothing (issue 23: "created 3", then an export showed none of them)."""
+    monkeypatch.delenv("COMETCHAT_EMULATOR_HOST", raising=False)
+    source = tmp_path / "users.csv"
+    source.write_text(FILES["good.csv"])
+    assert main(["users", "import", str(source)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("cometchat-nb users import: no app to write to: set COMETCHAT_APP_ID")
+    assert main(["users", "import", str(source), "--dry-run"]) == 0  # checks a file offline
+    assert "1 rows (would be): created 1" in capsys.readouterr().out
+
+
+def test_an_emulator_that_does_not_answer_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", f"127.0.0.1:{port}")
+    source = tmp_path / "users.csv"
+    source.write_text(FILES["good.csv"])
+    assert main(["users", "import", str(source)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert f"emulator at http://127.0.0.1:{port}: FAILED_TO_FETCH" in line
+    assert line.endswith("(is `cometchat-nb emulator` running there?)")
 
 
 def test_debug_shows_the_traceback(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
