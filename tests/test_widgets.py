@@ -724,3 +724,25 @@ def test_widgets_share_a_row_and_wrap_under_a_width(session: Session) -> None:
     assert table.children[0].layout.flex_flow == "row wrap"  # the create row wraps too
     assert all(field.layout.width == "auto" for field in (form.uid, form.auth_key, form.token))
     row.close()
+
+
+def test_a_kernel_interrupt_during_a_click_is_said_and_the_form_stays_usable(
+    session: Session,
+) -> None:
+    """Ctrl-C (a kernel interrupt) in a click's call: the form says so and works after."""
+
+    def interrupt(_user: object) -> None:
+        raise KeyboardInterrupt
+
+    session.add_login_listener("slow", LoginListener(login_success=interrupt))
+    form, table = LoginForm(session), UserTable(session)
+    form.uid.value = "cometchat-uid-1"
+    form.submit.click()
+    assert "<b>Interrupted</b>: the call was stopped" in form.status.value
+    assert "cometchat-uid-1" in form.status.value  # and who is logged in after it
+    assert not form.submit.disabled and not form.logout.disabled
+    session.remove_login_listener("slow")
+    session.listeners.subscribe(lambda event: interrupt(None))
+    table.uid.value, table.name.value = "ctrl-c", "C"
+    table.create.click()
+    assert "<b>Interrupted</b>" in table.status.value and not table.create.disabled

@@ -231,7 +231,15 @@ def error_text(exc: CometChatException) -> str:
 
 
 def error_line(error: BaseException) -> str:
-    """An error as a one-line status: its code (or type) and message, escaped and redacted."""
+    """An error as a one-line status: its code (or type) and message, escaped and redacted.
+
+    A kernel interrupt says what it means: the call stopped, its effect unknown.
+    """
+    if isinstance(error, KeyboardInterrupt):
+        return (
+            "<span style='color: var(--jp-warn-color0, #e65100)'><b>Interrupted</b>: the call "
+            "was stopped; it may or may not have taken effect</span>"
+        )
     if isinstance(error, CometChatException):
         code, message = error.code, error.message
     else:

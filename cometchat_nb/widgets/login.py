@@ -111,7 +111,8 @@ class LoginForm(SessionWidget):
         """Run a session call with the buttons disabled; show its outcome here.
 
         The service's refusals (`CometChatException`) are the session's events
-        already; anything else is reported to the event log too.
+        already; anything else is reported to the event log too. A kernel interrupt
+        stops the call and shows as "Interrupted" (with who is logged in after it).
         """
         self.submit.disabled = self.logout.disabled = True
         self._error, self._elsewhere = None, None
@@ -125,6 +126,8 @@ class LoginForm(SessionWidget):
         except Exception as exc:
             self._error = exc
             self._report(during, exc)
+        except KeyboardInterrupt as exc:  # the kernel interrupted: say so, keep the kernel
+            self._error = exc
         finally:
             self._clicking = False
             self._show()

@@ -106,6 +106,8 @@ class UserTable(SessionWidget):
         except Exception as exc:
             self.status.value = forms.row_error_html(self.uid.value.strip(), self.name.value, exc)
             self._report("create user", exc)
+        except KeyboardInterrupt as exc:  # the kernel interrupted: say so, keep the kernel
+            self.status.value = forms.row_error_html(self.uid.value.strip(), self.name.value, exc)
         else:
             self.uid.value = self.name.value = ""
             self.status.value = forms.created_html(user)
