@@ -215,7 +215,7 @@ def test_the_inspectors_curl_runs_against_a_served_emulator(server: Server) -> N
         inspector = Inspector(embedded, interval=0)
         embedded.login("cometchat-uid-3")
         html = inspector.table.value
-        assert "cc-curl-note" in html and "cometchat-nb emulator serve" in html
+        assert "cc-curl-note" in html and "serve an emulator (cometchat-nb emulator)" in html
         assert "COMETCHAT_EMULATOR_HOST" in inspector.har()["log"]["comment"]
         inspector.close()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,8 +37,6 @@ TEXT_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-wo
 
 def fold(text: str, width: int = TEXT_WIDTH) -> str:
     """`text` with each line longer than `width` wrapped between words, continued indented."""
-    import textwrap
-
     lines: list[str] = []
     for line in text.splitlines():
         indent = " " * min(len(line) - len(line.lstrip()) + 2, width // 2)

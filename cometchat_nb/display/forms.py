@@ -21,7 +21,7 @@ from . import detail_text, error_line, escape
 EMBEDDED_NOTE = (
     "This request went to the emulator inside this kernel: nothing listens at "
     f"{EMULATOR_IN_PROCESS_URL}, so this command does not run as is. To repeat requests with "
-    "curl, serve the emulator (cometchat-nb emulator serve) and set COMETCHAT_EMULATOR_HOST."
+    "curl, serve an emulator (cometchat-nb emulator) and set COMETCHAT_EMULATOR_HOST."
 )
 
 
