@@ -285,10 +285,16 @@ def _badge(label: str, css: str) -> str:
 FAILURES = ("login_failure", "logout_failure", "listener_error")
 
 
+def _moment(moment: datetime) -> str:
+    """`when(moment)` that wraps, if it must, only between the date and the time."""
+    date, _, time = when(moment).partition(" ")
+    return f"<span class='cc-nowrap'>{date}</span> <span class='cc-nowrap'>{time}</span>"
+
+
 def event_row(event: Event) -> str:
     css = " class='cc-failure'" if event.name in FAILURES else ""
     return (
-        f"<tr{css}><td>{when(event.time)}</td><td>{escape(event.kind)}</td>"
+        f"<tr{css}><td>{_moment(event.time)}</td><td>{escape(event.kind)}</td>"
         f"<td>{escape(event.name)}</td><td>{escape(redact(event.detail))}</td></tr>"
     )
 

@@ -125,3 +125,23 @@ def test_each_tutorial_at_a_narrow_width(
     )
     page.set_viewport_size({"width": NARROW, "height": min(int(height) + 100, 16000)})
     page.screenshot(path=str(artifacts / f"voila-{NARROW}px.png"), full_page=True)
+
+
+def test_the_dashboard_at_a_narrow_width_in_jupyterlab(
+    run_all: Callable[[str], Page], artifacts: Path
+) -> None:
+    """01's dashboard in JupyterLab at 800 px (its file browser open): nothing sticks out."""
+    page = run_all(TUTORIALS[0])
+    page.set_viewport_size({"width": NARROW, "height": 900})
+    board = page.locator(".cc-dashboard").first
+    board.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / f"jupyterlab-{NARROW}px-dashboard.png"))
+    out = board.evaluate(
+        """(board) => { const edge = board.getBoundingClientRect().right + 1;
+            return [...board.querySelectorAll('*')]
+              .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > edge
+                      && !e.closest('.cc-scroll'))
+              .map((e) => `${e.tagName}.${e.className}`).slice(0, 10); }"""
+    )
+    assert out == []
