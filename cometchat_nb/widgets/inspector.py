@@ -51,7 +51,13 @@ class Inspector(SessionWidget):
         self.coalescer: Coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
-            [ipywidgets.HBox([self.summary, self.clear_button]), self.table],
+            [
+                ipywidgets.HBox(
+                    [self.summary, self.clear_button],
+                    layout=ipywidgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.table,
+            ],
             http=True,
             **kwargs,
         )
