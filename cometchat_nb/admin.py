@@ -48,15 +48,17 @@ class Admin:
     for bulk calls, its `Workers`.
 
     The bulk calls (`create_users`, `update_users`, `upsert_users`, `delete_users`)
-    take a DataFrame (a `uid` column or index), records, or (`delete_users`) a list
-    of uids, and return one row per input row, in input order: `uid`, `name`,
-    `result`, `changes` (the fields written, or to be), `error_code`,
-    `error_message`. Numeric uids become strings; `tags` as `"a,b"` and `metadata`
-    as JSON text are parsed; an unknown column raises `ValueError` naming it
-    (`strict=False`: a warning). `dry_run=True` plans and sends no write. Every
-    call but a create reads the app's users first (`GET /users`, 1,000 a page),
-    so a rerun does only what is left. Up to `concurrency` requests are in flight,
-    paced by the session's rate limiter; `progress` as `Session.create_users`.
+    run the one bulk pipeline (`cometchat_nb.bulk`): they take a DataFrame (a `uid`
+    column or index), records, a chunked reader, a CSV path or (`delete_users`) a list
+    of uids, and return one row per input row, in input order: `uid` (as given),
+    `name`, `result`, `changes` (the fields written, or to be), `error_code`,
+    `error_message`. Numeric uids become strings; `tags` as `"a,b"` and `metadata` as
+    JSON text are parsed; an unknown column raises `UnknownColumnError` naming it
+    (`strict=False`: a warning). `dry_run=True` applies every check the run applies
+    and sends no write. Every call but a create reads the app's users first (`GET
+    /users`, 1,000 a page), so a rerun does only what is left. Up to `concurrency`
+    requests are in flight, paced by the session's rate limiter; `results=` a CSV path
+    streams the result rows there; Ctrl-C returns the rows so far.
     """
 
     def __init__(self, flows: AdminFlows, run: Runner, workers: Workers) -> None:
@@ -110,11 +112,11 @@ class Admin:
 
     def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
         """Run a bulk call (see `bulk`); its plan reads the app with `list_users`."""
-        from .bulk.call import Call
         from .bulk.drive import run
+        from .bulk.job import Job
 
-        call = Call(verb, source, self._flows, **options)
-        return run(call, self._workers, partial(self.list_users, **APP) if call.reads_app else None)
+        job = Job(verb, source, self._flows, **options)
+        return run(job, self._workers, partial(self.list_users, **APP) if job.reads_app else None)
 
     def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
         """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`."""
@@ -239,12 +241,12 @@ class AsyncAdmin:
 
     async def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
         """`Admin._bulk`, awaited."""
-        from .bulk.call import Call
         from .bulk.drive import arun
+        from .bulk.job import Job
 
-        call = Call(verb, source, self._flows, **options)
+        job = Job(verb, source, self._flows, **options)
         return await arun(
-            call, self._workers, partial(self.list_users, **APP) if call.reads_app else None
+            job, self._workers, partial(self.list_users, **APP) if job.reads_app else None
         )
 
     async def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:

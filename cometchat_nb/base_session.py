@@ -31,7 +31,7 @@ from .validation import check_seconds
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .bulk.call import Call
+    from .bulk.job import Job
     from .connection import EmulatorTarget
     from .emulator import Emulator, RemoteEmulator
 
@@ -136,14 +136,14 @@ class BaseSession:
 
         return users_frame(self._core.created.values())
 
-    def _create_call(
+    def _create_job(
         self, source: Any, exist_ok: bool, concurrency: int, progress: Any, results: Any
-    ) -> Call:
+    ) -> Job:
         """The bulk call of `create_users`: the auth key's creates (see `bulk`)."""
-        from .bulk.call import Call
+        from .bulk.job import Job
         from .bulk.plan import AuthKeyWrites
 
-        return Call("create", source, AuthKeyWrites(self._core), exist_ok=exist_ok,
+        return Job("create", source, AuthKeyWrites(self._core), exist_ok=exist_ok,
                     concurrency=concurrency, progress=progress, results=results)  # fmt: skip
 
     def _health_check(self) -> tuple[StoredLogin, str, httpx.Request | None]:

@@ -55,7 +55,7 @@ class Session(BaseSession):
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
-                self._sleep(hold)
+                self.limits.wait(request, hold, self._sleep)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -157,8 +157,8 @@ class Session(BaseSession):
         """
         from .bulk.drive import run
 
-        call = self._create_call(frame_or_records, exist_ok, concurrency, progress, results)
-        return run(call, self._workers, None)
+        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        return run(job, self._workers, None)
 
     def dashboard(self) -> VBox:
         """The login form, event log and user table of this session, in one widget
@@ -226,6 +226,7 @@ class AsyncSession(BaseSession):
         while True:
             if hold := self._pace(request, attempts.count == 1):
                 await self._pause(hold)
+                self.limits.proceed(request)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -303,8 +304,8 @@ class AsyncSession(BaseSession):
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
         from .bulk.drive import arun
 
-        call = self._create_call(frame_or_records, exist_ok, concurrency, progress, results)
-        return await arun(call, self._workers, None)
+        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        return await arun(job, self._workers, None)
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""

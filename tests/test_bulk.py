@@ -362,3 +362,18 @@ def test_streamed_sources_give_positions_across_chunks(
     assert streamed.empty and streamed.attrs["counts"] == {"unchanged": 30}
     written = pd.read_csv(out)
     assert list(written["row"]) == list(range(30)) and set(written["result"]) == {"unchanged"}
+
+
+def test_field_limits_are_checked_before_sending(session: Session, emulator: Emulator) -> None:
+    before = len(emulator.requests)
+    rows = [
+        {"uid": "long", "name": "N" * 101},
+        {"uid": "tags", "name": "T", "tags": [f"t{i}" for i in range(26)]},
+        {"uid": "pic", "name": "P", "avatar": "not a url"},
+        {"uid": "meta", "name": "M", "metadata": {"k": "x" * 6000}},
+    ]
+    for call in (session.create_users, session.admin.create_users):
+        result = call(rows, progress=False)
+        assert set(result["error_code"]) == {"ERR_BAD_REQUEST"}
+        assert result["error_message"].str.contains("must").all()
+    assert len(emulator.requests) == before

@@ -1,5 +1,8 @@
 """The plan is the run: for random frames on random apps, `dry_run=True` gives the per-row
-outcomes and the counts of the run that follows, for every bulk verb and for the CLI."""
+outcomes and the counts of the run that follows, for every bulk verb and for the CLI.
+
+The frames hold what the local rules refuse (bad and missing uids, repeats, missing and
+too long names, too many tags, an avatar that is no URL) beside good rows."""
 
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ rows = st.lists(
     st.fixed_dictionaries(
         {
             "uid": st.sampled_from(POOL),
-            "name": st.sampled_from([None, "Ann", "Bob", ""]),
-            "tags": st.sampled_from([None, "a,b", "b", ""]),
+            "name": st.sampled_from([None, "Ann", "Bob", "", "N" * 101]),
+            "tags": st.sampled_from([None, "a,b", "b", "", ",".join("t" * 26)]),
+            "avatar": st.sampled_from([None, "https://a.test/x.png", "not a url"]),
         }
     ),
     max_size=8,
@@ -93,7 +97,7 @@ def test_the_cli_dry_run_counts_what_the_import_does(
     @given(frame=rows, upsert=st.booleans())
     def check(frame: list[dict[str, Any]], upsert: bool) -> None:
         server.emulator.reset()
-        pd.DataFrame(frame, columns=["uid", "name", "tags"]).to_csv(source, index=False)
+        pd.DataFrame(frame, columns=["uid", "name", "tags", "avatar"]).to_csv(source, index=False)
         command = ["users", "import", str(source)] + (["--upsert"] if upsert else [])
         planned = main([*command, "--dry-run"])
         plan = capsys.readouterr().out.splitlines()

@@ -28,8 +28,8 @@ import pandas as pd
 from ..core.client import Flow, answer
 from ..errors import local_error
 from ..models import User
-from .call import Call
 from .interrupt import Interruption
+from .job import Job
 from .plan import Chunk, Plan, Snapshot
 from .progress import REDRAW
 
@@ -38,30 +38,32 @@ if TYPE_CHECKING:
 
 
 def abandoned_error() -> BaseException:
+    """The outcome of a row still in flight when a second Ctrl-C stopped the waiting."""
     return local_error(
         "INTERRUPTED", "Interrupted twice while in flight: its outcome is unknown; rerun to see."
     )
 
 
-def run(call: Call, workers: Workers, users: Callable[[], Iterable[User]] | None) -> pd.DataFrame:
-    """A bulk call on a thread pool (`Session`, `session.admin`)."""
+def run(job: Job, workers: Workers, users: Callable[[], Iterable[User]] | None) -> pd.DataFrame:
+    """A bulk call on a thread pool (`Session`, `session.admin`); `users` lists the app's
+    users when the job reads them (None: it does not)."""
     app = None
     if users is not None:
         app = Snapshot()
         for user in users():
             app.add(user)
-    pool = ThreadPoolExecutor(call.concurrency, thread_name_prefix="cometchat-nb-bulk")
-    with call.running(workers.limits, app) as (plan, stop):
+    with job.running(workers.limits, app) as (plan, stop):
+        pool = ThreadPoolExecutor(job.concurrency, thread_name_prefix="cometchat-nb-bulk")
         try:
-            for chunk in call.chunks(plan, stop):
-                threads(chunk, plan, call.flow, workers, call.concurrency, pool, stop)
+            for chunk in job.chunks(plan, stop):
+                threads(chunk, plan, job.flow, workers, job.concurrency, pool, stop)
         finally:
             pool.shutdown(wait=not stop.abandoned, cancel_futures=True)
-    return call.result(stop)
+    return job.result(stop)
 
 
 async def arun(
-    call: Call, workers: Workers, users: Callable[[], AsyncIterable[User]] | None
+    job: Job, workers: Workers, users: Callable[[], AsyncIterable[User]] | None
 ) -> pd.DataFrame:
     """`run`, awaited: tasks on the caller's event loop (`AsyncSession`, its `admin`)."""
     app = None
@@ -69,10 +71,10 @@ async def arun(
         app = Snapshot()
         async for user in users():
             app.add(user)
-    with call.running(workers.limits, app) as (plan, stop):
-        for chunk in call.chunks(plan, stop):
-            await tasks(chunk, plan, call.flow, workers, call.concurrency, stop)
-    return call.result(stop)
+    with job.running(workers.limits, app) as (plan, stop):
+        for chunk in job.chunks(plan, stop):
+            await tasks(chunk, plan, job.flow, workers, job.concurrency, stop)
+    return job.result(stop)
 
 
 MakeFlow = Callable[[Chunk, int], Flow[str]]
@@ -112,11 +114,13 @@ def threads(
                 return
             try:
                 finished, _ = wait(in_flight, timeout=REDRAW, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # raised here when the SIGINT handler is not ours
                 stop.interrupt()
-                if stop.abandoned:
-                    return
                 continue
+            if stop.requested:
+                workers.limits.release()  # what waits for a later window is not sent
+            if stop.abandoned:
+                return
             workers.sent()
             for future in finished:
                 index, flow = in_flight.pop(future)
@@ -139,7 +143,8 @@ async def tasks(
     stop: Interruption,
 ) -> None:  # fmt: skip
     """`threads`, awaited: `concurrency` tasks taking the chunk's writes in turn. A
-    cancellation stops them taking rows and waits for the ones in flight."""
+    cancellation stops them taking rows and waits for the ones in flight; a second one
+    stops waiting."""
     todo: Iterator[int] = iter(chunk.todo)
     flying: set[int] = set()
 
@@ -162,11 +167,14 @@ async def tasks(
             _, pending = await asyncio.wait(pending)
         except asyncio.CancelledError:
             stop.interrupt()
+            workers.limits.release()
             task = asyncio.current_task()
-            if stop.abandoned or task is None:
+            if task is None:
+                raise
+            task.uncancel()
+            if stop.abandoned:
                 for future in pending:
                     future.cancel()
                 for index in flying:
                     plan.finish(chunk.steps[index], abandoned_error())
-                raise
-            task.uncancel()
+                return

@@ -18,8 +18,15 @@ from ..core.client import Core, Flow
 from ..core.rest import AdminFlows
 from ..errors import CometChatException, local_error
 from ..models import User
+from ..ratelimit import NOT_SENT
 from ..secret import redact
-from ..validation import check_new_user, check_profile_update, check_uid, user_fields
+from ..validation import (
+    check_field_limits,
+    check_new_user,
+    check_profile_update,
+    check_uid,
+    user_fields,
+)
 from ..wire import ERR_UID_ALREADY_EXISTS, ERR_UID_NOT_FOUND
 from .rows import FIELDS, Row
 
@@ -94,6 +101,7 @@ class Step:
     action: Action
     changes: dict[str, Any] | None = None
     error: CometChatException | None = None
+    deactivated: bool = False  # the app holds the user deactivated
     result: str | None = None  # set when the row is done (or known without a write)
     code: str | None = None
     message: str | None = None
@@ -114,6 +122,7 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
     uid = fields.get("uid")
     if verb == "create":
         check_new_user(user_fields(fields))
+        check_field_limits(user_fields(fields))
     elif uid is None:
         raise local_error("UID_IS_COMPULSORY", "UID cannot be blank. Please provide a valid UID.")
     uid = check_uid(uid)
@@ -127,12 +136,13 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
             return Step("absent")
         if verb == "deactivate" and user is not None and user[1]:
             return Step("unchanged")
-        return Step(verb)
+        return Step(verb, deactivated=user is not None and user[1])
     if user is None:
         if verb == "update" and app is not None:
             raise local_error(ERR_UID_NOT_FOUND, f"No user {uid!r} to update.")
         if verb != "create":  # an upsert's create: the same checks as a create's
             check_new_user(user_fields(fields))
+            check_field_limits(user_fields(fields))
         return Step("create", changes={k: v for k, v in fields.items() if k != "uid"})
     if verb == "create":
         if options.exist_ok:
@@ -140,6 +150,7 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
         raise local_error(ERR_UID_ALREADY_EXISTS, f"The uid {uid.lower()} already exists.")
     changes = changes_of(fields, user[0])
     check_profile_update(user_fields(changes))
+    check_field_limits(user_fields(changes))
     if user[1]:
         if options.reactivate:
             return Step("reactivate", changes)
@@ -164,7 +175,9 @@ def write(step: Step, row: Row, writes: Writes, options: Options) -> Flow[str]:
                 yield from writes.update_user(uid, changes, ())
         elif action == "update":
             yield from writes.update_user(uid, changes, ())
-        else:
+        else:  # a deactivated user is deleted once back (the service finds it no more)
+            if step.deactivated:
+                yield from writes.reactivate_users([uid])
             yield from writes.delete_user(uid, action == "delete")
     except CometChatException as exc:
         if action == "create" and options.exist_ok and exc.code == ERR_UID_ALREADY_EXISTS:
@@ -212,6 +225,8 @@ class Plan:
         """Record a row's outcome: a result, or the error that stopped it (redacted)."""
         if isinstance(outcome, str):
             step.result = outcome
+        elif isinstance(outcome, CometChatException) and outcome.code == NOT_SENT:
+            step.result = "not_started"  # held for the rate limit when interrupted: unsent
         elif isinstance(outcome, CometChatException):
             step.result, step.code, step.message = "error", outcome.code, redact(outcome.message)
         else:

@@ -40,7 +40,7 @@ def check_concurrency(concurrency: Any) -> int:
     return concurrency
 
 
-class Call:
+class Job:
     """A bulk call's input, options, plan, progress and results (sends nothing)."""
 
     def __init__(
