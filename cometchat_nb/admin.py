@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .core.client import Flow
 
 #: Where a bulk call's results go: kept and returned (None), or a CSV path they stream to.
-Results: TypeAlias = "str | os.PathLike[str] | None"
+ResultsPath: TypeAlias = "str | os.PathLike[str] | None"
 #: How a bulk call reads the app's users: 1,000 a page (the most), deactivated ones too.
 APP: dict[str, Any] = {"per_page": 1000, "with_deactivated": True}
 
@@ -69,7 +69,7 @@ class Admin:
     def create_users(
         self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
-        results: Results = None,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Create users (`POST /users`): `created`, `exists` (with `exist_ok`) or `error`."""
         return self._bulk("create", frame_or_records, exist_ok=exist_ok, dry_run=dry_run,
@@ -78,7 +78,7 @@ class Admin:
 
     def update_users(
         self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
-        strict: bool = True, progress: ProgressOption = True, results: Results = None,
+        strict: bool = True, progress: ProgressOption = True, results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Update users, only the fields that differ (`PUT /users/{uid}`): `updated`,
         `unchanged` or `error` (`ERR_UID_NOT_FOUND`, `USER_DEACTIVATED`)."""
@@ -88,7 +88,7 @@ class Admin:
     def upsert_users(
         self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
-        results: Results = None,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Create the missing users, update the changed, leave the unchanged alone and,
         with `reactivate=True`, bring back the deactivated (`PUT /users`): `created`,
@@ -100,7 +100,7 @@ class Admin:
     def delete_users(
         self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
         dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
-        results: Results = None,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Deactivate users (`DELETE /users/{uid}`), or delete them and their tokens with
         `permanent=True`: `deactivated`, `deleted`, `unchanged` (already deactivated),
@@ -202,7 +202,7 @@ class AsyncAdmin:
     async def create_users(
         self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
-        results: Results = None,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.create_users`, awaited: `concurrency` tasks on this event loop."""
         return await self._bulk("create", frame_or_records, exist_ok=exist_ok, dry_run=dry_run,
@@ -211,7 +211,7 @@ class AsyncAdmin:
 
     async def update_users(
         self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
-        strict: bool = True, progress: ProgressOption = True, results: Results = None,
+        strict: bool = True, progress: ProgressOption = True, results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.update_users`, awaited."""
         return await self._bulk("update", frame_or_records, dry_run=dry_run, strict=strict,
@@ -221,7 +221,7 @@ class AsyncAdmin:
     async def upsert_users(
         self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
-        results: Results = None,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.upsert_users`, awaited."""
         return await self._bulk("upsert", frame_or_records, reactivate=reactivate,
@@ -231,7 +231,7 @@ class AsyncAdmin:
     async def delete_users(
         self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
         dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
-        results: Results = None,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.delete_users`, awaited."""
         verb: Verb = "delete" if check_flag("permanent", permanent) else "deactivate"

@@ -122,6 +122,11 @@ class RateLimits:
         until pacing ends."""
         self._released.set()
 
+    @property
+    def released(self) -> bool:
+        """Whether bulk work was interrupted (see `release`)."""
+        return self._released.is_set()
+
     def wait(
         self, request: httpx.Request, seconds: float, sleep: Callable[[float], object]
     ) -> None:

@@ -225,8 +225,7 @@ class AsyncSession(BaseSession):
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
-                await self._pause(hold)
-                self.limits.proceed(request)
+                await self._hold(request, hold)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -240,6 +239,17 @@ class AsyncSession(BaseSession):
                     return response
                 wait = answered
             await self._pause(wait)
+
+    async def _hold(self, request: httpx.Request, seconds: float) -> None:
+        """Wait out a pacing hold (`RateLimits.wait`, awaited): in short slices with
+        `asyncio.sleep`, so that an interrupted bulk call stops waiting at once."""
+        import asyncio
+
+        while seconds > 0 and not self.limits.released:
+            step = min(seconds, 0.1) if self._sleep is asyncio.sleep else seconds
+            await self._pause(step)
+            seconds -= step
+        self.limits.proceed(request)
 
     async def _pause(self, seconds: float) -> None:
         """Wait with `sleep=`: awaited when it returns an awaitable, as `asyncio.sleep` does."""

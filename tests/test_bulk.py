@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -220,7 +221,7 @@ def test_progress_bar_is_driven_to_the_end(session: Session) -> None:
     assert (bar.min, bar.max, bar.value) == (0, 251, 251)
     assert "cc-progress" in bar._dom_classes
     assert bar.bar_style == "warning"  # one row failed
-    assert bar.description == "251/251, 1 failed"
+    assert bar.description == "251/251: 250 created, 1 failed"
 
 
 def test_in_a_kernel_a_bar_is_displayed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,7 +242,7 @@ def test_outside_a_kernel_progress_is_text(
     session.create_users([{"uid": f"t-{i}", "name": "T"} for i in range(20)] + [{"uid": "t-0"}])
     err = capsys.readouterr().err  # a tqdm bar
     assert err.startswith("\rcreating users:") and err.endswith("\n")
-    assert "21/21" in err and "1 failed" in err
+    assert "21/21" in err and "20 created, 1 failed" in err
 
 
 def test_bad_input_raises_before_anything_is_sent(session: Session, emulator: Emulator) -> None:
@@ -377,3 +378,28 @@ def test_field_limits_are_checked_before_sending(session: Session, emulator: Emu
         assert set(result["error_code"]) == {"ERR_BAD_REQUEST"}
         assert result["error_message"].str.contains("must").all()
     assert len(emulator.requests) == before
+
+
+def test_a_stream_checks_its_first_chunk_before_sending_and_later_rows_each(
+    session: Session, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cometchat_nb.bulk import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "CHUNK", 3)
+    before = len(emulator.requests)
+    with pytest.raises(ValueError, match="'emial'"):
+        session.create_users(iter([{"uid": "s1", "name": "S", "emial": "x"}]), progress=False)
+    with pytest.raises(TypeError, match="row 1 is a int"):
+        session.create_users(iter([{"uid": "s1", "name": "S"}, 5]), progress=False)
+    assert len(emulator.requests) == before
+
+    def stream() -> Iterator[Any]:
+        yield from ({"uid": f"s{i}", "name": "S"} for i in range(3))
+        yield {"uid": "late", "name": "L", "emial": "x"}
+        yield 5
+
+    result = session.create_users(stream(), progress=False)
+    assert list(result["result"]) == ["created"] * 3 + ["error"] * 2
+    assert list(result["uid"].fillna("-")) == ["s0", "s1", "s2", "late", "-"]
+    assert set(result["error_code"].dropna()) == {"INVALID_ROW"}
+    assert "'emial'" in result["error_message"].iloc[3]

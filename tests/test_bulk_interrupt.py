@@ -89,7 +89,8 @@ def test_ctrl_c_returns_the_partial_result_and_a_rerun_finishes(
         child.send_signal(signal.SIGINT)
         line = lines.get(timeout=2.0)  # returned within 2 s of the signal
     finally:
-        child.kill() if child.poll() is None else None
+        if child.poll() is None:
+            child.kill()
     _, err = child.communicate(timeout=30)
     assert line.startswith("RESULT "), err
     result = json.loads(line[len("RESULT ") :])
@@ -242,3 +243,23 @@ def test_ctrl_c_while_held_for_the_rate_limit_sends_nothing_more() -> None:
         assert result.attrs["counts"] == {"created": 10, "not_started": 20}
         assert len(session.created_users) == 10 and len(emulator.users) == 15
         assert session.rate_limits["core"].limited == 0
+
+
+async def test_cancelling_while_held_for_the_rate_limit_sends_nothing_more() -> None:
+    import asyncio
+
+    from cometchat_nb import AsyncSession, Emulator
+    from cometchat_nb.emulator import RateLimiter
+
+    limiter = RateLimiter(limits={"core": 10}, enforce=True, window=600, retry_after=None)
+    emulator = Emulator(rate_limiter=limiter)
+    async with AsyncSession(emulator=emulator) as session:
+        rows = [{"uid": f"paced-{i}", "name": "P"} for i in range(30)]
+        task = asyncio.ensure_future(session.create_users(rows, concurrency=1, progress=False))
+        while len(emulator.users) < 5 + 10:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # the eleventh is held for the next window
+        task.cancel()
+        result = await task
+        assert result.attrs["counts"] == {"created": 10, "not_started": 20}
+        assert len(session.created_users) == 10 and len(emulator.users) == 15

@@ -80,11 +80,14 @@ class Job:
     ) -> Iterator[tuple[Plan, Interruption]]:
         """The plan, and the interruption watch, while the call runs (paced)."""
         self.confirm(app)
-        figures = lambda: "; ".join(str(f) for f in limits.figures().values())  # noqa: E731
+
+        def figures() -> str:
+            return "; ".join(str(f) for f in limits.figures().values())
+
         label = LABELS[self.options.verb]
         progress = self.progress = Progress(self.total, self.progress_option, label, figures)
         plan = self.plan = Plan(
-            self.options, self._chunks(), app, lambda s: progress.row_done(s.result == "error")
+            self.options, self._chunks(), app, lambda step: progress.row_done(step.result or "")
         )
         with Interruption() as stop, limits.pacing():
             try:

@@ -1,7 +1,8 @@
 """The plan of a bulk call, and its ledger. Sans-IO: it reads rows and answers, sends nothing.
 
 Each row is planned with every local rule a write would meet (the uid rule, a repeated
-uid, a create's required name and fields, an update's name) and, when the app's users
+uid, a create's required name and fields, the service's field limits, an update's name),
+by the checks single calls use (`validation`), and, when the app's users
 were read, against what the app holds: `create`, `update` (only the fields that differ),
 `reactivate`, `unchanged`, `deactivate`, `delete`, `absent`, `exists` or `error`. A dry
 run is the same plan with the writes left out, so its counts are the run's on an unchanged
@@ -43,6 +44,7 @@ DONE = {
 }  # fmt: skip
 #: Actions that write.
 WRITES = ("create", "update", "reactivate", "deactivate", "delete")
+#: The code of a row whose uid an earlier row of the same input has (case aside).
 DUPLICATE_UID = "DUPLICATE_UID"
 
 
@@ -62,7 +64,7 @@ Writes = AdminFlows | AuthKeyWrites
 
 @dataclass(frozen=True)
 class Options:
-    """What a bulk call was asked for (checked by `Options.of`)."""
+    """What a bulk call was asked for (checked by `Job`)."""
 
     verb: Verb
     exist_ok: bool = False

@@ -2,9 +2,9 @@
 
 `progress=True` picks an `IntProgress` bar (class `cc-progress`) inside a running IPython
 kernel and a `tqdm` bar on stderr elsewhere; `False` shows nothing; an
-`ipywidgets.IntProgress` is driven as given. Both show the rows done, how many failed, the
-rate and the time left as they go; the end says how many failed, or that the call was
-interrupted.
+`ipywidgets.IntProgress` is driven as given. Both show the rows done and what they came to
+("250 created, 1 failed"), the rate and the time left as they go; the end says how many
+failed, or that the call was interrupted.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Progress:
     ) -> None:  # fmt: skip
         self.total, self.label, self.note, self.clock = total, label, note, clock
         self.done = self.failed = 0
+        self.counts: dict[str, int] = {}
         self.started = self.drawn = clock()
         self.bar: Any = None
         self.text: Any = None
@@ -75,10 +76,11 @@ class Progress:
             self.bar.add_class("cc-progress")
             self.bar.style.description_width = "initial"
 
-    def row_done(self, failed: bool) -> None:
-        """One more row done (`failed`: with an error)."""
+    def row_done(self, result: str) -> None:
+        """One more row done, with `result` (`created`, ..., `error`)."""
         self.done += 1
-        self.failed += failed
+        self.failed += result == "error"
+        self.counts[result] = self.counts.get(result, 0) + 1
         now = self.clock()
         if now - self.drawn >= REDRAW or self.done == self.total:
             self.drawn = now
@@ -88,11 +90,16 @@ class Progress:
         """The call is over: say how it ended."""
         self._draw("interrupted" if interrupted else "done")
 
+    def tally(self) -> str:
+        """The rows done so far by result: "250 created, 1 failed"."""
+        shown = sorted(self.counts.items(), key=lambda item: item[0] == "error")
+        return ", ".join(f"{n:,} {'failed' if r == 'error' else r}" for r, n in shown)
+
     def figures(self) -> str:
-        """Failures, rate, time left and the rate-limit figures, as one line."""
+        """The tally, rate, time left and the rate-limit figures, as one line."""
         elapsed = max(self.clock() - self.started, 1e-9)
         rate = self.done / elapsed
-        parts = [f"{self.failed:,} failed"] if self.failed else []
+        parts = [self.tally()] if self.counts else []
         parts.append(f"{rate:,.0f} rows/s")
         if self.total and rate > 0 and self.done < self.total:
             left = int((self.total - self.done) / rate)
@@ -103,16 +110,16 @@ class Progress:
 
     def _draw(self, ending: str | None) -> None:
         count = f"{self.done:,}" + (f"/{self.total:,}" if self.total is not None else "")
-        failed = f", {self.failed:,} failed" if self.failed else ""
+        tally = f": {self.tally()}" if self.counts else ""
         if self.bar is not None:
             self.bar.max = max(self.bar.max, self.done)
             self.bar.value = self.done
             self.bar.tooltip = self.figures()
             if ending == "interrupted":
-                self.bar.description = f"interrupted at {count}{failed}"
+                self.bar.description = f"interrupted at {count}{tally}"
                 self.bar.bar_style = "danger"
             else:
-                self.bar.description = f"{count}{failed}"
+                self.bar.description = f"{count}{tally}"
             if ending == "done":
                 self.bar.bar_style = "warning" if self.failed else "success"
         elif self.text is not None:

@@ -25,6 +25,7 @@ import re
 import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -79,6 +80,7 @@ class Row:
     error: CometChatException | None = None
 
 
+@lru_cache(maxsize=1024)
 def field_of(column: Any) -> str | None:
     """The field (or read-only column) a header names, whatever its case; None if none."""
     return _KEYS.get(re.sub(r"[\s_-]", "", str(column).lower()))
@@ -105,8 +107,12 @@ def columns_of(names: Iterable[Any], strict: bool, where: str = "") -> dict[str,
 
 def empty(value: Any) -> bool:
     """A cell that says "not set": missing (None, NaN, NA), blank text, an empty list or dict."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return True
+    if value is None or isinstance(value, bool | int):
+        return value is None
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return value != value  # NaN
     if isinstance(value, list | tuple | dict | set):
         return not value
     try:
@@ -277,23 +283,36 @@ def _records(items: Iterator[Any], strict: bool) -> Iterator[list[Row]]:
             uids = _is_uid(batch[0])
         records = [_record(item, position + i, uids) for i, item in enumerate(batch)]
         if first:
+            for record in records:
+                if isinstance(record, Exception):
+                    raise record  # before anything is sent
             keys = {k for r in records if isinstance(r, Mapping) for k in r}
             columns.update(columns_of(sorted(keys, key=str), strict))
             checked |= keys
             first = False
         chunk = []
         for record in records:
-            if isinstance(record, Exception):
-                raise record
-            strange = [unknown(k) for k in record if k not in checked and field_of(k) is None]
-            if strange and strict:
-                error = local_error("INVALID_ROW", str(UnknownColumnError(strange)))
+            if isinstance(record, Exception):  # in a later chunk: that row's error
+                error = local_error("INVALID_ROW", str(record))
                 chunk.append(Row(position, position, None, None, None, error))
             else:
-                columns.update({str(k): f for k in record if (f := field_of(k)) in FIELDS})
-                chunk.append(row_of(position, position, record, columns))
+                chunk.append(_later(position, record, columns, checked, strict))
             position += 1
         yield chunk
+
+
+def _later(
+    position: int, record: Mapping[str, Any], columns: dict[str, str], checked: set[str],
+    strict: bool,
+) -> Row:  # fmt: skip
+    """A record of a stream, its keys checked against those of the first chunk."""
+    columns.update({str(k): f for k in record if (f := field_of(k)) in FIELDS})
+    row = row_of(position, position, record, columns)
+    strange = [unknown(k) for k in record if k not in checked and field_of(k) is None]
+    if strange and strict:
+        error = local_error("INVALID_ROW", str(UnknownColumnError(strange)))
+        return Row(position, position, row.uid, row.name, None, error)
+    return row
 
 
 def _is_uid(item: Any) -> bool:
