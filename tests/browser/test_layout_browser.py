@@ -145,3 +145,33 @@ def test_the_dashboard_at_a_narrow_width_in_jupyterlab(
               .map((e) => `${e.tagName}.${e.className}`).slice(0, 10); }"""
     )
     assert out == []
+
+
+def test_a_long_uid_stays_inside_the_forms_at_a_narrow_width(
+    voila: Callable[[str], Page], artifacts: Path
+) -> None:
+    """A 100-character uid (the longest allowed) created and logged in at 800 px: the status
+    lines break it rather than poke out of the form and the user table."""
+    page = voila("widgets-smoke.ipynb")
+    page.set_viewport_size({"width": NARROW, "height": 900})
+    uid = "u" * 100
+    table = page.locator(".cc-user-table-box").first
+    table.locator(".cc-user-uid input").fill(uid)
+    table.locator(".cc-user-name input").fill("Long")
+    table.locator(".cc-user-create").click()
+    expect(table.locator(".cc-user-status")).to_contain_text("Created")
+    form = page.locator(".cc-login-form").first
+    form.locator(".cc-login-uid input").fill(uid)
+    form.locator(".cc-login-submit").click()
+    expect(form.locator(".cc-login-status")).to_contain_text("Logged in as")
+    page.wait_for_timeout(300)
+    form.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / f"voila-{NARROW}px-long-uid.png"))
+    for widget in (form, table):
+        out = widget.evaluate(
+            """(box) => { const edge = box.getBoundingClientRect().right + 1;
+                return [...box.querySelectorAll('.cc-login-status *, .cc-user-status *')]
+                  .filter((e) => e.getBoundingClientRect().right > edge)
+                  .map((e) => `${e.tagName}.${e.className}`); }"""
+        )
+        assert out == []
