@@ -25,6 +25,13 @@ EMBEDDED_NOTE = (
 )
 
 
+#: The forms' own stylesheet: a status line breaks a long uid or token rather than poke out of
+#: a narrow form (carried by a note of the form, as the Inspector carries its rows' CSS).
+FORM_CSS = (
+    "<style>.cc-login-status, .cc-user-status, .cc-user-table { overflow-wrap: anywhere; }</style>"
+)
+
+
 def dim(text: str) -> str:
     """Already-escaped `text` in the secondary colour, small."""
     return f"<small style='color: var(--jp-content-font-color2, #616161)'>{text}</small>"

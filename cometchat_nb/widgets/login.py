@@ -59,7 +59,9 @@ class LoginForm(SessionWidget):
         self.token.add_class("cc-login-token")
         self.tabs = ipywidgets.Tab(
             children=[
-                ipywidgets.VBox([self.uid, self.auth_key, ipywidgets.HTML(DEV_NOTE)]),
+                ipywidgets.VBox(
+                    [self.uid, self.auth_key, ipywidgets.HTML(forms.FORM_CSS + DEV_NOTE)]
+                ),
                 ipywidgets.VBox([self.token, ipywidgets.HTML(TOKEN_NOTE)]),
             ],
             titles=("Auth Key", "Auth Token"),

@@ -149,4 +149,4 @@ class UserTable(SessionWidget):
 
     def _render(self) -> None:
         users = [u for u in self.session.created_users if u.uid not in self._gone]
-        self.table.value = display.users_html(users)
+        self.table.value = forms.FORM_CSS + display.users_html(users)
