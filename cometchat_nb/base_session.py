@@ -136,15 +136,12 @@ class BaseSession:
 
         return users_frame(self._core.created.values())
 
-    def _create_job(
-        self, source: Any, exist_ok: bool, concurrency: int, progress: Any, results: Any
-    ) -> Job:
+    def _create_job(self, source: Any, **options: Any) -> Job:
         """The bulk call of `create_users`: the auth key's creates (see `bulk`)."""
         from .bulk.job import Job
         from .bulk.plan import AuthKeyWrites
 
-        return Job("create", source, AuthKeyWrites(self._core), exist_ok=exist_ok,
-                    concurrency=concurrency, progress=progress, results=results)  # fmt: skip
+        return Job("create", source, AuthKeyWrites(self._core), **options)
 
     def _health_check(self) -> tuple[StoredLogin, str, httpx.Request | None]:
         """The stored login, and the one request `check()` sends (see `health`)."""

@@ -141,23 +141,23 @@ class Session(BaseSession):
         *,
         concurrency: int = 8,
         exist_ok: bool = False,
+        strict: bool = True,
         progress: ProgressOption = True,
         results: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """Create many users with the auth key, `concurrency` at a time (a thread pool).
 
-        Takes what `session.admin.create_users` takes (a DataFrame, records, a chunked
-        reader, a CSV path; numeric uids, `"a,b"` tags and JSON metadata read as there)
-        and returns the same result frame: one row per input, in input order, `uid` as
-        given, `name`, `result` (`created`, `exists` with `exist_ok`, `error`,
-        `not_started` after Ctrl-C), `changes`, `error_code`, `error_message`. A uid
-        repeated in the input is created by its first row only (`DUPLICATE_UID`).
-        `results=` a CSV path streams the rows there as they are done. `progress=True`
-        shows a bar in a notebook (a text line elsewhere). Ctrl-C returns the rows so far.
+        Takes and returns what `session.admin.create_users` does (the one bulk pipeline,
+        `cometchat_nb.bulk`): one result row per input, in input order, `uid` as given,
+        `name`, `result` (`created`, `exists` with `exist_ok`, `error`, `not_started`
+        after Ctrl-C), `changes`, `error_code`, `error_message`. `results=` a CSV path
+        streams the rows there; `progress=True` shows a bar in a notebook (text elsewhere).
         """
         from .bulk.drive import run
 
-        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        job = self._create_job(frame_or_records, exist_ok=exist_ok, strict=strict,
+                               concurrency=concurrency, progress=progress,
+                               results=results)  # fmt: skip
         return run(job, self._workers, None)
 
     def dashboard(self) -> VBox:
@@ -308,13 +308,16 @@ class AsyncSession(BaseSession):
         *,
         concurrency: int = 8,
         exist_ok: bool = False,
+        strict: bool = True,
         progress: ProgressOption = True,
         results: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
         from .bulk.drive import arun
 
-        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        job = self._create_job(frame_or_records, exist_ok=exist_ok, strict=strict,
+                               concurrency=concurrency, progress=progress,
+                               results=results)  # fmt: skip
         return await arun(job, self._workers, None)
 
     async def get_user(self, uid: str) -> User:

@@ -324,6 +324,10 @@ def test_unknown_and_misspelt_columns_are_refused_alike_on_both_keys(session: Se
         with pytest.raises(ValueError, match="'avtar' \\(did you mean 'avatar'\\?\\), 'email'"):
             call(frame, progress=False)
     assert session.created_users == []
+    for call in (session.create_users, session.admin.create_users):
+        with pytest.warns(UserWarning, match="'avtar'"):
+            left_out = call(frame, strict=False, exist_ok=True, progress=False)
+        assert left_out.attrs["counts"]["error"] == 4
 
 
 def test_a_bad_uid_keeps_who_it_was(session: Session) -> None:
