@@ -151,8 +151,8 @@ def open_session(writes: bool) -> Session:
         report = session.check()
         if not report.ok:
             served = " (is `cometchat-nb emulator` running there?)" if session.emulator else ""
-            failed = [f"{line.subject}: {line.detail}" for line in report.lines
-                      if line.verdict == "failed"] or ["nothing these keys allow could be checked"]  # fmt: skip
+            failed = [f"{ln.subject}: {ln.detail}" for ln in report.lines if ln.verdict == "failed"]
+            failed = failed or ["nothing these keys allow could be checked"]
             raise ConnectionError(f"{report.connects_to}: {'; '.join(failed)}{served}")
     except BaseException:
         session.close()
