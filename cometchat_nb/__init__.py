@@ -32,7 +32,7 @@ from .version import VERSION as __version__
 
 if TYPE_CHECKING:
     from .emulator import Emulator
-    from .widgets import Dashboard, EventLog, Inspector, LoginForm, UserTable
+    from .widgets import Dashboard, EventLog, Inspector, LoginForm, UserTable, side_by_side
 
 __all__ = [
     "AlreadyExistsError",
@@ -67,6 +67,7 @@ __all__ = [
     "UserTable",
     "__version__",
     "enable_nested_asyncio",
+    "side_by_side",
 ]
 
 # Heavier names (the emulator, pandas, ipywidgets), imported on first use.
@@ -78,6 +79,7 @@ _LAZY: dict[str, str] = {
     "LoginForm": ".widgets",
     "UserTable": ".widgets",
     "dashboard": ".widgets",
+    "side_by_side": ".widgets",
 }
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import httpx
 
+from .core.stored import logins_cleared
 from .emulator.defaults import APP_ID, AUTH_KEY, REGION, REST_API_KEY
 from .protocol import DEFAULT_REGION, Hosts
 from .secret import Secret
@@ -182,7 +183,7 @@ def _to_remote(
     _check_match(app_id, region, remote.app_id, remote.region)
     if store is None:  # its reset() forgets the logins this process stored for it
         store = FileStore(emulator_home(remote.url))
-        remote.on_reset(partial(store.path(remote.app_id).unlink, missing_ok=True))
+        remote.on_reset(partial(_forget_logins, store, remote.app_id))
     return Connection(
         app_id=remote.app_id,
         region=remote.region,
@@ -202,8 +203,20 @@ def emulator_store(emulator: Emulator) -> MemoryStore:
         store = _EMULATOR_STORES.get(emulator)
         if store is None:
             store = _EMULATOR_STORES[emulator] = MemoryStore()
-            emulator.on_reset(store.clear)
+            emulator.on_reset(partial(_forget_logins, store, emulator.app_id))
         return store
+
+
+def _forget_logins(store: MemoryStore | FileStore, app_id: str) -> None:
+    """An emulator's reset: forget the logins stored for it, and tell its sessions if one
+    ended."""
+    ended = "session" in store.load(app_id)
+    if isinstance(store, MemoryStore):
+        store.clear()
+    else:
+        store.path(app_id).unlink(missing_ok=True)
+    if ended:
+        logins_cleared(store, app_id)
 
 
 def emulator_home(url: str) -> Path:

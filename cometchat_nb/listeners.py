@@ -182,14 +182,16 @@ class ListenerRegistry:
         """Whether any subscriber asked for the `http` events."""
         return any(s.http for s in self._subscriptions)
 
-    def fire(self, name: str, payload: Any = None) -> Event:
+    def fire(self, name: str, payload: Any = None, *, detail: str | None = None) -> Event:
         """Tell the listeners with a `name` callback, then every subscriber.
+
+        `detail` replaces the event's text made from the payload (it must hold no secret).
 
         Events reach everyone in the order they were fired: one fired by a listener
         or subscriber while an event is being told waits until that one is done, and
         a listener's failure (`listener_error`) comes after the event that caused it.
         """
-        event = self._record(name, payload)
+        event = self._record(name, payload, detail)
         self._dispatch(event)
         return event
 

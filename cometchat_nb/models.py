@@ -174,6 +174,12 @@ class AuthToken:
     auth_token: Secret
     created_at: datetime | None = None
 
+    def __repr__(self) -> str:
+        created = self.created_at.isoformat() if self.created_at else None
+        return (
+            f"AuthToken(uid={self.uid!r}, auth_token={self.auth_token!r}, created_at={created!r})"
+        )
+
     def _repr_html_(self) -> str:
         from .display import auth_token_html
 

@@ -207,7 +207,8 @@ class Session(BaseSession, UserCalls):
         return self._run(health_check(self._core, type(self).__name__))
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections; stop hearing the logins of sessions on the same store."""
+        self._core.logins.leave()
         self._client.close()
 
     def __enter__(self) -> Session:
@@ -348,7 +349,8 @@ class AsyncSession(BaseSession, AsyncUserCalls):
         return await self._run(health_check(self._core, type(self).__name__))
 
     async def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections; stop hearing the logins of sessions on the same store."""
+        self._core.logins.leave()
         await self._client.aclose()
 
     async def __aenter__(self) -> AsyncSession:

@@ -11,6 +11,7 @@ import os
 import re
 import threading
 import warnings
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -60,12 +61,23 @@ class MemoryStore:
         return f"MemoryStore(apps={len(self._data)})"
 
 
+def share_key(store: SessionStore) -> Hashable:
+    """What tells whether two stores are one: a `FileStore`'s folder, else the object."""
+    if isinstance(store, FileStore):
+        return ("folder", str(store.directory.expanduser().resolve()))
+    return ("object", id(store))
+
+
 def default_home() -> Path:
-    """`$COMETCHAT_NB_HOME`, else the user's data directory (XDG on Linux)."""
+    """`$COMETCHAT_NB_HOME`, else the user's data folder for cometchat-nb, where each
+    operating system keeps one (`platformdirs`): `$XDG_DATA_HOME/cometchat-nb` or
+    `~/.local/share/cometchat-nb` on Linux, `~/Library/Application Support/cometchat-nb`
+    on macOS, `%LOCALAPPDATA%\\cometchat-nb` on Windows."""
     if home := os.environ.get("COMETCHAT_NB_HOME"):
         return Path(home)
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "cometchat-nb"
+    from platformdirs import user_data_path  # here: `import cometchat_nb` stays light
+
+    return user_data_path("cometchat-nb", appauthor=False)
 
 
 class FileStore:

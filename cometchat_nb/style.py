@@ -29,7 +29,7 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
   --cc-ok: var(--jp-success-color1, #81c784);
 }
 .cc-repr { display: block; color: var(--cc-fg); font-size: var(--jp-content-font-size1, 13px);
-  line-height: 1.4; max-width: 60em; }
+  line-height: 1.4; max-width: min(60em, 100%); }
 .cc-text-repr-fallback { display: none; }
 /* the body is `hidden` until this stylesheet applies: without it, only the text shows */
 .cc-repr > .cc-body[hidden] { display: block; }
@@ -51,8 +51,11 @@ body[data-theme="dark"] .cc-repr, body.vscode-dark .cc-repr {
 .cc-repr th { color: var(--cc-fg-dim); font-weight: normal; }
 .cc-repr thead th { font-weight: 600; color: var(--cc-fg); }
 .cc-repr .cc-failure td { color: var(--cc-error); }
-/* an event's time, kind and name stay on one line; the detail wraps */
-.cc-repr .cc-events td:nth-child(-n+3) { white-space: nowrap; }
+/* an event's kind and name stay on one line; its time wraps (between date and hour) only when
+   narrow, and the detail anywhere, so the table fits a narrow notebook */
+.cc-repr .cc-events td:nth-child(2), .cc-repr .cc-events td:nth-child(3) { white-space: nowrap; }
+.cc-repr .cc-events td:nth-child(4) { overflow-wrap: anywhere; }
+.cc-repr .cc-nowrap { white-space: nowrap; }
 .cc-repr .cc-avatar { width: 2.5em; height: 2.5em; border-radius: 50%; object-fit: cover; }
 .cc-repr .cc-avatar-small { width: 1.4em; height: 1.4em; border-radius: 50%; object-fit: cover; }
 .cc-repr .cc-tag { background: var(--cc-bg-alt); border-radius: 3px; padding: 0 0.3em;

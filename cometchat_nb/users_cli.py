@@ -17,13 +17,20 @@ left. Exit status 0 when no row failed, 1 when some did, 130 when interrupted.
 The CSV: a `uid` column, `name`, and any of `avatar`, `link`, `role`,
 `status_message`, `tags` (`"a,b"`), `metadata` (JSON); an export's other columns are
 ignored, so an exported file imports back unchanged.
+
+Before anything is sent, the file is checked (it exists, it is not empty, `--results` can
+be written) and so is the app (it answers). `import` (but for `--dry-run`) refuses the
+embedded emulator: it lives as long as the command, so it would keep nothing. The cells may
+be separated by commas, semicolons, tabs or bars (found from the file's first lines).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from .session import Session
@@ -62,11 +69,14 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
         "dry_run": args.dry_run, "strict": not args.no_strict, "results": args.results,
         "concurrency": args.concurrency, "progress": not args.dry_run,
     }  # fmt: skip
-    with Session() as session:
+    source = input_file(args.file)
+    if args.results:
+        output_file(args.results)
+    with open_session(writes=not args.dry_run) as session:
         if args.upsert:
-            result = session.admin.upsert_users(args.file, reactivate=args.reactivate, **options)
+            result = session.admin.upsert_users(source, reactivate=args.reactivate, **options)
         else:
-            result = session.admin.create_users(args.file, **options)
+            result = session.admin.create_users(source, **options)
         figures = "; ".join(str(f) for f in session.rate_limits.values())
     counts = result.attrs["counts"]
     verb = "would be" if args.dry_run else "done"
@@ -87,10 +97,64 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Write the app's users to `args.file` (tags as `"a,b"`, metadata as JSON)."""
     out = out or sys.stdout
-    with Session() as session:
+    output_file(args.file)
+    with open_session(writes=False) as session:
         frame = session.admin.users_frame(with_deactivated=args.with_deactivated)
     frame["tags"] = [",".join(tags) for tags in frame["tags"]]
     frame["metadata"] = [json.dumps(m) if m else "" for m in frame["metadata"]]
     frame.to_csv(args.file)
     print(f"{len(frame)} users written to {args.file}", file=out)
     return 0
+
+
+# -- what is checked before anything is sent (a mistake costs no request) ----------------
+
+
+class NoAppError(ValueError):
+    """The command would write to the embedded emulator, which keeps nothing."""
+
+
+def input_file(name: str) -> Path:
+    """The CSV to read: a file that exists and holds at least a header row."""
+    path = Path(name)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder", name)
+    if not path.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such file", name)
+    with path.open("rb") as file:
+        if not file.read(4096).strip():
+            raise ValueError(f"{name}: the file is empty (it needs a header row: uid,name,...)")
+    return path
+
+
+def output_file(name: str) -> Path:
+    """A file to write: not a folder, in a folder that exists."""
+    path = Path(name)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder", name)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(path.parent))
+    return path
+
+
+def open_session(writes: bool) -> Session:
+    """The `Session()` the variables name, checked: it answers, and a command that writes is
+    not on the embedded emulator (it lives as long as this command: it would keep nothing)."""
+    session = Session()
+    try:
+        if writes and session.emulator is not None and session.emulator_url is None:
+            raise NoAppError(
+                "no app to write to: set COMETCHAT_APP_ID and COMETCHAT_REST_API_KEY (a real "
+                "app), or COMETCHAT_EMULATOR_HOST for an emulator served by `cometchat-nb "
+                "emulator`; the embedded one would keep nothing (--dry-run checks a file offline)"
+            )
+        report = session.check()
+        if not report.ok:
+            served = " (is `cometchat-nb emulator` running there?)" if session.emulator else ""
+            failed = [f"{ln.subject}: {ln.detail}" for ln in report.lines if ln.verdict == "failed"]
+            failed = failed or ["nothing these keys allow could be checked"]
+            raise ConnectionError(f"{report.connects_to}: {'; '.join(failed)}{served}")
+    except BaseException:
+        session.close()
+        raise
+    return session

@@ -58,7 +58,10 @@ def test_user_card_shows_the_user_escaped(session: Session) -> None:
         assert f"<th>{label}</th>" in html
     assert "<img class='cc-avatar' src='https://x.test/a.png'" in html
     assert "href='https://x.test/?a=1&amp;b=2'" in html
-    assert "<pre class='cc-text-repr-fallback'>" in html
+    assert (
+        "<pre class='cc-text-repr-fallback' style='white-space: pre-wrap; word-break: normal"
+        in html
+    )
     assert "--jp-content-font-color0" in html  # built on JupyterLab's variables
 
 

@@ -219,7 +219,10 @@ def test_app_id_from_header_or_host(http: httpx.Client) -> None:
 
 
 def test_api_key_errors(http: httpx.Client) -> None:
-    error(http.get("/v3/users/cometchat-uid-1"), 401, "AUTH_ERR_EMPTY_AUTH_TOKEN")
+    neither = error(http.get("/v3/users/cometchat-uid-1"), 401, "AUTH_ERR_EMPTY_AUTH_TOKEN")
+    assert "apiKey" in neither["message"] and "authToken" in neither["message"]
+    listing = error(http.get("/v3/users"), 401, "AUTH_ERR_EMPTY_AUTH_TOKEN")
+    assert listing["message"].startswith("Neither the apiKey nor the authToken header")
     error(http.post("/v3/users", json={"uid": "x", "name": "X"}), 401, "AUTH_ERR_EMPTY_APIKEY")
     error(http.post("/v3/users", headers={"apiKey": ""}, json={}), 401, "AUTH_ERR_EMPTY_APIKEY")
     wrong = "0123456789abcdef0123456789abcdef01234567"

@@ -53,6 +53,8 @@ NOT_RUN = {
     "make test": "it is this very suite (CI runs it through .ci/run)",
     "export COMETCHAT_": "needs a real CometChat app's keys",
     ".venv/bin/jupyter lab notebooks/": "the real-app section: needs a real CometChat app's keys",
+    ".venv/bin/pip install voila": "it would change the venv the suite runs in (which has Voila)",
+    ".venv/bin/voila notebooks/": "tests/browser/ serve the tutorials with Voila and click them",
 }
 EMULATORS = (".venv/bin/cometchat-nb emulator ", ".venv/bin/python -m cometchat_nb.emulator ")
 README_PORT = "8790"
@@ -177,3 +179,52 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def console_commands(path: Path) -> list[str]:
+    """The `$ ` commands of the ```console blocks, continuations joined."""
+    blocks = re.findall(r"^```console\n(.*?)^```", path.read_text(), flags=re.S | re.M)
+    text = "\n".join(blocks).replace("\\\n", " ")
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("$ ")]
+
+
+def test_the_testing_docs_install_and_emulator_commands_run_as_written(
+    clone: Path, tmp_path: Path
+) -> None:
+    """docs/testing.md: its emulator commands, in order, then curl against each; its install
+    command names an extra that brings pytest (not run: it would reinstall the suite's venv)."""
+    import tomllib
+
+    doc = ROOT / "docs" / "testing.md"
+    (install,) = bash_commands(doc)
+    assert install == "pip install -e '.[test]'"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("pytest") for d in extras["optional-dependencies"]["test"])
+    commands = console_commands(doc)
+    emulators = [c for c in commands if c.startswith("cometchat-nb emulator ")]
+    (curl,) = [c for c in commands if c.startswith("curl ")]
+    assert len(emulators) == 2 and "--import state.json" in emulators[1]
+    env = environment(clone)
+    env["PATH"] = f"{clone / '.venv' / 'bin'}{os.pathsep}{env['PATH']}"
+    for command in emulators:  # the first writes state.json, the second starts from it
+        port = str(free_port())
+        argv = shlex.split(command.replace(README_PORT, port))
+        with subprocess.Popen(
+            argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+        ) as proc:
+            try:
+                assert proc.stdout is not None
+                first = proc.stdout.readline()
+                assert f"http://127.0.0.1:{port}" in first, first
+                done = subprocess.run(
+                    shlex.split(curl.replace(README_PORT, port)),
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+                assert done.returncode == 0 and '"data"' in done.stdout, done.stdout
+            finally:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(30)
+        assert proc.returncode == 0
+        assert "cometchat-uid-1" in (tmp_path / "state.json").read_text()

@@ -76,6 +76,21 @@ def test_file_store_home_from_the_environment(
     assert FileStore().path("a/b..c").parent == tmp_path / "nb"
 
 
+def test_the_store_folder_is_where_the_operating_system_keeps_app_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`platformdirs` decides: XDG on Linux, `Library/Application Support` on macOS, ..."""
+    import platformdirs
+
+    from cometchat_nb.store import default_home
+
+    monkeypatch.delenv("COMETCHAT_NB_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if platformdirs.user_data_dir().startswith(str(tmp_path)):  # an XDG platform
+        assert FileStore().directory == tmp_path / "xdg" / "cometchat-nb"
+    assert default_home() == platformdirs.user_data_path("cometchat-nb", appauthor=False)
+
+
 def test_memory_store_copies(tmp_path: Path) -> None:
     store = MemoryStore()
     data = {"session": {"user": {"uid": "a"}}}
@@ -120,3 +135,84 @@ def test_folders_the_package_creates_are_owner_only(tmp_path: Path) -> None:
     for folder in (tmp_path / "home", home, home / "emulators", home / "emulators" / "here"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
+
+
+@pytest.mark.parametrize("kind", ["embedded emulator's store", "memory", "one folder"])
+def test_sessions_sharing_a_store_tell_each_other(
+    emulator: Emulator, tmp_path: Path, kind: str
+) -> None:
+    """A login or logout by one session reaches the listeners and widgets of the others."""
+    from cometchat_nb import LoginListener
+    from cometchat_nb.widgets import LoginForm
+
+    def store() -> Any:
+        return {"memory": shared, "one folder": FileStore(tmp_path)}.get(kind)
+
+    shared = MemoryStore()
+    heard: list[tuple[str, str | None]] = []
+    with (
+        Session(emulator=emulator, store=store()) as first,
+        Session(emulator=emulator, store=store()) as second,
+    ):
+        first.add_login_listener(
+            "first",
+            LoginListener(
+                login_success=lambda user: heard.append(("in", user.uid)),
+                logout_success=lambda: heard.append(("out", None)),
+            ),
+        )
+        form = LoginForm(first)
+        second.login("cometchat-uid-2")
+        assert heard == [("in", "cometchat-uid-2")]
+        assert first.get_logged_in_user().uid == "cometchat-uid-2"  # type: ignore[union-attr]
+        assert "cometchat-uid-2" in form.status.value
+        assert "changed outside this form" in form.status.value
+        event = first.listeners.recent[-1]
+        assert event.detail == "cometchat-uid-2 (by another session on this store)"
+        second.logout()
+        assert heard[-1] == ("out", None) and form.status.value.startswith("Not logged in")
+        first.login("cometchat-uid-1")  # a session does not hear itself twice
+        assert heard[-1] == ("in", "cometchat-uid-1") and len(heard) == 3
+        form.close()
+    with (
+        Session(emulator=emulator, store=store()) as third,
+        Session(emulator=emulator, store=MemoryStore()) as apart,
+    ):
+        heard.clear()
+        third.add_login_listener(
+            "third", LoginListener(logout_success=lambda: heard.append(("out", None)))
+        )
+        apart.login("cometchat-uid-3")  # another store: not told
+        third.logout()  # the store's login (uid-1) ends; closed sessions hear nothing
+        assert heard == [("out", None)]
+
+
+def test_an_emulator_reset_that_ends_a_login_is_told(emulator: Emulator) -> None:
+    from cometchat_nb import LoginListener
+    from cometchat_nb.widgets import LoginForm
+
+    heard: list[str] = []
+    with Session(emulator=emulator) as session:
+        session.add_login_listener("l", LoginListener(logout_success=lambda: heard.append("out")))
+        form = LoginForm(session)
+        emulator.reset()  # nobody logged in: nothing to tell
+        assert heard == []
+        session.login("cometchat-uid-1")
+        emulator.reset()
+        assert heard == ["out"] and session.get_logged_in_user() is None
+        assert session.listeners.recent[-1].detail == "(the emulator was reset)"
+        assert form.status.value.startswith("Not logged in")
+        form.close()
+
+
+def test_a_served_emulators_reset_that_ends_a_login_is_told(
+    server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("COMETCHAT_NB_HOME", str(tmp_path))
+    monkeypatch.setenv("COMETCHAT_EMULATOR_HOST", server.url.split("://")[1])
+    with Session() as session:
+        session.login("cometchat-uid-1")
+        session.emulator.reset()  # type: ignore[union-attr]
+        assert session.listeners.recent[-1].name == "logout_success"
+        assert session.listeners.recent[-1].detail == "(the emulator was reset)"
+        assert session.get_logged_in_user() is None

@@ -192,7 +192,39 @@ def test_each_inspector_row_is_made_once(
 
 def test_recording_can_be_turned_off(emulator: Emulator) -> None:
     with Session(emulator=emulator, keep_requests=0) as session:
+        inspector = Inspector(session, interval=0)
         session.login("cometchat-uid-1")
         assert len(session.wire) == 0 and session.transcript().empty
+        assert "keeps no requests (Session(keep_requests=0))" in inspector.table.value
+        inspector.close()
     with pytest.raises(ValueError, match="keep_requests"):
         Session(emulator=emulator, keep_requests=-1)
+
+
+def test_the_inspectors_curl_runs_against_a_served_emulator(server: Server) -> None:
+    """Served: `curl` and HAR name the server's own URL. Embedded: a note says why not."""
+    with Session(emulator=server) as served:
+        inspector = Inspector(served, interval=0)
+        served.login("cometchat-uid-1")
+        served.get_user("cometchat-uid-2")
+        html = inspector.table.value
+        assert f"{server.url}/v3.0/users/cometchat-uid-2" in html
+        assert "emulator.invalid" not in html and "cc-curl-note" not in html
+        assert "comment" not in inspector.har()["log"]
+        inspector.close()
+    with Session(emulator=server.emulator) as embedded:
+        inspector = Inspector(embedded, interval=0)
+        embedded.login("cometchat-uid-3")
+        html = inspector.table.value
+        assert "cc-curl-note" in html and "serve an emulator (cometchat-nb emulator)" in html
+        assert "COMETCHAT_EMULATOR_HOST" in inspector.har()["log"]["comment"]
+        inspector.close()
+
+
+def test_each_inspector_row_puts_the_status_first(session: Session) -> None:
+    inspector = Inspector(session, interval=0)
+    session.login("cometchat-uid-1")
+    session.get_user("cometchat-uid-2")
+    summaries = inspector.table.value.split("<summary>")[1:]
+    assert summaries and all(s.startswith("<span class='cc-ok'>200</span> ") for s in summaries)
+    inspector.close()

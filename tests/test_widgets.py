@@ -212,16 +212,46 @@ def test_the_form_follows_the_session(session: Session) -> None:
     form = LoginForm(session)
     session.login("cometchat-uid-4")
     assert "cometchat-uid-4" in form.status.value and not form.logout.disabled
+    assert "changed outside this form" in form.status.value
     session.login("cometchat-uid-5")  # clears uid-4's session, then logs in
     assert "cometchat-uid-5" in form.status.value
     with pytest.raises(Exception, match="AUTH_ERR_AUTH_TOKEN_NOT_FOUND"):
         session.login(auth_token="not-a-real-token")  # session_cleared, then the failure
-    assert "<b>AUTH_ERR_AUTH_TOKEN_NOT_FOUND</b>" in form.status.value
+    # a failure in code is not this form's: it says the login changed, not the code
+    assert "AUTH_ERR" not in form.status.value and "Not logged in" in form.status.value
     assert form.logout.disabled
     session.login("cometchat-uid-1")
     assert "cometchat-uid-1" in form.status.value and "AUTH_ERR" not in form.status.value
     session.logout()
-    assert form.status.value == "Not logged in"
+    assert form.status.value.startswith("Not logged in")
+
+
+def test_each_form_shows_only_its_own_clicks_outcome(session: Session) -> None:
+    mine, other = LoginForm(session), LoginForm(session)
+    other.uid.value = ""  # MISSING_PARAMETERS, clicked on the other form
+    other.submit.click()
+    assert "<b>MISSING_PARAMETERS</b>" in other.status.value
+    assert "MISSING_PARAMETERS" not in mine.status.value
+    mine.uid.value = "cometchat-uid-2"
+    mine.submit.click()
+    assert mine.status.value == "Logged in as <code>cometchat-uid-2</code> (George Alan)"
+    assert "changed outside this form" in other.status.value
+
+
+def test_a_failed_click_says_whether_the_old_login_survived(session: Session) -> None:
+    form = LoginForm(session)
+    session.login("cometchat-uid-1")
+    form.tabs.selected_index = 1
+    form.token.value = "not-a-real-token"
+    form.submit.click()  # a login attempt ends the current login first, as the SDK does
+    status = form.status.value
+    assert "<b>AUTH_ERR_AUTH_TOKEN_NOT_FOUND</b>" in status
+    assert "Not logged in" in status and "<code>cometchat-uid-1</code> is logged out" in status
+    session.login("cometchat-uid-1")
+    form.tabs.selected_index = 0
+    form.uid.value = ""  # refused before anything is sent: the login stays
+    form.submit.click()
+    assert "Still logged in as <code>cometchat-uid-1</code>" in form.status.value
 
 
 class BrokenStore(MemoryStore):
@@ -404,8 +434,16 @@ def test_user_table_creates_and_refreshes(session: Session) -> None:
     table.create.click()
     assert "<b>ERR_UID_ALREADY_EXISTS</b>" in table.status.value
     assert table.uid.value == "kevin"  # kept, to fix and retry
-    assert log.events[-1].name == "listener_error"
-    assert log.events[-1].detail.startswith("UserTable raised in create user: ERR_UID_ALREADY")
+    # a refusal is the row's error, not a crash: no listener_error in the event log
+    assert "not created: <code>kevin</code> Again" in table.status.value
+    assert "listener_error" not in [event.name for event in log.events]
+    table.uid.value, table.name.value = "ann", ""
+    table.create.click()
+    assert "not created: <code>ann</code>" in table.status.value
+    assert "<b>INVALID_USER_NAME</b>" in table.status.value
+    table.uid.value, table.name.value = "long", "N" * 200  # the service names the field
+    table.create.click()
+    assert "<code>name</code>: The name must not be greater than 100" in table.status.value
     table.uid.value, table.name.value = "bad uid", "X"
     table.create.click()
     assert "<b>INVALID_UID</b>" in table.status.value
@@ -589,9 +627,9 @@ def test_a_failed_login_still_says_who_is_logged_in(session: Session) -> None:
     assert "<b>ERR_UID_NOT_FOUND</b>" in form.status.value
     # a new login replaces the session's user first, so nobody is left logged in
     assert session.get_logged_in_user() is None
-    assert form.status.value.endswith("<br>Not logged in")
+    assert "<br>Not logged in (<code>cometchat-uid-1</code> is logged out" in form.status.value
     session.login("cometchat-uid-2")  # in code: the form follows
-    assert form.status.value == "Logged in as <code>cometchat-uid-2</code> (George Alan)"
+    assert form.status.value.startswith("Logged in as <code>cometchat-uid-2</code> (George Alan)")
     form.tabs.selected_index = 1
     form.token.value = "not-a-real-token"
     form.submit.click()
@@ -604,7 +642,7 @@ def test_a_failed_login_still_says_who_is_logged_in(session: Session) -> None:
 
 def test_status_after_an_error_names_who_is_still_logged_in() -> None:
     from cometchat_nb import CometChatException
-    from cometchat_nb.widgets.login import status_html
+    from cometchat_nb.display.forms import status_html
 
     error = CometChatException("ERR_X", "it failed")
     status = status_html(User("ann", name="Ann"), error)
@@ -649,7 +687,9 @@ def test_refresh_drops_users_deleted_since(session: Session) -> None:
 def test_event_log_times_carry_the_date(session: Session) -> None:
     log = EventLog(session)
     session.login("cometchat-uid-1")
-    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</td>", log.table.value)
+    date, time = "<span class='cc-nowrap'>", "</span> <span class='cc-nowrap'>"
+    pattern = rf"<td>{date}\d{{4}}-\d\d-\d\d{time}\d\d:\d\d:\d\d UTC</span></td>"
+    assert re.search(pattern, log.table.value)  # a narrow view wraps it there, if anywhere
     session.logout()
     log.close()
 
@@ -666,5 +706,45 @@ def test_the_login_form_follows_a_burst_of_calls_paced(session: Session) -> None
 
     asyncio.run(cell())
     assert len(shown) <= 20  # not two per call
-    assert form.status.value == "Not logged in" and form.logout.disabled
+    assert form.status.value.startswith("Not logged in") and form.logout.disabled
     form.close()
+
+
+def test_widgets_share_a_row_and_wrap_under_a_width(session: Session) -> None:
+    """Beside each other each widget gets an equal share, whatever its content (an opened
+    Inspector row cannot squeeze a form), never under `MIN_WIDTH`; `side_by_side` wraps."""
+    from cometchat_nb import Inspector, side_by_side
+    from cometchat_nb.widgets.base import MIN_WIDTH
+
+    form, inspector = LoginForm(session), Inspector(session)
+    for widget in (form, inspector, UserTable(session), EventLog(session)):
+        assert (widget.layout.flex, widget.layout.min_width) == ("1 1 0%", MIN_WIDTH)
+        assert widget.layout.max_width == "100%"
+    row = side_by_side(form, inspector)
+    assert row.layout.flex_flow == "row wrap" and form.layout.flex == "1 1 24em"
+    table = UserTable(session)
+    assert table.children[0].layout.flex_flow == "row wrap"  # the create row wraps too
+    assert all(field.layout.width == "auto" for field in (form.uid, form.auth_key, form.token))
+    row.close()
+
+
+def test_a_kernel_interrupt_during_a_click_is_said_and_the_form_stays_usable(
+    session: Session,
+) -> None:
+    """Ctrl-C (a kernel interrupt) in a click's call: the form says so and works after."""
+
+    def interrupt(_user: object) -> None:
+        raise KeyboardInterrupt
+
+    session.add_login_listener("slow", LoginListener(login_success=interrupt))
+    form, table = LoginForm(session), UserTable(session)
+    form.uid.value = "cometchat-uid-1"
+    form.submit.click()
+    assert "<b>Interrupted</b>: the call was stopped" in form.status.value
+    assert "cometchat-uid-1" in form.status.value  # and who is logged in after it
+    assert not form.submit.disabled and not form.logout.disabled
+    session.remove_login_listener("slow")
+    session.listeners.subscribe(lambda event: interrupt(None))
+    table.uid.value, table.name.value = "ctrl-c", "C"
+    table.create.click()
+    assert "<b>Interrupted</b>" in table.status.value and not table.create.disabled

@@ -16,6 +16,7 @@ in the input and its uid as given, also when it cannot be used.
 from __future__ import annotations
 
 import ast
+import csv
 import difflib
 import json
 import numbers
@@ -217,9 +218,30 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
+def delimiter_of(path: str) -> str:
+    """The cell separator of a CSV file (`,`, `;`, tab or `|`), found from its first lines
+    (`,` when they do not tell: one column). A first row with more cells than the header
+    is refused: pandas would take its first cell as a label and shift the others."""
+    with open(path, encoding="utf-8", newline="") as file:
+        head = file.read(64 * 1024)
+    try:
+        separator = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        separator = ","
+    lines = list(islice(csv.reader(head.splitlines(), delimiter=separator), 2))
+    if len(lines) == 2 and len(lines[1]) > len(lines[0]):
+        raise ValueError(
+            f"{os.path.basename(path)}: line 2 has {len(lines[1])} cells, the header "
+            f"{len(lines[0])}: quote the cells that hold a {separator!r}, or name every column"
+        )
+    return separator
+
+
 def _csv(path: str, strict: bool) -> Iterator[list[Row]]:
     name = os.path.basename(path)
-    reader = pd.read_csv(path, chunksize=CHUNK, dtype=str, keep_default_na=False)
+    reader = pd.read_csv(
+        path, sep=delimiter_of(path), chunksize=CHUNK, dtype=str, keep_default_na=False
+    )
     return _frames(reader, strict, where=f"{name}: ", line=2)
 
 

@@ -114,7 +114,7 @@ class Core:
         self.connection = connection
         self.listeners = listeners
         self.timeout = timeout
-        self.logins = LoginStore(connection.store, connection.app_id)
+        self.logins = LoginStore(connection.store, connection.app_id, self._peer_changed)
         self.login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
         self.created: dict[str, User] = {}
         self.retry = Retry()  # the session's: how often a request (a create too) is sent
@@ -244,6 +244,18 @@ class Core:
             self.listeners.fire("session_cleared", seen.user)
             seen = StoredLogin({k: v for k, v in seen.data.items() if k != "session"})
         return self.logins.with_device_id(seen)
+
+    def _peer_changed(self, seen: StoredLogin, why: str) -> None:
+        """The stored login changed under this session (another session on its store, an
+        emulator's reset): tell its listeners and subscribers (`login_success` or
+        `logout_success`, the detail saying `why`); its own login's key is forgotten."""
+        self.login_key = None
+        user = seen.user
+        if user is None:
+            self.listeners.fire("logout_success", detail=f"({why})")
+        else:
+            self.listeners.fire("login_success", user, detail=f"{user.uid} ({why})")
+        self.listeners.flush()
 
     def _forget(self) -> None:
         """Forget the stored login and the login's key."""

@@ -3,6 +3,13 @@
 `StoredLogin` is one read of the store (the SDK's localStorage, spec 8.4): the
 logged-in user with its token, `jwt`, `wsChannel`, `settings`, and the device
 id. `LoginStore` reads and writes it for one app, atomically under a lock.
+
+Sessions on one store share one login, as a browser's tabs share localStorage.
+Every `LoginStore` open on the same store and app in this process is a peer of
+the others: a login or a logout by one is told to the others (`on_change`), so
+every session's listeners and widgets hear it. Across processes (a `FileStore`
+folder two kernels share) nothing is told: each session reads the store at its
+next call and acts as whoever is logged in then.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -19,7 +27,7 @@ from typing import Any
 from ..errors import failed_to_fetch, local_error
 from ..models import User
 from ..secret import MaskedDict, Secret
-from ..store import SessionStore
+from ..store import SessionStore, share_key
 from ..wire import SESSION_KEYS
 
 logger = logging.getLogger("cometchat_nb")
@@ -94,13 +102,50 @@ class StoredLogin:
         return device_id if isinstance(device_id, str) else None
 
 
-class LoginStore:
-    """One app's stored login in a `SessionStore`: read, saved and cleared as a whole."""
+#: Why a session's login changed under it: what its listeners' events say.
+BY_ANOTHER_SESSION = "by another session on this store"
+BY_RESET = "the emulator was reset"
+#: The `LoginStore`s open in this process, by what they share: the store and the app id.
+_PEERS: dict[tuple[Hashable, str], weakref.WeakSet[LoginStore]] = {}
+_PEERS_LOCK = threading.Lock()
 
-    def __init__(self, store: SessionStore, app_id: str) -> None:
+
+class LoginStore:
+    """One app's stored login in a `SessionStore`: read, saved and cleared as a whole.
+
+    `on_change(seen, why)` runs when a peer (another `LoginStore` on the same store
+    and app in this process) logs in or out: `seen` is the store after the change,
+    `why` says what changed it (`BY_ANOTHER_SESSION`, `BY_RESET`).
+    """
+
+    def __init__(
+        self,
+        store: SessionStore,
+        app_id: str,
+        on_change: Callable[[StoredLogin, str], None] | None = None,
+    ) -> None:
         self.store = store
         self.app_id = app_id
+        self.on_change = on_change
         self._lock = threading.RLock()  # around read-modify-writes
+        self._shared = (share_key(store), app_id)
+        with _PEERS_LOCK:
+            for key in [k for k, peers in _PEERS.items() if not peers]:
+                del _PEERS[key]  # every session on that store has gone
+            _PEERS.setdefault(self._shared, weakref.WeakSet()).add(self)
+
+    def peers(self) -> list[LoginStore]:
+        """The other `LoginStore`s on this store and app in this process."""
+        with _PEERS_LOCK:
+            return [p for p in _PEERS.get(self._shared, ()) if p is not self]
+
+    def leave(self) -> None:
+        """Stop hearing the peers' logins (the session is closing)."""
+        with _PEERS_LOCK:
+            _PEERS.get(self._shared, weakref.WeakSet()).discard(self)
+
+    def _tell_peers(self, seen: StoredLogin) -> None:
+        tell(self.peers(), seen, BY_ANOTHER_SESSION)
 
     def read(self) -> StoredLogin:
         """The stored data; empty when it cannot be read (logged, never raised)."""
@@ -152,25 +197,49 @@ class LoginStore:
             session = MaskedDict({k: previous[k] for k in _KEPT if k in previous})
             session.update({k: answer[k] for k in _KEPT if k in answer})
             session.update(user=user_data, authToken=token.reveal())
+            data = {**seen.data, "session": session}
             try:
-                self.store.save(self.app_id, {**seen.data, "session": session})
+                self.store.save(self.app_id, data)
             except Exception as exc:
                 raise local_error(
                     "SESSION_NOT_SAVED",
                     f"The login could not be saved in {self.store!r}: {type(exc).__name__}.",
                 ) from None
+        if replacing is None:  # a new login, not a profile update
+            self._tell_peers(StoredLogin(data))
         return user
 
     def clear(self) -> None:
         """Forget the stored login (the device id stays); a failed write is logged."""
         with self._lock:
             data = dict(self.read().data)
-            if "session" in data:
-                del data["session"]
-                self._save_best_effort(data)
+            if "session" not in data:
+                return
+            del data["session"]
+            self._save_best_effort(data)
+        self._tell_peers(StoredLogin(data))
 
     def _save_best_effort(self, data: dict[str, Any]) -> None:
         try:
             self.store.save(self.app_id, data)
         except Exception as exc:
             logger.warning("session store not written (%s)", type(exc).__name__)
+
+
+def tell(peers: list[LoginStore], seen: StoredLogin, why: str) -> None:
+    """Tell each of `peers` that the login changed; one failing never stops the others."""
+    for peer in peers:
+        if peer.on_change is None:
+            continue
+        try:
+            peer.on_change(seen, why)
+        except Exception:
+            logger.exception("a session sharing this store failed to hear a login change")
+
+
+def logins_cleared(store: SessionStore, app_id: str) -> None:
+    """`store` was emptied behind its sessions' backs (an emulator's reset ended the login
+    stored for `app_id`): tell every session on it."""
+    with _PEERS_LOCK:
+        peers = list(_PEERS.get((share_key(store), app_id), ()))
+    tell(peers, StoredLogin({}), BY_RESET)

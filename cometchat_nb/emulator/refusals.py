@@ -145,6 +145,16 @@ def invalid_jwt() -> ServiceError:
     return ServiceError(401, wire.AUTH_ERR_INVALID_JWT, message)
 
 
+def no_credential() -> ServiceError:
+    """401 from a route taking either credential when neither header came (spec 4.0: the code
+    of a missing token; the message names both headers, so the caller sees what to send)."""
+    message = (
+        "Neither the apiKey nor the authToken header is present: send the REST API key as "
+        "apiKey, or a user's auth token as authToken."
+    )
+    return ServiceError(401, wire.AUTH_ERR_EMPTY_AUTH_TOKEN, message)
+
+
 def empty_api_key() -> ServiceError:
     return ServiceError(401, wire.AUTH_ERR_EMPTY_APIKEY, "The apiKey header is missing or empty.")
 

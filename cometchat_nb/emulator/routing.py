@@ -147,6 +147,8 @@ def _check_app(context: Context, call: Call) -> None:
 def _authenticate(context: Context, call: Call, rule: str) -> None:
     api_key = call.headers.get("apikey")
     if rule == "full|token":
+        if api_key is None and call.headers.get("authtoken") is None:
+            raise refusals.no_credential()
         rule = "full" if api_key is not None else "token"
     if rule in ("full", "auth"):
         if not api_key or not api_key.strip():

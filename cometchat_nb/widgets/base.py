@@ -21,6 +21,22 @@ MAX_RENDER_INTERVAL = 1.0
 BACKOFF = 1.5
 
 
+#: The narrowest a widget gets beside another before the row wraps it under (see `side_by_side`).
+MIN_WIDTH = "min(100%, 22em)"
+
+
+def field_layout() -> ipywidgets.Layout:
+    """A text field's layout: as wide as its form, up to a comfortable width."""
+    return ipywidgets.Layout(width="auto", max_width="28em")
+
+
+def widget_layout() -> ipywidgets.Layout:
+    """A widget's own layout: it shares a row equally with its neighbours (whatever their
+    content: an opened Inspector row does not squeeze a form), never narrower than
+    `MIN_WIDTH`, never wider than its container."""
+    return ipywidgets.Layout(flex="1 1 0%", min_width=MIN_WIDTH, max_width="100%")
+
+
 def require_session(session: object, widget: str) -> Session:
     """`session` if it is a sync `Session`; else a `TypeError` that says what to pass."""
     if not isinstance(session, Session):
@@ -159,6 +175,7 @@ class SessionWidget(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
         self, session: Session, children: list[Any], *, http: bool = False, **kwargs: Any
     ) -> None:
         self.session = require_session(session, type(self).__name__)
+        kwargs.setdefault("layout", widget_layout())
         super().__init__(children=children, **kwargs)
         self._subscription = self.session.listeners.subscribe(
             self._on_event, on_flush=self._on_flush, http=http

@@ -43,6 +43,34 @@ def section(title: str, part: Any) -> ipywidgets.VBox:
     return box
 
 
+class SideBySide(PlainTextRepr, ipywidgets.HBox):  # type: ignore[misc]
+    """Widgets in a row that wraps: side by side where there is room for each at its
+    narrowest (`MIN_WIDTH`), stacked under that; each gets an equal share of the row."""
+
+    def __init__(self, *parts: Any) -> None:
+        for part in parts:
+            part.layout.flex, part.layout.margin = "1 1 24em", "0 0.8em 0.6em 0"
+        self.session = getattr(parts[0], "session", None) if parts else None
+        names = " and ".join(type(part).__name__ for part in parts)
+        self.describes = f"{names} side by side, stacked on a narrow screen"
+        super().__init__(list(parts), layout=ipywidgets.Layout(flex_flow="row wrap", width="100%"))
+        self.add_class("cc-side-by-side")
+
+    def close(self) -> None:
+        """Close the widgets in the row (a session widget unsubscribes) and the row."""
+        for part in self.children:
+            part.close()
+        super().close()
+
+
+def side_by_side(*parts: Any) -> SideBySide:
+    """`parts` side by side, stacked where the notebook is too narrow for them.
+
+    `side_by_side(LoginForm(session), Inspector(session))`: the requests beside the form.
+    """
+    return SideBySide(*parts)
+
+
 class Dashboard(PlainTextRepr, ipywidgets.VBox):  # type: ignore[misc]
     """A `LoginForm`, an `EventLog` and a `UserTable` on the same session, each under a heading."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import deque
 from collections.abc import Callable
@@ -10,24 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets
 
-from .. import display
+from ..display import forms
 from ..models import Event
 from ..transcript import Exchange
 from .base import RENDER_INTERVAL, Coalescer, SessionWidget
 
 if TYPE_CHECKING:
     from ..session import Session
-
-_CSS = """<style>
-.cc-inspector-table details { border-bottom: 1px solid var(--jp-border-color2, #e0e0e0);
-  padding: 0.15em 0; }
-.cc-inspector-table summary { cursor: pointer; font-family: var(--jp-code-font-family, monospace);
-  white-space: nowrap; }
-.cc-inspector-table .cc-fail { color: var(--jp-error-color1, #d32f2f); }
-.cc-inspector-table pre { margin: 0.2em 0 0.4em 1.2em; max-height: 18em; overflow: auto;
-  white-space: pre-wrap; word-break: break-all; }
-.cc-inspector-table .cc-label { margin-left: 1.2em; color: var(--jp-content-font-color2, #666); }
-</style>"""
 
 
 class Inspector(SessionWidget):
@@ -63,7 +51,13 @@ class Inspector(SessionWidget):
         self.coalescer: Coalescer = Coalescer(self._render, interval, clock)
         super().__init__(
             session,
-            [ipywidgets.HBox([self.summary, self.clear_button]), self.table],
+            [
+                ipywidgets.HBox(
+                    [self.summary, self.clear_button],
+                    layout=ipywidgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.table,
+            ],
             http=True,
             **kwargs,
         )
@@ -79,7 +73,10 @@ class Inspector(SessionWidget):
 
     def har(self) -> dict[str, Any]:
         """The requests shown as a HAR 1.2 log (secrets masked)."""
-        return self.session.wire.har(self._exchanges)
+        log = self.session.wire.har(self._exchanges)
+        if self.session.emulator is not None and self.session.emulator_url is None:
+            log["log"]["comment"] = forms.EMBEDDED_NOTE  # no server answers these URLs
+        return log
 
     def clear(self) -> None:
         """Forget the requests shown so far (the session's transcript keeps them)."""
@@ -98,32 +95,7 @@ class Inspector(SessionWidget):
         render; rows no longer shown are dropped.
         """
         shown, made = list(self._exchanges), self._rows
-        self._rows = {e: made[e] if e in made else _row(e) for e in shown}
-        self.summary.value = f"<b>Requests</b> <span>{len(shown)} shown, newest last</span>"
+        self._rows = {e: made[e] if e in made else forms.exchange_row(e) for e in shown}
+        self.summary.value = forms.inspector_summary(len(shown))
         rows = "".join(self._rows[e] for e in shown)
-        self.table.value = _CSS + (rows or "<span class='cc-label'>no requests yet</span>")
-
-
-def _row(exchange: Exchange) -> str:
-    status = exchange.status
-    failed = status is None or status >= 400
-    outcome = exchange.error if status is None else str(status)
-    retry = f" · attempt {exchange.attempt}" if exchange.attempt > 1 else ""
-    summary = (
-        f"{exchange.started.strftime('%H:%M:%S')} {display.escape(exchange.method):6} "
-        f"{display.escape(exchange.path)} "
-        f"<span class='{'cc-fail' if failed else 'cc-ok'}'>{display.escape(outcome)}</span> "
-        f"{exchange.elapsed * 1000:.1f} ms{retry}"
-    )
-    request = {"headers": exchange.request_headers, "body": exchange.request_body}
-    response = {"headers": exchange.response_headers, "body": exchange.response_body}
-    return (
-        f"<details class='cc-exchange'><summary>{summary}</summary>"
-        f"<div class='cc-label'>request</div><pre>{_json(request)}</pre>"
-        f"<div class='cc-label'>response</div><pre>{_json(response)}</pre>"
-        f"<div class='cc-label'>curl</div><pre>{display.escape(exchange.curl())}</pre></details>"
-    )
-
-
-def _json(value: Any) -> str:
-    return display.escape(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+        self.table.value = forms.inspector_table(rows, recording=self.session.wire.size > 0)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..display import fold
+
 ALIVE = "(an interactive widget: it comes alive when you run this cell in Jupyter)"
 
 
@@ -29,7 +31,7 @@ class PlainTextRepr:
     def plain_text(self) -> str:
         session = getattr(self, "session", None)
         on = f", for a session on {where(session)}" if session is not None else ""
-        return f"{type(self).__name__}: {self.describes}{on}\n{ALIVE}"
+        return fold(f"{type(self).__name__}: {self.describes}{on}") + "\n" + fold(ALIVE)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]

@@ -14,10 +14,10 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from html import escape
 
 import ipywidgets
 
+from ..display import forms
 from ..secret import redact
 
 #: The most lines of printed text kept on show.
@@ -50,10 +50,5 @@ class Printed(ipywidgets.HTML):  # type: ignore[misc]
         if not self.text:
             self.value, self.layout.display = "", "none"
             return
-        self.value = (
-            "<div style='color: var(--jp-content-font-color2, #616161)'>"
-            "<small>printed during this call (by your listeners):</small></div>"
-            "<pre style='margin: 0; white-space: pre-wrap; line-height: 1.3'>"
-            f"{escape(self.text)}</pre>"
-        )
+        self.value = forms.printed_html(self.text)
         self.layout.display = None

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets
 
 from .. import display
-from ..errors import NotFoundError
+from ..display import forms
+from ..errors import CometChatException, NotFoundError
 from ..models import Event, User
 from .base import RENDER_INTERVAL, Coalescer, SessionWidget
 from .printed import Printed
@@ -22,8 +23,10 @@ class UserTable(SessionWidget):
     """Create users (uid and name) and see every user the session created.
 
     The table refreshes on `user_created` events (from this form, code or bulk
-    creation), coalesced like the event log. A failed create shows its code and
-    message here and in the event log. Users deleted since (by a later cell, or
+    creation), coalesced like the event log. A create the service refuses (a
+    duplicate uid, an empty name) shows as a row error under the form: the uid
+    and name asked for, the code and message. Anything else that goes wrong in a
+    click is also reported to the event log. Users deleted since (by a later cell, or
     elsewhere) leave the table on `refresh()` (the Refresh button), which asks
     the service which of them still exist.
     """
@@ -38,8 +41,9 @@ class UserTable(SessionWidget):
         clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
     ) -> None:
-        # the fields share the row's width; the buttons keep theirs (their labels in full)
-        field = {"width": "auto", "flex": "1 1 0%", "min_width": "10em"}
+        # the fields share the row's width; the buttons keep theirs (their labels in full);
+        # the row wraps when it is too narrow for them all
+        field = {"width": "auto", "flex": "1 1 12em", "min_width": "min(100%, 12em)"}
         button = {"width": "auto", "flex": "0 0 auto"}
         self.uid = ipywidgets.Text(
             description="UID", placeholder="e.g. kevin", layout=ipywidgets.Layout(**field)
@@ -70,7 +74,10 @@ class UserTable(SessionWidget):
         super().__init__(
             session,
             [
-                ipywidgets.HBox([self.uid, self.name, self.create, self.refresh_button]),
+                ipywidgets.HBox(
+                    [self.uid, self.name, self.create, self.refresh_button],
+                    layout=ipywidgets.Layout(flex_flow="row wrap"),
+                ),
                 self.status,
                 self.printed,
                 self.table,
@@ -94,12 +101,16 @@ class UserTable(SessionWidget):
                 user = self.session.create_user(
                     {"uid": self.uid.value.strip(), "name": self.name.value}
                 )
+        except CometChatException as exc:  # the service's (or the checks') answer
+            self.status.value = forms.row_error_html(self.uid.value.strip(), self.name.value, exc)
         except Exception as exc:
-            self.status.value = display.error_line(exc)
+            self.status.value = forms.row_error_html(self.uid.value.strip(), self.name.value, exc)
             self._report("create user", exc)
+        except KeyboardInterrupt as exc:  # the kernel interrupted: say so, keep the kernel
+            self.status.value = forms.row_error_html(self.uid.value.strip(), self.name.value, exc)
         else:
             self.uid.value = self.name.value = ""
-            self.status.value = f"Created <code>{display.escape(user.uid)}</code>"
+            self.status.value = forms.created_html(user)
         finally:
             self.create.disabled = False
 
@@ -138,4 +149,4 @@ class UserTable(SessionWidget):
 
     def _render(self) -> None:
         users = [u for u in self.session.created_users if u.uid not in self._gone]
-        self.table.value = display.users_html(users)
+        self.table.value = forms.FORM_CSS + display.users_html(users)

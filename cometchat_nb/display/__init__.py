@@ -14,19 +14,39 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from .errors import CometChatException
-from .models import AuthToken, Event, User
-from .secret import Secret, redact
-from .style import CSS
-from .wire import emulator_avatar_data_uri, emulator_avatar_uid
+from ..errors import CometChatException
+from ..models import AuthToken, Event, User
+from ..secret import Secret, redact
+from ..style import CSS
+from ..wire import emulator_avatar_data_uri, emulator_avatar_uid
 
 RECENT_EVENTS = 5
 MAX_ROWS = 50
+#: The widest line a text form should have: a narrow notebook (800 px) shows 80 columns.
+TEXT_WIDTH = 80
+#: The text fallback wraps between words: JupyterLab's output `<pre>` breaks anywhere
+#: (`word-break: break-all`), and its sanitiser keeps these inline properties.
+TEXT_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
+
+
+def fold(text: str, width: int = TEXT_WIDTH) -> str:
+    """`text` with each line longer than `width` wrapped between words, continued indented."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        indent = " " * min(len(line) - len(line.lstrip()) + 2, width // 2)
+        lines.extend(
+            textwrap.wrap(
+                line, width, subsequent_indent=indent, break_long_words=False,
+                break_on_hyphens=False,
+            ) or [""]
+        )  # fmt: skip
+    return "\n".join(lines)
 
 
 def escape(value: object) -> str:
@@ -48,7 +68,7 @@ def wrap(kind: str, body: str, text: str) -> str:
     sanitiser, for an untrusted notebook), the text shows once, not twice.
     """
     content = (
-        f"<pre class='cc-text-repr-fallback'>{escape(text)}</pre>"
+        f"<pre class='cc-text-repr-fallback' style='{TEXT_STYLE}'>{escape(text)}</pre>"
         f"<div class='cc-body' hidden='hidden'>{body}</div>"
     )
     return f"{CSS}<div class='cc-repr cc-{kind}' id='{element_id(kind, content)}'>{content}</div>"
@@ -211,7 +231,15 @@ def error_text(exc: CometChatException) -> str:
 
 
 def error_line(error: BaseException) -> str:
-    """An error as a one-line status: its code (or type) and message, escaped and redacted."""
+    """An error as a one-line status: its code (or type) and message, escaped and redacted.
+
+    A kernel interrupt says what it means: the call stopped, its effect unknown.
+    """
+    if isinstance(error, KeyboardInterrupt):
+        return (
+            "<span style='color: var(--jp-warn-color0, #e65100)'><b>Interrupted</b>: the call "
+            "was stopped; it may or may not have taken effect</span>"
+        )
     if isinstance(error, CometChatException):
         code, message = error.code, error.message
     else:
@@ -225,7 +253,7 @@ def error_line(error: BaseException) -> str:
 def error_html(exc: CometChatException) -> str:
     """An error: its class, code, message, HTTP status and per-field details."""
     details = "".join(
-        f"<tr><th><code>{escape(str(field))}</code></th><td>{escape(redact(_detail(value)))}</td></tr>"
+        f"<tr><th><code>{escape(str(field))}</code></th><td>{escape(redact(detail_text(value)))}</td></tr>"
         for field, value in exc.details.items()
     )
     title = f"<code>{escape(exc.code)}</code>"
@@ -244,7 +272,8 @@ def error_html(exc: CometChatException) -> str:
     return wrap("error", body, error_text(exc))
 
 
-def _detail(value: Any) -> str:
+def detail_text(value: Any) -> str:
+    """An error detail's text: a list of problems joined with `; `."""
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     return str(value)
@@ -257,10 +286,16 @@ def _badge(label: str, css: str) -> str:
 FAILURES = ("login_failure", "logout_failure", "listener_error")
 
 
+def _moment(moment: datetime) -> str:
+    """`when(moment)` that wraps, if it must, only between the date and the time."""
+    date, _, time = when(moment).partition(" ")
+    return f"<span class='cc-nowrap'>{date}</span> <span class='cc-nowrap'>{time}</span>"
+
+
 def event_row(event: Event) -> str:
     css = " class='cc-failure'" if event.name in FAILURES else ""
     return (
-        f"<tr{css}><td>{when(event.time)}</td><td>{escape(event.kind)}</td>"
+        f"<tr{css}><td>{_moment(event.time)}</td><td>{escape(event.kind)}</td>"
         f"<td>{escape(event.name)}</td><td>{escape(redact(event.detail))}</td></tr>"
     )
 
