@@ -199,11 +199,8 @@ class Session(BaseSession, UserCalls):
         return self._run(self._core.update_current_user_details(user))
 
     def check(self) -> HealthReport:
-        """A health report: where the session connects, and for the stored login
-        (`GET /me`), the REST API key (`GET /users`) and the auth key, whether each was
-        checked, is not checkable with what the session holds, or failed (see `health`).
-        `report.ok` only when something was checked and nothing failed. A rejected
-        token is reported, and the session is left as it was."""
+        """A health report: for each credential held, checked, not checkable or failed;
+        `ok` when something was checked and nothing failed (see `health`)."""
         return self._run(health_check(self._core, type(self).__name__))
 
     def close(self) -> None:
