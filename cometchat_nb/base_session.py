@@ -17,6 +17,7 @@ from . import protocol
 from .connection import connect
 from .core.client import Core
 from .core.users import UserFlows
+from .guard import check as check_live
 from .listeners import ListenerRegistry, LoginListener
 from .models import UserList
 from .protocol import DEFAULT_TIMEOUT
@@ -165,6 +166,12 @@ class BaseSession:
         """The service's latest rate-limit figures per rate class (`core`, `standard`):
         limit, remaining, when the window resets, how many answers were 429."""
         return self.limits.figures()
+
+    def _attempts(self, request: httpx.Request) -> Attempts:
+        """The tracker of `request`'s sends, once the live guard let it go (it raises
+        `guard.LiveAppForbidden` for a real app while `COMETCHAT_NB_FORBID_LIVE` is set)."""
+        check_live(request, emulator=self.emulator is not None)
+        return self.retry.start(request)
 
     def _pace(self, request: httpx.Request, first: bool) -> float:
         """Seconds to wait before sending `request` (bulk work only; see `ratelimit`)."""

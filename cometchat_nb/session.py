@@ -18,7 +18,6 @@ from .base_session import BaseSession
 from .core.client import Flow, answer
 from .core.rest import AdminFlows
 from .errors import CometChatException, local_error
-from .guard import check as check_live
 from .health import HealthReport
 from .health import check as health_check
 from .models import AuthToken, User
@@ -55,10 +54,8 @@ class Session(BaseSession, UserCalls):
         self.admin = Admin(AdminFlows(self._core), self._run, workers)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send one request, resending it as the session's `Retry` allows (never, past
-        the live guard: `guard.LiveAppForbidden`)."""
-        check_live(request, emulator=self.emulator is not None)
-        attempts = self.retry.start(request)
+        """Send one request, resending it as the session's `Retry` allows."""
+        attempts = self._attempts(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
                 self.limits.wait(request, hold, self._sleep)
@@ -202,11 +199,8 @@ class Session(BaseSession, UserCalls):
         return self._run(self._core.update_current_user_details(user))
 
     def check(self) -> HealthReport:
-        """A health report: where the session connects, and for the stored login
-        (`GET /me`), the REST API key (`GET /users`) and the auth key, whether each was
-        checked, is not checkable with what the session holds, or failed (see `health`).
-        `report.ok` only when something was checked and nothing failed. A rejected
-        token is reported, and the session is left as it was."""
+        """A health report: for each credential held, checked, not checkable or failed;
+        `ok` when something was checked and nothing failed (see `health`)."""
         return self._run(health_check(self._core, type(self).__name__))
 
     def close(self) -> None:
@@ -235,8 +229,7 @@ class AsyncSession(BaseSession, AsyncUserCalls):
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """`Session._send`, awaited (a plain `sleep=` function works too)."""
-        check_live(request, emulator=self.emulator is not None)
-        attempts = self.retry.start(request)
+        attempts = self._attempts(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
                 await self._hold(request, hold)

@@ -6,8 +6,7 @@ The kinds (`KINDS`) and what the client sees of each are listed in docs/emulator
 `latency`, `status` and `rate_limit` (the service does not act), `drop_before` and
 `drop_after` (no answer), `truncate`, `not_json`, and `timeout` (in-process
 `httpx.ReadTimeout` at once; served, the connection is held up to `hold` seconds).
-The rules, counts and log go to and from JSON (`export`, `load`): the control plane's
-`/_emulator/faults`.
+Rules, counts and log go to and from JSON (`export`, `load`): `/_emulator/faults`.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import random
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,8 +37,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "not_json": {},
     "timeout": {"hold": 60.0},
 }
-#: Every kind of fault.
-KINDS = tuple(OPTIONS)
+KINDS = tuple(OPTIONS)  #: every kind of fault
 #: Faults answered instead of the service: it never acts on the request.
 BEFORE = frozenset({"status", "rate_limit", "drop_before"})
 #: The statuses a `status` fault may answer.
@@ -174,12 +173,13 @@ def _pattern(path: str | re.Pattern[str] | None) -> re.Pattern[str] | None:
     return re.compile("^" + "".join(wild.get(p, re.escape(p)) for p in parts) + "/?$")
 
 
-class FaultApi:
+class FaultApi(ABC):
     """The fault API, wherever the rules live: `inject` and `mix` make a checked rule
     and `add` it (`Faults` here, `RemoteFaults` on a served emulator)."""
 
+    @abstractmethod
     def add(self, rule: Rule) -> Rule:
-        raise NotImplementedError
+        """Add a checked rule; the rule as it now stands."""
 
     def inject(
         self,

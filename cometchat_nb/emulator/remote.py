@@ -163,8 +163,12 @@ class RemoteEmulator:
             )
         if "error" in body:
             error = body["error"] if isinstance(body["error"], dict) else {}
+            details = error.get("details")
+            found = details.values() if isinstance(details, dict) else ()
+            why = "; ".join(str(m) for v in found for m in (v if isinstance(v, list) else [v]))
             raise EmulatorControlError(
-                f"{method} /_emulator/{route}: {error.get('message', 'failed')}",
+                f"{method} /_emulator/{route}: {error.get('message', 'failed')}"
+                + (f" ({why})" if why else ""),
                 code=str(error.get("code", "")),
                 status=response.status_code,
             )
@@ -178,9 +182,8 @@ class RemoteFaults(FaultApi):
 
     emulator: RemoteEmulator
 
-    def __repr__(self) -> str:
-        document = self.export()
-        return f"Faults(rules={len(document['rules'])}, injected={document['injected']})"
+    def __repr__(self) -> str:  # no request: `export()` says what is there
+        return f"RemoteFaults(url={self.emulator.url!r})"
 
     def add(self, rule: Rule) -> Rule:
         """Add a checked rule there (`POST /_emulator/faults`); the rule as it stands there."""

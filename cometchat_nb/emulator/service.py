@@ -292,11 +292,8 @@ class Emulator:
     # -- handling --------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request, as the service would (or as an injected fault says).
-
-        A dropped connection raises `httpx.RemoteProtocolError`, a timeout
-        `httpx.ReadTimeout`, as httpx raises them from a real transport.
-        """
+        """Answer one request, as the service would (or as an injected fault says); a dropped
+        connection raises `httpx.RemoteProtocolError`, a timeout `httpx.ReadTimeout`."""
         with self._counted():
             decoded = self._decode_request(request)
             if seconds := self._delay(decoded):
