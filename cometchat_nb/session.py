@@ -74,10 +74,8 @@ class Session(BaseSession, UserCalls):
             self._sleep(wait)
 
     def _run(self, flow: Flow[T]) -> T:
-        """Drive a flow: send each request it yields, hand it the response.
-
-        When the flow ends, the registry's subscribers are told (`listeners.flush`).
-        """
+        """Drive a flow: send each request it yields, hand it the response; when it ends,
+        tell the registry's subscribers (`listeners.flush`)."""
         try:
             request = next(flow)
             while True:
@@ -118,11 +116,9 @@ class Session(BaseSession, UserCalls):
         return self._core.logins.read().user
 
     def logout(self) -> dict[str, Any]:
-        """Log out (`DELETE /me`), clear the stored session, fire `logout_success`.
-
-        Raises `USER_NOT_LOGED_IN` (after firing `logout_success`) when nobody is
-        logged in, sending nothing.
-        """
+        """Log out (`DELETE /me`), clear the stored session, fire `logout_success`. Raises
+        `USER_NOT_LOGED_IN` (after firing `logout_success`), sending nothing, when nobody is
+        logged in."""
         return self._run(self._core.logout())
 
     def create_user(
@@ -166,12 +162,9 @@ class Session(BaseSession, UserCalls):
         return run(job, self._workers, None)
 
     def dashboard(self) -> VBox:
-        """The login form, event log and user table of this session, in one widget
-        (a `cometchat_nb.Dashboard`).
-
-        It replaces (closes) the one this session made before, so re-running the
-        cell leaves no stale subscribers.
-        """
+        """The login form, event log and user table of this session in one widget (a
+        `cometchat_nb.Dashboard`); it closes the one this session made before, so re-running
+        the cell leaves no stale subscribers."""
         from .widgets import dashboard
 
         if self._dashboard is not None:
@@ -181,9 +174,7 @@ class Session(BaseSession, UserCalls):
 
     def get_user(self, uid: str) -> User:
         """Fetch a user (`GET /users/{uid}`) with the session's token, else the REST API key.
-
-        Raises `INVALID_UID` locally or `ERR_UID_NOT_FOUND`.
-        """
+        Raises `INVALID_UID` locally or `ERR_UID_NOT_FOUND`."""
         return self._run(self._core.get_user(uid))
 
     def get_online_user_count(self) -> int:
