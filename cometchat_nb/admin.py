@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .core.rest import AdminFlows, Pager, list_params
 from .models import AuthToken, User
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .ratelimit import RateLimits
 
 T = TypeVar("T")
+Users = TypeVar("Users", Iterator[User], AsyncIterator[User])  # how a twin gives a listing
 
 
 class Runner(Protocol):
@@ -33,7 +34,39 @@ class AsyncRunner(Protocol):
     def __call__(self, flow: Flow[T], /) -> Awaitable[T]: ...
 
 
-class Admin:
+class _UserListing(Generic[Users]):
+    """`list_users`, written once for both twins: each pages in its own way (`_users`)."""
+
+    _flows: AdminFlows
+
+    def list_users(
+        self,
+        *,
+        per_page: int = 100,
+        search_key: str | None = None,
+        search_in: Iterable[str] | None = None,
+        status: str | None = None,
+        roles: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        with_tags: bool = True,
+        with_deactivated: bool = False,
+        only_deactivated: bool = False,
+    ) -> Users:
+        """The app's users, newest first, fetched one page (`per_page` users) at a time and
+        holding only that page: an iterator (on `AsyncAdmin`, `async for user in ...`)."""
+        params = list_params(
+            per_page=per_page, search_key=search_key, search_in=search_in, status=status,
+            roles=roles, tags=tags, with_tags=with_tags, with_deactivated=with_deactivated,
+            only_deactivated=only_deactivated,
+        )  # fmt: skip
+        return self._users(self._flows.users(params))
+
+    def _users(self, pager: Pager[User]) -> Users:
+        """The listing's users, as this twin iterates them."""
+        raise NotImplementedError
+
+
+class Admin(_UserListing[Iterator[User]]):
     """REST API calls with the session's REST API key (`API_KEY_NOT_SET` without one).
 
     Made by a `Session`, which hands it the REST flows, the runner that sends them and,
@@ -136,31 +169,15 @@ class Admin:
         """Reactivate many users (`PUT /users`)."""
         return self._run(self._flows.reactivate_users(uids))
 
-    def list_users(
-        self,
-        *,
-        per_page: int = 100,
-        search_key: str | None = None,
-        search_in: Iterable[str] | None = None,
-        status: str | None = None,
-        roles: Iterable[str] | None = None,
-        tags: Iterable[str] | None = None,
-        with_tags: bool = True,
-        with_deactivated: bool = False,
-        only_deactivated: bool = False,
-    ) -> Iterator[User]:
-        """The app's users, newest first, fetched one page (`per_page` users) at a time."""
-        params = list_params(
-            per_page, search_key, search_in, status, roles, tags,
-            with_tags, with_deactivated, only_deactivated,
-        )  # fmt: skip
-        return self._items(self._flows.users(params))
-
     def users_frame(self, **filters: Any) -> pd.DataFrame:
-        """The app's users as a DataFrame, every page fetched; `filters` as `list_users`."""
-        from .frames import users_frame
+        """The app's users as a DataFrame (see `frames`), every page fetched and added to
+        its columns as it arrives; `filters` as `list_users`."""
+        from .frames import UserColumns
 
-        return users_frame(self.list_users(**filters))
+        columns, pager = UserColumns(), self._flows.users(list_params(**filters))
+        while (flow := pager.next()) is not None:
+            columns.add(self._run(flow))
+        return columns.frame()
 
     def create_auth_token(self, uid: str, force: bool = True) -> AuthToken:
         """Mint an auth token for `uid`, as a server would for its client. `ERR_UID_NOT_FOUND`."""
@@ -178,12 +195,15 @@ class Admin:
         """Revoke every token of `uid`."""
         return self._run(self._flows.flush_auth_tokens(uid))
 
+    def _users(self, pager: Pager[User]) -> Iterator[User]:
+        return self._items(pager)
+
     def _items(self, pager: Pager[T]) -> Iterator[T]:
         while (flow := pager.next()) is not None:
             yield from self._run(flow)
 
 
-class AsyncAdmin:
+class AsyncAdmin(_UserListing[AsyncIterator[User]]):
     """The async twin of `Admin`."""
 
     def __init__(self, flows: AdminFlows, run: AsyncRunner, limits: RateLimits) -> None:
@@ -266,31 +286,14 @@ class AsyncAdmin:
         """`Admin.reactivate_users`, awaited."""
         return await self._run(self._flows.reactivate_users(uids))
 
-    def list_users(
-        self,
-        *,
-        per_page: int = 100,
-        search_key: str | None = None,
-        search_in: Iterable[str] | None = None,
-        status: str | None = None,
-        roles: Iterable[str] | None = None,
-        tags: Iterable[str] | None = None,
-        with_tags: bool = True,
-        with_deactivated: bool = False,
-        only_deactivated: bool = False,
-    ) -> AsyncIterator[User]:
-        """`Admin.list_users` as an async iterator (`async for user in ...`)."""
-        params = list_params(
-            per_page, search_key, search_in, status, roles, tags,
-            with_tags, with_deactivated, only_deactivated,
-        )  # fmt: skip
-        return self._items(self._flows.users(params))
-
     async def users_frame(self, **filters: Any) -> pd.DataFrame:
         """`Admin.users_frame`, awaited."""
-        from .frames import users_frame
+        from .frames import UserColumns
 
-        return users_frame([user async for user in self.list_users(**filters)])
+        columns, pager = UserColumns(), self._flows.users(list_params(**filters))
+        while (flow := pager.next()) is not None:
+            columns.add(await self._run(flow))
+        return columns.frame()
 
     async def create_auth_token(self, uid: str, force: bool = True) -> AuthToken:
         """`Admin.create_auth_token`, awaited."""
@@ -307,6 +310,9 @@ class AsyncAdmin:
     async def flush_auth_tokens(self, uid: str) -> dict[str, Any]:
         """`Admin.flush_auth_tokens`, awaited."""
         return await self._run(self._flows.flush_auth_tokens(uid))
+
+    def _users(self, pager: Pager[User]) -> AsyncIterator[User]:
+        return self._items(pager)
 
     async def _items(self, pager: Pager[T]) -> AsyncIterator[T]:
         while (flow := pager.next()) is not None:
