@@ -43,7 +43,7 @@ RATE_HEADERS = (
 #: A body longer than this (bytes) is kept as its first `BODY_LIMIT` bytes and a note.
 BODY_LIMIT = 16 * 1024
 #: The default byte budget of a transcript (`Session(keep_bytes=...)`).
-KEEP_BYTES = 8 * 1024 * 1024
+KEEP_BYTES = 2 * 1024 * 1024
 #: What a record costs beside its text (the object, its fields, small ints), in bytes.
 RECORD_OVERHEAD = 600
 #: What a header weighs, about: a tuple of two bytes objects holding a short name and value.
@@ -54,8 +54,9 @@ _SECRET_VALUE = re.compile(
     r'"(' + "|".join(sorted(SECRET_FIELDS)) + r')"(\s*:\s*)"([^"\\]*(?:\\.[^"\\]*)*)("?)'
 )
 _SECRET_HEADER_NAMES = frozenset(name.encode() for name in SECRET_HEADERS)
+_SECRET_HEADER_SIZES = frozenset(map(len, SECRET_HEADERS))
 
-Headers = tuple[tuple[bytes, bytes], ...]  # as sent, the credentials' values masked
+Headers = list[tuple[bytes, bytes]]  # as sent, the credentials' values masked
 
 
 def rate_headers(response: httpx.Response) -> dict[str, str]:
@@ -80,14 +81,15 @@ class Body:
 
     __slots__ = ("cut", "raw", "size")
 
-    def __init__(self, content: bytes, secrets: tuple[str, ...], limit: int) -> None:
+    def __init__(self, content: bytes, secrets: list[str], limit: int) -> None:
         self.size = len(content)
         self.cut = self.size > limit  # only the head is kept
         raw = content[:limit] if self.cut else content
-        for secret in secrets:
-            for shown in {secret, service_masked(secret)}:
-                if (value := shown.encode()) in raw:
-                    raw = raw.replace(value, mask(secret).encode())
+        for secret in secrets:  # as it is, and as the service masks it in a message
+            shown = [secret, service_masked(secret)] if b"*****" in raw else [secret]
+            for value in shown:
+                if (encoded := value.encode()) in raw:
+                    raw = raw.replace(encoded, mask(secret).encode())
         self.raw = raw
 
     @property
@@ -129,7 +131,6 @@ class Exchange:
         "error",
         "method",
         "number",
-        "reason",
         "request_header_items",
         "response_header_items",
         "size",
@@ -150,28 +151,33 @@ class Exchange:
     ) -> None:
         found: list[str] = []  # the request's credentials, to mask wherever they show
         self.request_header_items = _masked_headers(request.headers, found)
-        secrets = tuple(found)
         self.number = number
         self._started = started
         self.method = request.method
-        self.url = redact(unquote(str(request.url)), secrets)  # a token in a path masked
+        url = unquote(str(request.url))
+        self.url = redact(url, found) if found else url  # a token in a path masked
         content = request.content
-        self._request_body = Body(content, secrets, body_limit) if content else None
+        self._request_body = Body(content, found, body_limit) if content else None
         self.status = None if response is None else response.status_code
-        self.reason = "" if response is None else response.reason_phrase
-        self.response_header_items: Headers = ()
+        self.response_header_items: Headers = []
         self._response_body: Body | None = None
         if response is not None:
-            self.response_header_items = tuple(response.headers.raw)  # no credential
+            self.response_header_items = response.headers.raw  # a copy; no credential
             if content := response.content:
-                self._response_body = Body(content, secrets, body_limit)
+                self._response_body = Body(content, found, body_limit)
         self.error = error  # the transport error's name when nothing came back
         self.attempt = attempt
         self.elapsed = elapsed
         headers = len(self.request_header_items) + len(self.response_header_items)
         self.size = RECORD_OVERHEAD + len(self.url) + HEADER_SIZE * headers
         for body in self._request_body, self._response_body:
-            self.size += 0 if body is None else getsizeof(body.raw)
+            if body is not None:
+                self.size += getsizeof(body.raw)
+
+    @property
+    def reason(self) -> str:
+        """The answer's reason phrase ('' without an answer)."""
+        return "" if self.status is None else httpx.codes.get_reason_phrase(self.status)
 
     @property
     def started(self) -> datetime:
@@ -294,13 +300,13 @@ class Exchange:
 
 def _masked_headers(headers: httpx.Headers, secrets: list[str]) -> Headers:
     """Headers as sent, a credential's value masked (and added to `secrets`)."""
-    items = headers.raw
+    items = headers.raw  # a copy
     for i, (name, value) in enumerate(items):
-        if name.lower() in _SECRET_HEADER_NAMES:
+        if len(name) in _SECRET_HEADER_SIZES and name.lower() in _SECRET_HEADER_NAMES:
             secret = value.decode("latin-1")
             secrets.append(secret)
             items[i] = (name, mask(secret).encode())
-    return tuple(items)
+    return items
 
 
 def _decoded(headers: Headers) -> dict[str, str]:
@@ -375,11 +381,8 @@ class Transcript:
                 self.recorded += 1
                 self.dropped += 1
             return None
-        with self._lock:
-            self.recorded += 1
-            number = self.recorded
         exchange = Exchange(
-            number,
+            0,  # numbered below, in the order kept
             started,
             request,
             response,
@@ -387,8 +390,10 @@ class Transcript:
             attempt,
             elapsed,
             self.body_limit,
-        )  # made outside the lock: redacting takes a while, other threads keep sending
+        )  # made outside the lock: other threads keep sending meanwhile
         with self._lock:
+            self.recorded += 1
+            exchange.number = self.recorded
             self.cut += exchange.cut
             self._exchanges.append(exchange)
             self._unpublished.append(exchange)
