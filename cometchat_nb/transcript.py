@@ -18,13 +18,12 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from sys import getsizeof
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
-from .secret import mask, redact, service_masked
+from .secret import mask, redact
 from .version import VERSION
 
 #: Headers that carry a credential, and the placeholder `curl` text puts in their place.
@@ -44,19 +43,13 @@ RATE_HEADERS = (
 BODY_LIMIT = 16 * 1024
 #: The default byte budget of a transcript (`Session(keep_bytes=...)`).
 KEEP_BYTES = 2 * 1024 * 1024
-#: What a record costs beside its text (the object, its fields, small ints), in bytes.
-RECORD_OVERHEAD = 600
-#: What a header weighs, about: a tuple of two bytes objects holding a short name and value.
-HEADER_SIZE = 200
+#: What a record weighs beside its bodies, about: the object, the URL, both sets of headers.
+RECORD_SIZE = 5000
 #: A secret field's string value in JSON text, whole or in a head cut short.
 #: (A head may end inside the value: the closing quote is optional.)
 _SECRET_VALUE = re.compile(
     r'"(' + "|".join(sorted(SECRET_FIELDS)) + r')"(\s*:\s*)"([^"\\]*(?:\\.[^"\\]*)*)("?)'
 )
-_SECRET_HEADER_NAMES = frozenset(name.encode() for name in SECRET_HEADERS)
-_SECRET_HEADER_SIZES = frozenset(map(len, SECRET_HEADERS))
-
-Headers = list[tuple[bytes, bytes]]  # as sent, the credentials' values masked
 
 
 def rate_headers(response: httpx.Response) -> dict[str, str]:
@@ -75,30 +68,21 @@ def _counted(name: str, value: object) -> int:
 
 
 class Body:
-    """A body as kept: its bytes (the head when cut) with the request's credentials masked,
-    and its length on the wire. Shown only redacted (`text`): every secret field's value
-    and anything shaped like a token masked too."""
+    """A body as kept: its bytes (the head when cut) and its length on the wire."""
 
     __slots__ = ("cut", "raw", "size")
 
-    def __init__(self, content: bytes, secrets: list[str], limit: int) -> None:
+    def __init__(self, content: bytes, limit: int) -> None:
         self.size = len(content)
         self.cut = self.size > limit  # only the head is kept
-        raw = content[:limit] if self.cut else content
-        for secret in secrets:  # as it is, and as the service masks it in a message
-            shown = [secret, service_masked(secret)] if b"*****" in raw else [secret]
-            for value in shown:
-                if (encoded := value.encode()) in raw:
-                    raw = raw.replace(encoded, mask(secret).encode())
-        self.raw = raw
+        self.raw = content[:limit] if self.cut else content
 
-    @property
-    def text(self) -> str:
-        """The body as text, redacted."""
+    def text(self, secrets: tuple[str, ...] = ()) -> str:
+        """The body as text, redacted: `secrets`, secret fields and token-shaped words masked."""
         text = self.raw.decode("utf-8", "replace")
         if any(f'"{name}"' in text for name in SECRET_FIELDS):
             text = _SECRET_VALUE.sub(lambda m: f'"{m[1]}"{m[2]}"{mask(m[3])}{m[4]}', text)
-        return redact(text)
+        return redact(text, secrets)
 
     @property
     def note(self) -> str:
@@ -107,9 +91,9 @@ class Body:
             return ""
         return f"body cut: {self.size:,} bytes, the first {len(self.raw):,} kept"
 
-    def value(self) -> Any:
-        """The body as JSON (a cut one: its head, as text, with the note)."""
-        text = self.text
+    def value(self, secrets: tuple[str, ...] = ()) -> Any:
+        """The body as JSON, redacted (a cut one: its head, as text, with the note)."""
+        text = self.text(secrets)
         if self.cut:
             return f"{text}… [{self.note}]"
         try:
@@ -120,22 +104,23 @@ class Body:
 
 class Exchange:
     """One attempt of one request, recorded: what was sent, what came back (or the error),
-    when. Holds text only, redacted as it was made; never the request or response."""
+    when. Holds the URL, headers and bodies (a long body's head), never the request or
+    the response, and shows them only redacted."""
 
     __slots__ = (
         "_request_body",
+        "_request_headers",
         "_response_body",
+        "_response_headers",
         "_started",
+        "_url",
         "attempt",
         "elapsed",
         "error",
         "method",
         "number",
-        "request_header_items",
-        "response_header_items",
         "size",
         "status",
-        "url",
     )
 
     def __init__(
@@ -149,35 +134,28 @@ class Exchange:
         elapsed: float,
         body_limit: int = BODY_LIMIT,
     ) -> None:
-        found: list[str] = []  # the request's credentials, to mask wherever they show
-        self.request_header_items = _masked_headers(request.headers, found)
         self.number = number
         self._started = started
         self.method = request.method
-        url = unquote(str(request.url))
-        self.url = redact(url, found) if found else url  # a token in a path masked
-        content = request.content
-        self._request_body = Body(content, found, body_limit) if content else None
-        self.status = None if response is None else response.status_code
-        self.response_header_items: Headers = []
+        self._url = str(request.url)
+        self._request_headers = _packed(request.headers)
+        self.size = RECORD_SIZE  # about what the record weighs, its bodies added below
+        self._request_body: Body | None = None
+        if content := request.content:
+            self._request_body = body = Body(content, body_limit)
+            self.size += len(body.raw)
+        self.status: int | None = None
+        self._response_headers: bytes | None = None
         self._response_body: Body | None = None
         if response is not None:
-            self.response_header_items = response.headers.raw  # a copy; no credential
+            self.status = response.status_code
+            self._response_headers = _packed(response.headers)
             if content := response.content:
-                self._response_body = Body(content, found, body_limit)
+                self._response_body = body = Body(content, body_limit)
+                self.size += len(body.raw)
         self.error = error  # the transport error's name when nothing came back
         self.attempt = attempt
         self.elapsed = elapsed
-        headers = len(self.request_header_items) + len(self.response_header_items)
-        self.size = RECORD_OVERHEAD + len(self.url) + HEADER_SIZE * headers
-        for body in self._request_body, self._response_body:
-            if body is not None:
-                self.size += getsizeof(body.raw)
-
-    @property
-    def reason(self) -> str:
-        """The answer's reason phrase ('' without an answer)."""
-        return "" if self.status is None else httpx.codes.get_reason_phrase(self.status)
 
     @property
     def started(self) -> datetime:
@@ -190,30 +168,51 @@ class Exchange:
         return sum(b is not None and b.cut for b in (self._request_body, self._response_body))
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials the request carried, masked wherever they show."""
+        headers = _unpacked(self._request_headers)
+        return tuple(v for k in SECRET_HEADERS if (v := headers.get(k)))
+
+    @property
+    def url(self) -> str:
+        """The URL, any credential in its path masked."""
+        return redact(unquote(self._url), self.secrets)
+
+    @property
     def path(self) -> str:
-        return urlsplit(self.url).path
+        return redact(unquote(urlsplit(self._url).path), self.secrets)
+
+    @property
+    def reason(self) -> str:
+        """The answer's reason phrase ('' without an answer)."""
+        return "" if self.status is None else httpx.codes.get_reason_phrase(self.status)
 
     @property
     def rate_limits(self) -> dict[str, str]:
         """The answer's rate-limit headers (spec 9), by lowercased name."""
-        headers = self.response_headers
+        if self._response_headers is None:
+            return {}
+        headers = _unpacked(self._response_headers)
         return {name: headers[name] for name in RATE_HEADERS if name in headers}
 
     @property
     def request_headers(self) -> dict[str, str]:
-        return _decoded(self.request_header_items)
+        return _masked(_unpacked(self._request_headers), self.secrets)
 
     @property
     def request_body(self) -> Any:
-        return None if self._request_body is None else self._request_body.value()
+        body = self._request_body
+        return None if body is None else body.value(self.secrets)
 
     @property
     def response_headers(self) -> dict[str, str]:
-        return _decoded(self.response_header_items)
+        headers = self._response_headers
+        return {} if headers is None else _masked(_unpacked(headers), self.secrets)
 
     @property
     def response_body(self) -> Any:
-        return None if self._response_body is None else self._response_body.value()
+        body = self._response_body
+        return None if body is None else body.value(self.secrets)
 
     def row(self) -> dict[str, Any]:
         """The exchange as a row of `Session.transcript()`."""
@@ -243,7 +242,7 @@ class Exchange:
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
         body = self._request_body
         if body is not None:
-            data = body.text if body.cut else _text(body.value())
+            data = body.text(self.secrets) if body.cut else _text(body.value(self.secrets))
             parts += ["--data", shlex.quote(data)]
             if body.cut:
                 parts.append(f"# {body.note}")
@@ -273,7 +272,7 @@ class Exchange:
                 "httpVersion": "HTTP/1.1",
                 "cookies": [],
                 "headers": _har_headers(self.response_headers),
-                "content": _har_content(got),
+                "content": _har_content(got, self.secrets),
                 "redirectURL": "",
                 "headersSize": -1,
                 "bodySize": -1 if self.status is None else (0 if got is None else got.size),
@@ -282,7 +281,10 @@ class Exchange:
             "timings": {"send": 0, "wait": round(self.elapsed * 1000, 3), "receive": 0},
         }
         if sent is not None:
-            entry["request"]["postData"] = {"mimeType": "application/json", "text": sent.text}
+            entry["request"]["postData"] = {
+                "mimeType": "application/json",
+                "text": sent.text(self.secrets),
+            }
             if sent.cut:
                 entry["request"]["postData"]["comment"] = sent.note
         if self.error is not None:
@@ -298,24 +300,23 @@ class Exchange:
         return f"Exchange({self})"
 
 
-def _masked_headers(headers: httpx.Headers, secrets: list[str]) -> Headers:
-    """Headers as sent, a credential's value masked (and added to `secrets`)."""
-    items = headers.raw  # a copy
-    for i, (name, value) in enumerate(items):
-        if len(name) in _SECRET_HEADER_SIZES and name.lower() in _SECRET_HEADER_NAMES:
-            secret = value.decode("latin-1")
-            secrets.append(secret)
-            items[i] = (name, mask(secret).encode())
-    return items
+def _packed(headers: httpx.Headers) -> bytes:
+    """Headers as one bytes object (lines of `name: value`): compact, and nothing for the
+    garbage collector to walk."""
+    return b"\r\n".join([name + b": " + value for name, value in headers.raw])
 
 
-def _decoded(headers: Headers) -> dict[str, str]:
-    """Headers by lowercased name, repeated ones joined with commas (as httpx gives them)."""
-    decoded: dict[str, str] = {}
-    for raw_name, raw_value in headers:
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("utf-8", "replace")
-        decoded[name] = f"{decoded[name]}, {value}" if name in decoded else value
-    return decoded
+def _unpacked(packed: bytes) -> httpx.Headers:
+    lines = (line.partition(b": ") for line in packed.split(b"\r\n") if line)
+    return httpx.Headers([(name, value) for name, _, value in lines])
+
+
+def _masked(headers: httpx.Headers, secrets: tuple[str, ...]) -> dict[str, str]:
+    """Headers by lowercased name: a credential's value masked, any secret in another."""
+    return {
+        name: mask(value) if name in SECRET_HEADERS else redact(value, secrets)
+        for name, value in headers.items()
+    }
 
 
 def _count(value: str | None) -> int | None:
@@ -326,11 +327,11 @@ def _har_headers(headers: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": name, "value": value} for name, value in headers.items()]
 
 
-def _har_content(body: Body | None) -> dict[str, Any]:
+def _har_content(body: Body | None, secrets: tuple[str, ...]) -> dict[str, Any]:
     content: dict[str, Any] = {
         "size": 0 if body is None else body.size,
         "mimeType": "application/json",
-        "text": "" if body is None else body.text,
+        "text": "" if body is None else body.text(secrets),
     }
     if body is not None and body.cut:
         content["comment"] = body.note
