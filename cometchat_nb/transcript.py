@@ -3,10 +3,10 @@
 A `Transcript` keeps the last exchanges (one per attempt) within two bounds: a count
 (`keep_requests`) and a byte budget (`keep_bytes`), and counts what it drops. An
 `Exchange` is a compact record made when the attempt ends, never the live
-`httpx.Response`: its URL, headers and bodies as bytes with the request's key or token
-masked, a body over `body_limit` bytes kept as its head, its full length and a note.
-Every view masks the rest (secret fields, anything shaped like a token): rows for a
-DataFrame, `curl` commands with placeholders for secrets, HAR 1.2 entries.
+`httpx.Response` (whose parsed JSON a page of 1,000 users makes 1 MB): its URL as text,
+headers packed in one bytes object, bodies as bytes, one over `body_limit` kept as its
+head with its full length and a note. Every view masks keys, tokens and secret fields:
+rows for a DataFrame, `curl` commands with placeholders for secrets, HAR 1.2 entries.
 """
 
 from __future__ import annotations
