@@ -55,9 +55,8 @@ class _UserListing(Generic[Users]):
         """The app's users, newest first, fetched one page (`per_page` users) at a time and
         holding only that page: an iterator (on `AsyncAdmin`, `async for user in ...`)."""
         params = list_params(
-            per_page=per_page, search_key=search_key, search_in=search_in, status=status,
-            roles=roles, tags=tags, with_tags=with_tags, with_deactivated=with_deactivated,
-            only_deactivated=only_deactivated,
+            per_page, search_key, search_in, status, roles, tags,
+            with_tags, with_deactivated, only_deactivated,
         )  # fmt: skip
         return self._users(self._flows.users(params))
 
@@ -170,14 +169,11 @@ class Admin(_UserListing[Iterator[User]]):
         return self._run(self._flows.reactivate_users(uids))
 
     def users_frame(self, **filters: Any) -> pd.DataFrame:
-        """The app's users as a DataFrame (see `frames`), every page fetched and added to
-        its columns as it arrives; `filters` as `list_users`."""
-        from .frames import UserColumns
+        """The app's users as a DataFrame (see `frames`), every page fetched, its users
+        added to the columns as they arrive; `filters` as `list_users`."""
+        from .frames import users_frame
 
-        columns, pager = UserColumns(), self._flows.users(list_params(**filters))
-        while (flow := pager.next()) is not None:
-            columns.add(self._run(flow))
-        return columns.frame()
+        return users_frame(self.list_users(**filters))
 
     def create_auth_token(self, uid: str, force: bool = True) -> AuthToken:
         """Mint an auth token for `uid`, as a server would for its client. `ERR_UID_NOT_FOUND`."""
@@ -288,11 +284,15 @@ class AsyncAdmin(_UserListing[AsyncIterator[User]]):
 
     async def users_frame(self, **filters: Any) -> pd.DataFrame:
         """`Admin.users_frame`, awaited."""
-        from .frames import UserColumns
+        from .frames import CHUNK, UserColumns
 
-        columns, pager = UserColumns(), self._flows.users(list_params(**filters))
-        while (flow := pager.next()) is not None:
-            columns.add(await self._run(flow))
+        columns, batch = UserColumns(), []
+        async for user in self.list_users(**filters):
+            batch.append(user)
+            if len(batch) == CHUNK:
+                columns.add(batch)
+                batch = []
+        columns.add(batch)
         return columns.frame()
 
     async def create_auth_token(self, uid: str, force: bool = True) -> AuthToken:

@@ -50,18 +50,17 @@ class Pager(Generic[T]):
 
 
 def list_params(
-    *,
-    per_page: int = 100,
-    search_key: str | None = None,
-    search_in: Iterable[str] | None = None,
-    status: str | None = None,
-    roles: Iterable[str] | None = None,
-    tags: Iterable[str] | None = None,
-    with_tags: bool = True,
-    with_deactivated: bool = False,
-    only_deactivated: bool = False,
+    per_page: int,
+    search_key: str | None,
+    search_in: Iterable[str] | None,
+    status: str | None,
+    roles: Iterable[str] | None,
+    tags: Iterable[str] | None,
+    with_tags: bool,
+    with_deactivated: bool,
+    only_deactivated: bool,
 ) -> dict[str, Any]:
-    """The query of `GET /users` (spec 4.2) for `Admin.list_users`' filters, checked."""
+    """The query of `GET /users` (spec 4.2), checked."""
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 1000:
         raise local_error("MISSING_PARAMETERS", "per_page must be an integer from 1 to 1000.")
     if status not in (None, "available", "offline"):
