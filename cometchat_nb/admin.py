@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
 
 from .core.rest import AdminFlows, Pager, list_params
 from .models import AuthToken, User
 from .secret import Secret
+from .validation import check_flag
 from .workers import Workers
 
 if TYPE_CHECKING:
+    import os
+
     import pandas as pd
 
-    from .bulk import ProgressOption
+    from .bulk.plan import Verb
+    from .bulk.progress import ProgressOption
     from .core.client import Flow
-    from .ratelimit import RateLimits
+
+#: Where a bulk call's results go: kept and returned (None), or a CSV path they stream to.
+ResultsPath: TypeAlias = "str | os.PathLike[str] | None"
+#: How a bulk call reads the app's users: 1,000 a page (the most), deactivated ones too.
+APP: dict[str, Any] = {"per_page": 1000, "with_deactivated": True}
 
 T = TypeVar("T")
 Users = TypeVar("Users", Iterator[User], AsyncIterator[User])  # how a twin gives a listing
@@ -72,15 +80,17 @@ class Admin(_UserListing[Iterator[User]]):
     for bulk calls, its `Workers`.
 
     The bulk calls (`create_users`, `update_users`, `upsert_users`, `delete_users`)
-    take a DataFrame (a `uid` column or index), records, or (`delete_users`) a list
-    of uids, and return one row per input row, in input order: `uid`, `name`,
-    `result`, `changes` (the fields written, or to be), `error_code`,
-    `error_message`. Numeric uids become strings; `tags` as `"a,b"` and `metadata`
-    as JSON text are parsed; an unknown column raises `ValueError` naming it
-    (`strict=False`: a warning). `dry_run=True` plans and sends no write. Every
-    call but a create reads the app's users first (`GET /users`, 1,000 a page),
-    so a rerun does only what is left. Up to `concurrency` requests are in flight,
-    paced by the session's rate limiter; `progress` as `Session.create_users`.
+    run the one bulk pipeline (`cometchat_nb.bulk`): they take a DataFrame (a `uid`
+    column or index), records, a chunked reader, a CSV path or (`delete_users`) a list
+    of uids, and return one row per input row, in input order: `uid` (as given),
+    `name`, `result`, `changes` (the fields written, or to be), `error_code`,
+    `error_message`. Numeric uids become strings; `tags` as `"a,b"` and `metadata` as
+    JSON text are parsed; an unknown column raises `UnknownColumnError` naming it
+    (`strict=False`: a warning). `dry_run=True` applies every check the run applies
+    and sends no write. Every call but a create reads the app's users first (`GET
+    /users`, 1,000 a page), so a rerun does only what is left. Up to `concurrency`
+    requests are in flight, paced by the session's rate limiter; `results=` a CSV path
+    streams the result rows there; Ctrl-C returns the rows so far.
     """
 
     def __init__(self, flows: AdminFlows, run: Runner, workers: Workers) -> None:
@@ -91,56 +101,54 @@ class Admin(_UserListing[Iterator[User]]):
     def create_users(
         self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Create users (`POST /users`): `created`, `exists` (with `exist_ok`) or `error`."""
-        return self._bulk("create", frame_or_records, strict, False, dry_run, True,
-                          concurrency, progress, exist_ok)  # fmt: skip
+        return self._bulk("create", frame_or_records, exist_ok=exist_ok, dry_run=dry_run,
+                          strict=strict, concurrency=concurrency, progress=progress,
+                          results=results)  # fmt: skip
 
     def update_users(
         self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
-        strict: bool = True, progress: ProgressOption = True,
+        strict: bool = True, progress: ProgressOption = True, results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Update users, only the fields that differ (`PUT /users/{uid}`): `updated`,
         `unchanged` or `error` (`ERR_UID_NOT_FOUND`, `USER_DEACTIVATED`)."""
-        return self._bulk("update", frame_or_records, strict, False, dry_run, True,
-                          concurrency, progress)  # fmt: skip
+        return self._bulk("update", frame_or_records, dry_run=dry_run, strict=strict,
+                          concurrency=concurrency, progress=progress, results=results)  # fmt: skip
 
     def upsert_users(
         self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Create the missing users, update the changed, leave the unchanged alone and,
         with `reactivate=True`, bring back the deactivated (`PUT /users`): `created`,
         `updated`, `unchanged`, `reactivated` or `error`."""
-        return self._bulk("upsert", frame_or_records, strict, reactivate, dry_run, True,
-                          concurrency, progress)  # fmt: skip
+        return self._bulk("upsert", frame_or_records, reactivate=reactivate, dry_run=dry_run,
+                          strict=strict, concurrency=concurrency, progress=progress,
+                          results=results)  # fmt: skip
 
     def delete_users(
         self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
         dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """Deactivate users (`DELETE /users/{uid}`), or delete them and their tokens with
         `permanent=True`: `deactivated`, `deleted`, `unchanged` (already deactivated),
         `absent` or `error`. Needs `confirm=True` on every app, the emulator's too
         (`CONFIRMATION_REQUIRED` says what it would do); `dry_run=True` does not."""
-        verb = "delete" if permanent else "deactivate"
-        return self._bulk(verb, frame_or_uids, True, False, dry_run, confirm,
-                          concurrency, progress)  # fmt: skip
+        verb: Verb = "delete" if check_flag("permanent", permanent) else "deactivate"
+        return self._bulk(verb, frame_or_uids, confirm=confirm, dry_run=dry_run,
+                          concurrency=concurrency, progress=progress, results=results)  # fmt: skip
 
-    def _bulk(
-        self, verb: str, given: Any, strict: bool, reactivate: bool, dry_run: bool,
-        confirm: bool, concurrency: int, progress: ProgressOption, exist_ok: bool = False,
-    ) -> pd.DataFrame:  # fmt: skip
-        from .provision import LABELS, PAGE, drive, needs_users, plan_job, result_frame
+    def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
+        """Run a bulk call (see `bulk`); its plan reads the app with `list_users`."""
+        from .bulk.drive import run
+        from .bulk.job import Job
 
-        users = None
-        if needs_users(verb, dry_run):
-            users = list(self.list_users(per_page=PAGE, with_deactivated=True))
-        job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
-        if not dry_run:
-            flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
-            drive(job, flow, self._workers, concurrency, progress, LABELS[verb])
-        return result_frame(job, index, dry_run)
+        job = Job(verb, source, self._flows, **options)
+        return run(job, self._workers, partial(self.list_users, **APP) if job.reads_app else None)
 
     def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
         """Create a user (`POST /users`); fires `user_created`. `ERR_UID_ALREADY_EXISTS`."""
@@ -202,59 +210,60 @@ class Admin(_UserListing[Iterator[User]]):
 class AsyncAdmin(_UserListing[AsyncIterator[User]]):
     """The async twin of `Admin`."""
 
-    def __init__(self, flows: AdminFlows, run: AsyncRunner, limits: RateLimits) -> None:
+    def __init__(self, flows: AdminFlows, run: AsyncRunner, workers: Workers) -> None:
         self._flows = flows
         self._run = run
-        self._limits = limits
+        self._workers = workers
 
     async def create_users(
         self, frame_or_records: Any, *, exist_ok: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.create_users`, awaited: `concurrency` tasks on this event loop."""
-        return await self._bulk("create", frame_or_records, strict, False, dry_run, True,
-                                concurrency, progress, exist_ok)  # fmt: skip
+        return await self._bulk("create", frame_or_records, exist_ok=exist_ok, dry_run=dry_run,
+                                strict=strict, concurrency=concurrency, progress=progress,
+                                results=results)  # fmt: skip
 
     async def update_users(
         self, frame_or_records: Any, *, dry_run: bool = False, concurrency: int = 8,
-        strict: bool = True, progress: ProgressOption = True,
+        strict: bool = True, progress: ProgressOption = True, results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.update_users`, awaited."""
-        return await self._bulk("update", frame_or_records, strict, False, dry_run, True,
-                                concurrency, progress)  # fmt: skip
+        return await self._bulk("update", frame_or_records, dry_run=dry_run, strict=strict,
+                                concurrency=concurrency, progress=progress,
+                                results=results)  # fmt: skip
 
     async def upsert_users(
         self, frame_or_records: Any, *, reactivate: bool = False, dry_run: bool = False,
         concurrency: int = 8, strict: bool = True, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.upsert_users`, awaited."""
-        return await self._bulk("upsert", frame_or_records, strict, reactivate, dry_run,
-                                True, concurrency, progress)  # fmt: skip
+        return await self._bulk("upsert", frame_or_records, reactivate=reactivate,
+                                dry_run=dry_run, strict=strict, concurrency=concurrency,
+                                progress=progress, results=results)  # fmt: skip
 
     async def delete_users(
         self, frame_or_uids: Any, *, permanent: bool = False, confirm: bool = False,
         dry_run: bool = False, concurrency: int = 8, progress: ProgressOption = True,
+        results: ResultsPath = None,
     ) -> pd.DataFrame:  # fmt: skip
         """`Admin.delete_users`, awaited."""
-        verb = "delete" if permanent else "deactivate"
-        return await self._bulk(verb, frame_or_uids, True, False, dry_run, confirm,
-                                concurrency, progress)  # fmt: skip
+        verb: Verb = "delete" if check_flag("permanent", permanent) else "deactivate"
+        return await self._bulk(verb, frame_or_uids, confirm=confirm, dry_run=dry_run,
+                                concurrency=concurrency, progress=progress,
+                                results=results)  # fmt: skip
 
-    async def _bulk(
-        self, verb: str, given: Any, strict: bool, reactivate: bool, dry_run: bool,
-        confirm: bool, concurrency: int, progress: ProgressOption, exist_ok: bool = False,
-    ) -> pd.DataFrame:  # fmt: skip
-        from .provision import LABELS, PAGE, adrive, needs_users, plan_job, result_frame
+    async def _bulk(self, verb: Verb, source: Any, **options: Any) -> pd.DataFrame:
+        """`Admin._bulk`, awaited."""
+        from .bulk.drive import arun
+        from .bulk.job import Job
 
-        users = None
-        if needs_users(verb, dry_run):
-            pages = self.list_users(per_page=PAGE, with_deactivated=True)
-            users = [user async for user in pages]
-        job, index = plan_job(verb, given, strict, users, reactivate, dry_run, confirm)
-        if not dry_run:
-            flow = partial(job.flow, flows=self._flows, exist_ok=exist_ok)
-            await adrive(job, flow, self._run, self._limits, concurrency, progress, LABELS[verb])
-        return result_frame(job, index, dry_run)
+        job = Job(verb, source, self._flows, **options)
+        return await arun(
+            job, self._workers, partial(self.list_users, **APP) if job.reads_app else None
+        )
 
     async def create_user(self, user: User | Mapping[str, Any], exist_ok: bool = False) -> User:
         """`Admin.create_user`, awaited."""

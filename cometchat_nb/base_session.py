@@ -8,18 +8,18 @@ the subclasses add an httpx client and the way they send.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import protocol
 from .connection import connect
-from .core.client import Core, Flow
+from .core.client import Core
 from .core.stored import StoredLogin
 from .health import HealthReport, Reply
 from .listeners import ListenerRegistry, LoginListener
-from .models import User, UserList
+from .models import UserList
 from .protocol import DEFAULT_TIMEOUT
 from .ratelimit import RateFigures, RateLimits
 from .retry import Attempts, Retry
@@ -31,6 +31,7 @@ from .validation import check_seconds
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .bulk.job import Job
     from .connection import EmulatorTarget
     from .emulator import Emulator, RemoteEmulator
 
@@ -132,9 +133,15 @@ class BaseSession:
 
         return users_frame(self._core.created.values())
 
-    def _create_flow(self, user: User | Mapping[str, Any]) -> Flow[User]:
-        """One row's flow for bulk creation: the session's auth key, no `exist_ok`."""
-        return self._core.create_user(user, None, False)
+    def _create_job(
+        self, source: Any, exist_ok: bool, concurrency: int, progress: Any, results: Any
+    ) -> Job:
+        """The bulk call of `create_users`: the auth key's creates (see `bulk`)."""
+        from .bulk.job import Job
+        from .bulk.plan import AuthKeyWrites
+
+        return Job("create", source, AuthKeyWrites(self._core), exist_ok=exist_ok,
+                    concurrency=concurrency, progress=progress, results=results)  # fmt: skip
 
     def _health_check(self) -> tuple[StoredLogin, str, httpx.Request | None]:
         """The stored login, and the one request `check()` sends (see `health`)."""

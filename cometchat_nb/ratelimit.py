@@ -25,10 +25,14 @@ from dataclasses import dataclass, replace
 
 import httpx
 
+from .errors import local_error
+
 #: The service's window when it does not say otherwise (spec 9: per minute).
 DEFAULT_WINDOW = 60.0
 #: A reset further ahead than this (or in the past) is not believed: another clock.
 HORIZON = 3600.0
+#: The code of a request held back for the rate limit and then released unsent.
+NOT_SENT = "NOT_SENT"
 #: Waits end this long after a window's reset, for clocks a little apart.
 MARGIN = 0.05
 
@@ -97,6 +101,7 @@ class RateLimits:
         self._lock = threading.Lock()
         self._classes: dict[str, _Class] = {}
         self._pacing = 0
+        self._released = threading.Event()
 
     @contextmanager
     def pacing(self) -> Iterator[None]:
@@ -108,6 +113,39 @@ class RateLimits:
         finally:
             with self._lock:
                 self._pacing -= 1
+                if not self._pacing:
+                    self._released.clear()
+
+    def release(self) -> None:
+        """Bulk work was interrupted: the requests held back for a later window are not
+        sent (`wait` gives their turn back and raises `NOT_SENT`), and none is held again
+        until pacing ends."""
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        """Whether bulk work was interrupted (see `release`)."""
+        return self._released.is_set()
+
+    def wait(
+        self, request: httpx.Request, seconds: float, sleep: Callable[[float], object]
+    ) -> None:
+        """Hold `request` back `seconds` (what `before()` said) with `sleep`; with
+        `time.sleep`, a `release()` ends the wait at once."""
+        if sleep is time.sleep:
+            self._released.wait(seconds)
+        else:
+            sleep(seconds)
+        self.proceed(request)
+
+    def proceed(self, request: httpx.Request) -> None:
+        """After a hold: `NOT_SENT` (the request's turn given back) when released meanwhile."""
+        if self._released.is_set():
+            self.after(request, None)
+            raise local_error(
+                NOT_SENT,
+                "Held back for the rate limit when the bulk call was interrupted: not sent.",
+            )
 
     def _state(self, name: str) -> _Class:
         state = self._classes.get(name)

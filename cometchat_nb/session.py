@@ -6,6 +6,7 @@ httpx client; the two differ only in how they send what the flows yield.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from ipywidgets import VBox
 
-    from .bulk import ProgressOption, Records
+    from .bulk.progress import ProgressOption
 
 T = TypeVar("T")
 
@@ -47,15 +48,16 @@ class Session(BaseSession):
         self._sleep = sleep or time.sleep
         self._dashboard: VBox | None = None
         self._client = httpx.Client(transport=self._core.connection.transport())
-        self._workers = Workers(self._send, self._publish_wire, self.listeners, self.limits)
-        self.admin = Admin(AdminFlows(self._core), self._run, self._workers)
+        workers = Workers(self._run, self._send, self._publish_wire, self.listeners, self.limits)
+        self._workers = workers
+        self.admin = Admin(AdminFlows(self._core), self._run, workers)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send one request, resending it as the session's `Retry` allows."""
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
-                self._sleep(hold)
+                self.limits.wait(request, hold, self._sleep)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -137,26 +139,28 @@ class Session(BaseSession):
 
     def create_users(
         self,
-        frame_or_records: Records,
+        frame_or_records: Any,
+        *,
         concurrency: int = 8,
         exist_ok: bool = False,
         progress: ProgressOption = True,
+        results: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """Create many users with the auth key, `concurrency` at a time (a thread pool).
 
-        Takes a DataFrame (or records) with `uid`, `name` and any user field; returns
-        one row per input, in input order: `uid`, `name`, `result` (`created`,
-        `exists` with `exist_ok`, `error`), `error_code`, `error_message`. A uid
-        repeated in the input is created by its first row only (later ones:
-        `DUPLICATE_UID`); a 429 is retried after Retry-After. `progress=True` shows
-        a bar in a notebook (a text line elsewhere); `False` shows nothing.
-        Raises `TypeError` for bad input.
+        Takes what `session.admin.create_users` takes (a DataFrame, records, a chunked
+        reader, a CSV path; numeric uids, `"a,b"` tags and JSON metadata read as there)
+        and returns the same result frame: one row per input, in input order, `uid` as
+        given, `name`, `result` (`created`, `exists` with `exist_ok`, `error`,
+        `not_started` after Ctrl-C), `changes`, `error_code`, `error_message`. A uid
+        repeated in the input is created by its first row only (`DUPLICATE_UID`).
+        `results=` a CSV path streams the rows there as they are done. `progress=True`
+        shows a bar in a notebook (a text line elsewhere). Ctrl-C returns the rows so far.
         """
-        from .bulk import create_users
+        from .bulk.drive import run
 
-        return create_users(
-            frame_or_records, self._create_flow, self._workers, concurrency, exist_ok, progress
-        )
+        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        return run(job, self._workers, None)
 
     def dashboard(self) -> VBox:
         """The login form, event log and user table of this session, in one widget
@@ -213,14 +217,16 @@ class AsyncSession(BaseSession):
 
         self._sleep: Callable[[float], Awaitable[Any] | Any] = sleep or asyncio.sleep
         self._client = httpx.AsyncClient(transport=self._core.connection.async_transport())
-        self.admin = AsyncAdmin(AdminFlows(self._core), self._run, self.limits)
+        workers = Workers(self._run, self._send, self._publish_wire, self.listeners, self.limits)
+        self._workers = workers
+        self.admin = AsyncAdmin(AdminFlows(self._core), self._run, workers)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """`Session._send`, awaited (a plain `sleep=` function works too)."""
         attempts = self.retry.start(request)
         while True:
             if hold := self._pace(request, attempts.count == 1):
-                await self._pause(hold)
+                await self._hold(request, hold)
             if self._client.is_closed:
                 raise local_error("SESSION_CLOSED", "This session is closed: open a new one.")
             started, clock = time.time(), time.perf_counter()
@@ -234,6 +240,17 @@ class AsyncSession(BaseSession):
                     return response
                 wait = answered
             await self._pause(wait)
+
+    async def _hold(self, request: httpx.Request, seconds: float) -> None:
+        """Wait out a pacing hold (`RateLimits.wait`, awaited): in short slices with
+        `asyncio.sleep`, so that an interrupted bulk call stops waiting at once."""
+        import asyncio
+
+        while seconds > 0 and not self.limits.released:
+            step = min(seconds, 0.1) if self._sleep is asyncio.sleep else seconds
+            await self._pause(step)
+            seconds -= step
+        self.limits.proceed(request)
 
     async def _pause(self, seconds: float) -> None:
         """Wait with `sleep=`: awaited when it returns an awaitable, as `asyncio.sleep` does."""
@@ -288,18 +305,18 @@ class AsyncSession(BaseSession):
 
     async def create_users(
         self,
-        frame_or_records: Records,
+        frame_or_records: Any,
+        *,
         concurrency: int = 8,
         exist_ok: bool = False,
         progress: ProgressOption = True,
+        results: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """`Session.create_users`, awaited: `concurrency` tasks on this event loop."""
-        from .bulk import acreate_users
+        from .bulk.drive import arun
 
-        with self.limits.pacing():
-            return await acreate_users(
-                frame_or_records, self._create_flow, self._run, concurrency, exist_ok, progress
-            )
+        job = self._create_job(frame_or_records, exist_ok, concurrency, progress, results)
+        return await arun(job, self._workers, None)
 
     async def get_user(self, uid: str) -> User:
         """`Session.get_user`, awaited."""

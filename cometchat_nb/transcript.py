@@ -242,8 +242,7 @@ class Exchange:
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
         body = self._request_body
         if body is not None:
-            data = body.text(self.secrets) if body.cut else _text(body.value(self.secrets))
-            parts += ["--data", shlex.quote(data)]
+            parts += ["--data", shlex.quote(body.text(self.secrets))]
             if body.cut:
                 parts.append(f"# {body.note}")
         return " ".join(parts)
@@ -338,10 +337,6 @@ def _har_content(body: Body | None, secrets: tuple[str, ...]) -> dict[str, Any]:
     return content
 
 
-def _text(body: Any) -> str:
-    return "" if body is None else json.dumps(body, ensure_ascii=False)
-
-
 class Transcript:
     """The last exchanges of a session, oldest first, within `keep_requests` records and
     about `keep_bytes` bytes (each 0: none kept); thread-safe. Counts every exchange
@@ -362,11 +357,6 @@ class Transcript:
         self.cut = 0  # bodies kept only as their head
         self.bytes = 0  # what the exchanges kept weigh, about
 
-    @property
-    def keeps(self) -> bool:
-        """Whether exchanges are kept at all."""
-        return bool(self.size and self.max_bytes)
-
     def record(
         self,
         request: httpx.Request,
@@ -377,7 +367,7 @@ class Transcript:
         elapsed: float,
     ) -> Exchange | None:
         """Record one attempt (`started` is a Unix time, `elapsed` seconds); None if off."""
-        if not self.keeps:
+        if not (self.size and self.max_bytes):  # none kept
             with self._lock:
                 self.recorded += 1
                 self.dropped += 1

@@ -8,9 +8,11 @@ The session is the one `Session()` opens: the app the `COMETCHAT_*` variables na
 or the embedded emulator. `import` creates each row's user (with `--upsert`: creates
 the missing, updates the changed, leaves the unchanged), shows its progress and the
 service's rate figures on stderr, prints a count per result and, with `--results`,
-writes the result rows. `--dry-run` prints the plan and writes nothing. Rerun an
-interrupted `--upsert` import as it was: it does only what is left. Exit status 0
-when no row failed, 1 otherwise.
+writes the result rows as each chunk is done. The file is read a chunk at a time, so
+its size does not matter. `--dry-run` prints the plan (the same checks, the same
+counts) and writes nothing. Ctrl-C stops handing out rows, lets those in flight finish
+and writes what was done; rerun the import with `--upsert` and it does only what is
+left. Exit status 0 when no row failed, 1 when some did, 130 when interrupted.
 
 The CSV: a `uid` column, `name`, and any of `avatar`, `link`, `role`,
 `status_message`, `tags` (`"a,b"`), `metadata` (JSON); an export's other columns are
@@ -53,33 +55,33 @@ def add_parser(subcommands: Any) -> argparse.ArgumentParser:
 
 
 def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Import the CSV `args.file`; 0 when no row failed."""
-    import pandas as pd
-
+    """Import the CSV `args.file`, read and written a chunk at a time; 0 when no row
+    failed, 1 when some did, 130 when interrupted (the results say what was done)."""
     out = out or sys.stdout
-    frame = pd.read_csv(args.file, dtype={"uid": str}, keep_default_na=False)
     options: dict[str, Any] = {
-        "dry_run": args.dry_run, "strict": not args.no_strict,
+        "dry_run": args.dry_run, "strict": not args.no_strict, "results": args.results,
         "concurrency": args.concurrency, "progress": not args.dry_run,
     }  # fmt: skip
     with Session() as session:
         if args.upsert:
-            result = session.admin.upsert_users(frame, reactivate=args.reactivate, **options)
+            result = session.admin.upsert_users(args.file, reactivate=args.reactivate, **options)
         else:
-            result = session.admin.create_users(frame, **options)
+            result = session.admin.create_users(args.file, **options)
         figures = "; ".join(str(f) for f in session.rate_limits.values())
-    counts = {k: int(v) for k, v in result["result"].value_counts().items() if v}
+    counts = result.attrs["counts"]
     verb = "would be" if args.dry_run else "done"
-    print(f"{len(result)} rows ({verb}): " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+    total = sum(counts.values())
+    print(f"{total} rows ({verb}): " + ", ".join(f"{k} {v}" for k, v in counts.items()),
           file=out)  # fmt: skip
     if figures:
         print(f"rate limits: {figures}", file=out)
     errors = result[result["result"] == "error"]
     for _, row in errors.head(10).iterrows():
-        print(f"  {row['uid']}: {row['error_code']} {row['error_message']}", file=out)
-    if args.results:
-        result.to_csv(args.results, index=False)
-    return 1 if len(errors) else 0
+        uid = row["uid"] if isinstance(row["uid"], str) else "(no uid)"
+        print(f"  {uid}: {row['error_code']} {row['error_message']}", file=out)
+    if result.attrs["interrupted"]:
+        return 130
+    return 1 if counts.get("error") else 0
 
 
 def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import CometChatException, local_error, missing_parameters
 from .models import User
@@ -187,3 +189,43 @@ def check_seconds(name: str, value: Any) -> float:
     if not 0 < value < float("inf"):
         raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
     return float(value)
+
+
+# The service's limits on a user's fields (spec 6): checked before a bulk write, so that a
+# plan refuses what the write would be refused (and a million-row job sends none of them).
+_TEXT_LIMITS = {"name": 100, "avatar": 3000, "link": 3000, "role": 100, "statusMessage": 3000}
+
+
+def check_field_limits(fields: Mapping[str, Any]) -> None:
+    """The fields of a user body (wire names) within the service's limits; else the
+    service's `ERR_BAD_REQUEST`, with its message for the first field out of bounds."""
+    for key, limit in _TEXT_LIMITS.items():
+        value = fields.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            raise local_error(
+                "ERR_BAD_REQUEST", f"The {key} must not be greater than {limit} characters."
+            )
+        if key in ("avatar", "link") and isinstance(value, str) and not _is_url(value):
+            raise local_error("ERR_BAD_REQUEST", f"The {key} must be a valid URL.")
+    tags = fields.get("tags")
+    if isinstance(tags, list):
+        if len(tags) > 25:
+            raise local_error("ERR_BAD_REQUEST", "The tags must not have more than 25 items.")
+        for i, tag in enumerate(tags):
+            if isinstance(tag, str) and len(tag) > 100:
+                raise local_error(
+                    "ERR_BAD_REQUEST", f"The tags.{i} must not be greater than 100 characters."
+                )
+    metadata = fields.get("metadata")
+    if isinstance(metadata, dict) and len(json.dumps(metadata, default=str)) > 5 * 1024:
+        raise local_error("ERR_BAD_REQUEST", "The metadata must not be greater than 5 kilobytes.")
+
+
+def _is_url(value: str) -> bool:
+    """An absolute URL with a scheme and a host, no whitespace (spec 6)."""
+    parts = urlsplit(value)
+    return (
+        not any(c.isspace() for c in value)
+        and parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+    )

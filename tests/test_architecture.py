@@ -108,3 +108,12 @@ def test_no_module_reads_another_modules_privates(path: Path) -> None:
 def test_files_stay_short(path: Path) -> None:
     limit = 350 if path.name == "session.py" else 450
     assert len(path.read_text().splitlines()) <= limit
+
+
+def test_module_names_are_unique_in_the_package() -> None:
+    """One concept, one name: no two modules share a basename (`__init__`, `__main__` aside)."""
+    seen: dict[str, list[str]] = {}
+    for path in sources():
+        if path.stem not in ("__init__", "__main__"):
+            seen.setdefault(path.stem, []).append(str(path.relative_to(PACKAGE)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}

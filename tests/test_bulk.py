@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,13 +13,14 @@ import pandas as pd
 import pytest
 
 from cometchat_nb import AsyncSession, Emulator, Event, Retry, Session, User
-from cometchat_nb import bulk as bulk_module
+from cometchat_nb.bulk import progress as progress_module
 from cometchat_nb.emulator import RateLimiter
 
 RESULT_DTYPES = {
     "uid": "string",
     "name": "string",
     "result": "category",
+    "changes": "object",
     "error_code": "string",
     "error_message": "string",
 }
@@ -35,9 +37,7 @@ def thousand_rows() -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]
         ({"uid": f"avatar-{i}", "name": "A", "avatar": "not a url"}, "ERR_BAD_REQUEST")
         for i in range(10)
     ]
-    bad += [
-        ({"uid": f"tagless-{i}", "name": "T", "tags": []}, "INVALID_USER_TAGS") for i in range(10)
-    ]
+    bad += [({"uid": f"tagless-{i}", "name": "T", "tags": 5}, "INVALID_ROW") for i in range(10)]
     bad += [
         ({"uid": f"cometchat-uid-{i}", "name": "Taken"}, "ERR_UID_ALREADY_EXISTS")
         for i in range(1, 6)
@@ -67,7 +67,7 @@ def test_a_thousand_rows_with_bad_and_repeated_ones(session: Session, emulator: 
     assert list(frame["uid"]) == [r["uid"] for r in rows]  # input order
     codes = [None if pd.isna(code) else code for code in frame["error_code"]]
     assert list(zip(frame["result"], codes, strict=True)) == expected
-    assert frame["result"].value_counts().to_dict() == {"created": 940, "error": 60, "exists": 0}
+    assert frame.attrs["counts"] == {"created": 940, "error": 60}
     errors = frame[frame["result"] == "error"]
     assert errors["error_code"].notna().all() and errors["error_message"].notna().all()
     assert frame[frame["result"] == "created"]["error_code"].isna().all()
@@ -221,14 +221,14 @@ def test_progress_bar_is_driven_to_the_end(session: Session) -> None:
     assert (bar.min, bar.max, bar.value) == (0, 251, 251)
     assert "cc-progress" in bar._dom_classes
     assert bar.bar_style == "warning"  # one row failed
-    assert bar.description == "251/251"
+    assert bar.description == "251/251: 250 created, 1 failed"
 
 
 def test_in_a_kernel_a_bar_is_displayed(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     import IPython.display
 
     shown: list[Any] = []
-    monkeypatch.setattr(bulk_module, "in_kernel", lambda: True)
+    monkeypatch.setattr(progress_module, "in_kernel", lambda: True)
     monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
     session.create_users([{"uid": "k-1", "name": "K"}])
     [bar] = shown
@@ -242,7 +242,7 @@ def test_outside_a_kernel_progress_is_text(
     session.create_users([{"uid": f"t-{i}", "name": "T"} for i in range(20)] + [{"uid": "t-0"}])
     err = capsys.readouterr().err  # a tqdm bar
     assert err.startswith("\rcreating users:") and err.endswith("\n")
-    assert "21/21" in err and "1 failed" in err
+    assert "21/21" in err and "20 created, 1 failed" in err
 
 
 def test_bad_input_raises_before_anything_is_sent(session: Session, emulator: Emulator) -> None:
@@ -278,3 +278,128 @@ async def test_async_create_users(async_session: AsyncSession, emulator: Emulato
     created = int((result["result"] == "created").sum())
     assert len([e for e in events if e.name == "user_created"]) == created
     assert len(async_session.created_users) == created
+
+
+def spreadsheet() -> pd.DataFrame:
+    """What `pd.read_csv` gives for a team sheet: numeric uids (a float column, as gaps make
+    it), tags as "a,b", metadata as JSON text, a repeat, a missing name, a bad uid."""
+    return pd.DataFrame(
+        {
+            "UID": [101.0, 102.0, 102.0, 103.0, None, 104.0],
+            "Name": ["Ann", "Bob", "Bob again", None, "No uid", "Dee"],
+            "Tags": ["a,b", "", "c", "d", "e", '["x", "y"]'],
+            "metadata": ['{"team": 1}', None, None, None, None, "{not json"],
+        }
+    )
+
+
+def test_both_keys_read_the_same_frame_the_same_way() -> None:
+    outcomes = []
+    for key in ("auth", "rest"):
+        with Session(emulator=Emulator()) as session:
+            call = session.create_users if key == "auth" else session.admin.create_users
+            result = call(spreadsheet(), progress=False)
+            outcomes.append(result)
+            if key == "auth":
+                assert session.emulator.users["101"].tags == ["a", "b"]
+                assert session.emulator.users["101"].metadata == {"team": 1}
+    auth, rest = outcomes
+    assert list(auth.columns) == list(rest.columns)
+    assert auth[["uid", "name", "result", "error_code"]].equals(
+        rest[["uid", "name", "result", "error_code"]]
+    )
+    assert list(auth["uid"].fillna("-")) == ["101", "102", "102", "103", "-", "104"]
+    assert list(auth["result"]) == ["created", "created", "error", "error", "error", "error"]
+    assert list(auth["error_code"].iloc[2:]) == [
+        "DUPLICATE_UID", "USER_NAME_IS_COMPULSORY", "UID_IS_COMPULSORY", "INVALID_ROW",
+    ]  # fmt: skip
+    assert (
+        "line" not in auth["error_message"].iloc[5] and "metadata" in auth["error_message"].iloc[5]
+    )
+
+
+def test_unknown_and_misspelt_columns_are_refused_alike_on_both_keys(session: Session) -> None:
+    frame = spreadsheet().assign(avtar="x", email="e@x")
+    for call in (session.create_users, session.admin.create_users):
+        with pytest.raises(ValueError, match="'avtar' \\(did you mean 'avatar'\\?\\), 'email'"):
+            call(frame, progress=False)
+    assert session.created_users == []
+
+
+def test_a_bad_uid_keeps_who_it_was(session: Session) -> None:
+    for call in (session.create_users, session.admin.create_users):
+        result = call([{"uid": "bad uid", "name": "Bea"}], progress=False)
+        assert result[["uid", "name", "error_code"]].iloc[0].tolist() == [
+            "bad uid", "Bea", "INVALID_UID",
+        ]  # fmt: skip
+
+
+def test_error_messages_are_redacted_on_both_keys(session: Session) -> None:
+    jwt = "eyJhbGciOi.eyJzdWIi.c2lnbmF0"  # a JWT pasted as a uid: its dots make it invalid
+    for call in (session.create_users, session.admin.create_users):
+        result = call([{"uid": jwt, "name": "L"}], progress=False)
+        assert result["error_code"].iloc[0] == "INVALID_UID"
+        assert jwt not in result["error_message"].iloc[0]
+
+
+def test_streamed_sources_give_positions_across_chunks(
+    session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from cometchat_nb.bulk import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "CHUNK", 7)
+    people = pd.DataFrame({"uid": [f"s-{i}" for i in range(30)], "name": ["S"] * 30})
+    path = tmp_path / "people.csv"
+    people.to_csv(path, index=False)
+    generated = session.create_users(
+        ({"uid": f"g-{i}", "name": "G"} for i in range(30)), progress=False
+    )
+    assert list(generated.index) == list(range(30)) and generated.attrs["counts"] == {"created": 30}
+    with pd.read_csv(path, chunksize=4) as reader:
+        chunked = session.admin.upsert_users(reader, progress=False)
+    assert list(chunked.index) == list(range(30)) and chunked.attrs["counts"] == {"created": 30}
+    out = tmp_path / "results.csv"
+    streamed = session.admin.upsert_users(path, results=out, progress=False)
+    assert streamed.empty and streamed.attrs["counts"] == {"unchanged": 30}
+    written = pd.read_csv(out)
+    assert list(written["row"]) == list(range(30)) and set(written["result"]) == {"unchanged"}
+
+
+def test_field_limits_are_checked_before_sending(session: Session, emulator: Emulator) -> None:
+    before = len(emulator.requests)
+    rows = [
+        {"uid": "long", "name": "N" * 101},
+        {"uid": "tags", "name": "T", "tags": [f"t{i}" for i in range(26)]},
+        {"uid": "pic", "name": "P", "avatar": "not a url"},
+        {"uid": "meta", "name": "M", "metadata": {"k": "x" * 6000}},
+    ]
+    for call in (session.create_users, session.admin.create_users):
+        result = call(rows, progress=False)
+        assert set(result["error_code"]) == {"ERR_BAD_REQUEST"}
+        assert result["error_message"].str.contains("must").all()
+    assert len(emulator.requests) == before
+
+
+def test_a_stream_checks_its_first_chunk_before_sending_and_later_rows_each(
+    session: Session, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cometchat_nb.bulk import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "CHUNK", 3)
+    before = len(emulator.requests)
+    with pytest.raises(ValueError, match="'emial'"):
+        session.create_users(iter([{"uid": "s1", "name": "S", "emial": "x"}]), progress=False)
+    with pytest.raises(TypeError, match="row 1 is a int"):
+        session.create_users(iter([{"uid": "s1", "name": "S"}, 5]), progress=False)
+    assert len(emulator.requests) == before
+
+    def stream() -> Iterator[Any]:
+        yield from ({"uid": f"s{i}", "name": "S"} for i in range(3))
+        yield {"uid": "late", "name": "L", "emial": "x"}
+        yield 5
+
+    result = session.create_users(stream(), progress=False)
+    assert list(result["result"]) == ["created"] * 3 + ["error"] * 2
+    assert list(result["uid"].fillna("-")) == ["s0", "s1", "s2", "late", "-"]
+    assert set(result["error_code"].dropna()) == {"INVALID_ROW"}
+    assert "'emial'" in result["error_message"].iloc[3]

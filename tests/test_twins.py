@@ -137,3 +137,35 @@ async def test_the_stored_login_is_read_once_per_flow(open_session: Open) -> Non
     finally:
         await outcome(session.close())
     assert (store.loads, store.saves) == (3, 2)
+
+
+def collaborators(obj: object) -> dict[str, type]:
+    """What an object was built with: its attributes' names and types (bound methods as
+    `method`: a twin's runner differs only in being a coroutine function)."""
+    return {name: type(value) for name, value in vars(obj).items()}
+
+
+def test_the_twins_are_built_alike(emulator: Emulator) -> None:
+    """Both sessions hand their admin the same collaborators, and the same `Workers`
+    (the flows, a runner, and the session's sender, publisher, registry and pacing)."""
+    with Session(emulator=emulator) as sync:
+        session = AsyncSession(emulator=emulator)
+        assert collaborators(sync.admin) == collaborators(session.admin)
+        assert inspect.signature(Admin.__init__).parameters.keys() == (
+            inspect.signature(AsyncAdmin.__init__).parameters.keys()
+        )
+        workers = [vars(s.admin)["_workers"] for s in (sync, session)]
+        assert collaborators(workers[0]) == collaborators(workers[1])
+        assert workers[0].limits is sync.limits and workers[1].limits is session.limits
+        assert not inspect.iscoroutinefunction(workers[0].send)
+        assert inspect.iscoroutinefunction(workers[1].send)
+
+
+def test_the_bulk_drivers_take_the_same_collaborators() -> None:
+    from cometchat_nb.bulk import drive
+
+    def names(function: Callable[..., Any]) -> list[str]:
+        return list(inspect.signature(function).parameters)
+
+    assert names(drive.run) == names(drive.arun)
+    assert [n for n in names(drive.threads) if n != "pool"] == names(drive.tasks)
