@@ -36,6 +36,7 @@ class Case:
     max_rounds: int = 60  # at most this many rounds ...
     max_seconds: float = 30.0  # ... and, once min_rounds are done, at most this long
     unit: str = "s"  # what `ours` and `baseline` return: seconds, or e.g. "MB"
+    once: bool = False  # a figure that does not vary (traced memory): one round, no warm-up
 
 
 #: Both medians within this fraction of their value a few rounds ago: stable.
@@ -110,7 +111,9 @@ class Result:
 
 
 def measure(case: Case, once: bool = False) -> Result:
-    """Run `case` as the module docstring says; `once`: one round, no warm-up (smoke runs)."""
+    """Run `case` as the module docstring says; `once` (or `case.once`): one round, no
+    warm-up (smoke runs, and figures that do not vary: such a case warms itself up)."""
+    once = once or case.once
     start = time.perf_counter()
     if not once:
         case.ours(), case.baseline()
