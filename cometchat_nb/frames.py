@@ -60,8 +60,8 @@ def typed_frame(records: list[dict[str, Any]], columns: dict[str, Any]) -> pd.Da
     )
 
 
-#: Users turned into columns at a time while a frame is built (a `list_users` page at most).
-CHUNK = 1000
+#: Users turned into columns at a time while a frame is built (5 pages of `list_users`).
+CHUNK = 5000
 
 
 class UserColumns:
@@ -123,9 +123,10 @@ def users_frame(users: Iterable[User]) -> pd.DataFrame:
     record per user, and an iterator of users is never held whole.
     """
     columns, remaining = UserColumns(), iter(users)
-    while batch := list(islice(remaining, CHUNK)):
-        columns.add(batch)
-    return columns.frame()
+    with _collector_paused():  # across batches too: see `_collector_paused`
+        while batch := list(islice(remaining, CHUNK)):
+            columns.add(batch)
+        return columns.frame()
 
 
 def _fields(users: list[User]) -> Callable[[str], Iterator[Any]]:
