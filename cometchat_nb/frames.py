@@ -123,10 +123,9 @@ def users_frame(users: Iterable[User]) -> pd.DataFrame:
     record per user, and an iterator of users is never held whole.
     """
     columns, remaining = UserColumns(), iter(users)
-    with _collector_paused():  # across batches too: see `_collector_paused`
-        while batch := list(islice(remaining, CHUNK)):
-            columns.add(batch)
-        return columns.frame()
+    while batch := list(islice(remaining, CHUNK)):
+        columns.add(batch)
+    return columns.frame()
 
 
 def _fields(users: list[User]) -> Callable[[str], Iterator[Any]]:
