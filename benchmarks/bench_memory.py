@@ -122,36 +122,36 @@ def importing(rows: int) -> Callable[[], float]:
     return lambda: traced(0, run)
 
 
+def in_megabytes(
+    name: str, sides: tuple[Callable[[], float], Callable[[], float]], target: float, note: str
+) -> Case:
+    """A case of traced memory: megabytes, one run a side (it does not vary)."""
+    return Case(name, *sides, target=target, note=note, unit="MB", once=True)
+
+
 def cases(tiny: bool) -> list[Case]:
     many, few = (2_000, 200) if tiny else (1_000_000, 100_000)
     rows, fewer = (200, 20) if tiny else (many, few)  # a tiny import: creates are slow
+    flat = "1.0 = flat in N"
     return [
-        Case(
+        in_megabytes(
             f"list_users of {many:,} users / of {few:,} users: peak memory added (served)",
-            listing(many),
-            listing(few),
-            target=1.5,
-            note="1.0 = flat in N; a fresh session of default options (its transcript in)",
-            unit="MB",
-            once=True,
+            (listing(many), listing(few)),
+            1.5,
+            f"{flat}; a fresh session of default options (its transcript in)",
         ),
-        Case(
+        in_megabytes(
             f"users_frame of {many:,} users: peak memory added / the frame's own size",
-            *framing(many),
-            target=2.0,
-            note="the frame's size as DataFrame.memory_usage(deep=True) gives it",
-            unit="MB",
-            once=True,
+            framing(many),
+            2.0,
+            "the frame's size as DataFrame.memory_usage(deep=True) gives it",
         ),
-        Case(
+        in_megabytes(
             f"create_users of a {rows:,}-row CSV, results to a CSV / of {fewer:,} rows: "
             "peak memory added (served)",
-            importing(rows),
-            importing(fewer),
-            target=1.5,
-            note="1.0 = flat in N; what `cometchat-nb users import --results` runs",
-            unit="MB",
-            once=True,
+            (importing(rows), importing(fewer)),
+            1.5,
+            f"{flat}; what `cometchat-nb users import --results` runs",
         ),
     ]
 
