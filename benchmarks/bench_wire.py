@@ -14,11 +14,11 @@ def _logins(keep_requests: int, rounds: int) -> Callable[[], float]:
     session = Session(emulator=Emulator(), keep_requests=keep_requests)
 
     def run() -> float:
-        start = time.perf_counter()
-        for _ in range(rounds):
+        start = time.process_time()  # CPU seconds: on a shared machine the wall clock
+        for _ in range(rounds):  # times the neighbours too
             session.login("cometchat-uid-1")
             session.logout()
-        return time.perf_counter() - start
+        return time.process_time() - start
 
     return run
 
@@ -31,6 +31,7 @@ def cases(tiny: bool) -> list[Case]:
             ours=_logins(1000, rounds),
             baseline=_logins(0, rounds),
             target=1.2,
-            note="keep_requests=1000 vs 0, in-process emulator",
+            note="default options (keep_requests=1000, keep_bytes=2 MiB) vs keep_requests=0, "
+            "in-process emulator, CPU time",
         )
     ]

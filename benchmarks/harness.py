@@ -3,7 +3,8 @@
 Each `benchmarks/bench_*.py` module exposes `cases(tiny: bool) -> list[Case]`. A case's
 `ours` and `baseline` each run one measured repetition and return its seconds (so a case
 may time only part of what it runs, or report a throughput as time per unit of work).
-`ratio` is ours / baseline: a case is met when `ratio <= target`. `extra` may name
+`ratio` is ours / baseline: a case is met when `ratio <= target`. A case may measure
+something else than seconds (e.g. megabytes of memory) and name its `unit`. `extra` may name
 further figures a case reports (e.g. front-end updates), each with its own ceiling.
 
 `measure` runs a case: one warm-up of each side, then rounds of one repetition of each,
@@ -34,6 +35,8 @@ class Case:
     min_rounds: int = 5  # rounds before the medians may be called stable
     max_rounds: int = 60  # at most this many rounds ...
     max_seconds: float = 30.0  # ... and, once min_rounds are done, at most this long
+    unit: str = "s"  # what `ours` and `baseline` return: seconds, or e.g. "MB"
+    once: bool = False  # a figure that does not vary (traced memory): one round, no warm-up
 
 
 #: Both medians within this fraction of their value a few rounds ago: stable.
@@ -91,6 +94,7 @@ class Result:
         target = None if math.isinf(self.case.target) else self.case.target
         return {
             "case": self.case.name,
+            "unit": self.case.unit,
             "ours": self.ours.as_dict(),
             "baseline": self.baseline.as_dict(),
             "ratio": self.ratio,
@@ -107,7 +111,9 @@ class Result:
 
 
 def measure(case: Case, once: bool = False) -> Result:
-    """Run `case` as the module docstring says; `once`: one round, no warm-up (smoke runs)."""
+    """Run `case` as the module docstring says; `once` (or `case.once`): one round, no
+    warm-up (smoke runs, and figures that do not vary: such a case warms itself up)."""
+    once = once or case.once
     start = time.perf_counter()
     if not once:
         case.ours(), case.baseline()

@@ -81,11 +81,15 @@ def row(result: Result) -> list[str]:
     ]
     met = {True: "yes", False: "NO", None: "n/a"}[result.met]
     spread = "" if result.stable else " (unsettled)"
+
+    def shown(value: float) -> str:
+        return seconds(value) if case.unit == "s" else f"{value:,.1f} {case.unit}"
+
     return [
         case.name,
-        f"{seconds(result.ours.median)} [{seconds(result.ours.min)}–{seconds(result.ours.max)}]",
-        f"{seconds(result.baseline.median)} "
-        f"[{seconds(result.baseline.min)}–{seconds(result.baseline.max)}]",
+        f"{shown(result.ours.median)} [{shown(result.ours.min)}–{shown(result.ours.max)}]",
+        f"{shown(result.baseline.median)} "
+        f"[{shown(result.baseline.min)}–{shown(result.baseline.max)}]",
         f"{result.ratio:.2f}{spread}",
         target + (f"; {'; '.join(extras)}" if extras else ""),
         met,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, Unpack
 
 from .core.rest import AdminFlows, Pager, RoleChanges, RoleDetails, list_params, role_body
 from .models import AuthToken, Role, User
@@ -27,6 +27,7 @@ ResultsPath: TypeAlias = "str | os.PathLike[str] | None"
 APP: dict[str, Any] = {"per_page": 1000, "with_deactivated": True}
 
 T = TypeVar("T")
+Users = TypeVar("Users", Iterator[User], AsyncIterator[User])  # how a twin gives a listing
 
 
 class Runner(Protocol):
@@ -54,7 +55,38 @@ async def aitems(run: AsyncRunner, pager: Pager[T]) -> AsyncIterator[T]:
             yield item
 
 
-class Admin:
+class _UserListing(Generic[Users]):
+    """`list_users`, written once for both twins: each pages in its own way (`_users`)."""
+
+    _flows: AdminFlows
+
+    def list_users(
+        self,
+        *,
+        per_page: int = 100,
+        search_key: str | None = None,
+        search_in: Iterable[str] | None = None,
+        status: str | None = None,
+        roles: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        with_tags: bool = True,
+        with_deactivated: bool = False,
+        only_deactivated: bool = False,
+    ) -> Users:
+        """The app's users, newest first, fetched one page (`per_page` users) at a time and
+        holding only that page: an iterator (on `AsyncAdmin`, `async for user in ...`)."""
+        params = list_params(
+            per_page, search_key, search_in, status, roles, tags,
+            with_tags, with_deactivated, only_deactivated,
+        )  # fmt: skip
+        return self._users(self._flows.users(params))
+
+    def _users(self, pager: Pager[User]) -> Users:
+        """The listing's users, as this twin iterates them."""
+        raise NotImplementedError
+
+
+class Admin(_UserListing[Iterator[User]]):
     """REST API calls with the session's REST API key (`API_KEY_NOT_SET` without one).
 
     Made by a `Session`, which hands it the REST flows, the runner that sends them and,
@@ -183,28 +215,9 @@ class Admin:
         """Reactivate many users (`PUT /users`)."""
         return self._run(self._flows.reactivate_users(uids))
 
-    def list_users(
-        self,
-        *,
-        per_page: int = 100,
-        search_key: str | None = None,
-        search_in: Iterable[str] | None = None,
-        status: str | None = None,
-        roles: Iterable[str] | None = None,
-        tags: Iterable[str] | None = None,
-        with_tags: bool = True,
-        with_deactivated: bool = False,
-        only_deactivated: bool = False,
-    ) -> Iterator[User]:
-        """The app's users, newest first, fetched one page (`per_page` users) at a time."""
-        params = list_params(
-            per_page, search_key, search_in, status, roles, tags,
-            with_tags, with_deactivated, only_deactivated,
-        )  # fmt: skip
-        return self._items(self._flows.users(params))
-
     def users_frame(self, **filters: Any) -> pd.DataFrame:
-        """The app's users as a DataFrame, every page fetched; `filters` as `list_users`."""
+        """The app's users as a DataFrame (see `frames`), every page fetched, its users
+        added to the columns as they arrive; `filters` as `list_users`."""
         from .frames import users_frame
 
         return users_frame(self.list_users(**filters))
@@ -226,11 +239,14 @@ class Admin:
         """Revoke every token of `uid`."""
         return self._run(self._flows.flush_auth_tokens(uid))
 
+    def _users(self, pager: Pager[User]) -> Iterator[User]:
+        return self._items(pager)
+
     def _items(self, pager: Pager[T]) -> Iterator[T]:
         return items(self._run, pager)
 
 
-class AsyncAdmin:
+class AsyncAdmin(_UserListing[AsyncIterator[User]]):
     """The async twin of `Admin`."""
 
     def __init__(self, flows: AdminFlows, run: AsyncRunner, workers: Workers) -> None:
@@ -339,31 +355,18 @@ class AsyncAdmin:
         """`Admin.reactivate_users`, awaited."""
         return await self._run(self._flows.reactivate_users(uids))
 
-    def list_users(
-        self,
-        *,
-        per_page: int = 100,
-        search_key: str | None = None,
-        search_in: Iterable[str] | None = None,
-        status: str | None = None,
-        roles: Iterable[str] | None = None,
-        tags: Iterable[str] | None = None,
-        with_tags: bool = True,
-        with_deactivated: bool = False,
-        only_deactivated: bool = False,
-    ) -> AsyncIterator[User]:
-        """`Admin.list_users` as an async iterator (`async for user in ...`)."""
-        params = list_params(
-            per_page, search_key, search_in, status, roles, tags,
-            with_tags, with_deactivated, only_deactivated,
-        )  # fmt: skip
-        return self._items(self._flows.users(params))
-
     async def users_frame(self, **filters: Any) -> pd.DataFrame:
         """`Admin.users_frame`, awaited."""
-        from .frames import users_frame
+        from .frames import CHUNK, UserColumns
 
-        return users_frame([user async for user in self.list_users(**filters)])
+        columns, batch = UserColumns(), []
+        async for user in self.list_users(**filters):
+            batch.append(user)
+            if len(batch) == CHUNK:
+                columns.add(batch)
+                batch = []
+        columns.add(batch)
+        return columns.frame()
 
     async def create_auth_token(self, uid: str, force: bool = True) -> AuthToken:
         """`Admin.create_auth_token`, awaited."""
@@ -381,6 +384,9 @@ class AsyncAdmin:
     async def flush_auth_tokens(self, uid: str) -> dict[str, Any]:
         """`Admin.flush_auth_tokens`, awaited."""
         return await self._run(self._flows.flush_auth_tokens(uid))
+
+    def _users(self, pager: Pager[User]) -> AsyncIterator[User]:
+        return self._items(pager)
 
     def _items(self, pager: Pager[T]) -> AsyncIterator[T]:
         return aitems(self._run, pager)

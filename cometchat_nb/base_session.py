@@ -25,7 +25,7 @@ from .ratelimit import RateFigures, RateLimits
 from .retry import Attempts, Retry
 from .secret import Secret, redact_logs
 from .store import SessionStore
-from .transcript import Transcript
+from .transcript import KEEP_BYTES, Transcript
 from .validation import check_seconds
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class BaseSession:
         timeout: float = DEFAULT_TIMEOUT,
         retry: Retry | None = None,
         keep_requests: int = 1000,
+        keep_bytes: int = KEEP_BYTES,
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
         connection = connect(
@@ -70,11 +71,7 @@ class BaseSession:
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
         self.retry = retry or Retry()
         self._user_flows = UserFlows(self._core)
-        if isinstance(keep_requests, bool) or not isinstance(keep_requests, int):
-            raise TypeError(f"keep_requests must be an integer, not {keep_requests!r}")
-        if keep_requests < 0:
-            raise ValueError(f"keep_requests must be 0 or more, not {keep_requests}")
-        self._wire = Transcript(keep_requests)
+        self._wire = Transcript(keep_requests, keep_bytes)
         self.limits = RateLimits()
         redact_logs()
         self._open(sleep)
@@ -180,7 +177,8 @@ class BaseSession:
 
     @property
     def wire(self) -> Transcript:
-        """The exchanges behind `transcript()` (the last `keep_requests`), for the `Inspector`."""
+        """The exchanges behind `transcript()` (the last `keep_requests`, within `keep_bytes`),
+        and what was dropped to stay within them; for the `Inspector`."""
         return self._wire
 
     def _failed(

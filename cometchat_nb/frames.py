@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -59,25 +60,72 @@ def typed_frame(records: list[dict[str, Any]], columns: dict[str, Any]) -> pd.Da
     )
 
 
+#: Users turned into columns at a time while a frame is built (5 pages of `list_users`).
+CHUNK = 5000
+
+
+class UserColumns:
+    """The columns of `users_frame`, built as users arrive (`add` a page at a time).
+
+    Each batch becomes its share of every column at once (timestamps as 8-byte values,
+    not datetime objects), and `frame()` joins the shares a column at a time: building
+    holds about the frame itself, never every user beside it.
+    """
+
+    def __init__(self) -> None:
+        self._shares: dict[str, list[np.ndarray[Any, Any]]] = {
+            name: [] for name in ("uid", *USER_COLUMNS)
+        }
+
+    def add(self, users: Iterable[User]) -> None:
+        """Add a batch of users (e.g. one page of `list_users`) to the columns."""
+        batch = list(users)
+        count = len(batch)
+        fields = _fields(batch)
+        with _collector_paused():
+            for name, shares in self._shares.items():
+                values: Iterable[Any] = fields(name)
+                if name == "tags":  # each row its own list, as each row its own dict below
+                    values = [[] if t is None else list(t) for t in values]
+                elif name == "metadata":
+                    values = [{} if m is None else _metadata(m) for m in values]
+                share = _objects(values, count)
+                if USER_COLUMNS.get(name) == UTC:
+                    share = np.asarray(_cast(share, UTC), dtype="datetime64[ns]")
+                shares.append(share)
+
+    def frame(self) -> pd.DataFrame:
+        """The frame of every user added, indexed by `uid` (the shares are let go)."""
+        with _collector_paused():
+            data: dict[str, Any] = {}
+            for name, dtype in USER_COLUMNS.items():
+                values = _joined(self._shares.pop(name), dtype)
+                data[name] = pd.array(values).tz_localize("UTC") if dtype == UTC else (
+                    _cast(values, dtype)
+                )  # fmt: skip
+            uids = _cast(_joined(self._shares.pop("uid"), TEXT), TEXT)
+            return pd.DataFrame(data, index=pd.Index(uids, name="uid", copy=False), copy=False)
+
+
+def _joined(shares: list[np.ndarray[Any, Any]], dtype: Any) -> np.ndarray[Any, Any]:
+    """A column's shares as one array (shares let go as they are joined)."""
+    if not shares:
+        return np.empty(0, dtype="datetime64[ns]" if dtype == UTC else object)
+    joined = np.concatenate(shares)
+    shares.clear()
+    return joined
+
+
 def users_frame(users: Iterable[User]) -> pd.DataFrame:
     """One row per user, indexed by `uid`, with the columns of `USER_COLUMNS`.
 
-    Built a column at a time, straight from the users: no record per user.
+    Built a column at a time, `CHUNK` users at a time, straight from the users: no
+    record per user, and an iterator of users is never held whole.
     """
-    users = list(users)
-    count = len(users)
-    with _collector_paused():
-        fields = _fields(users)
-        data: dict[str, Any] = {}
-        for name, dtype in USER_COLUMNS.items():
-            values: Iterable[Any] = fields(name)
-            if name == "tags":  # each row its own list, as each row its own dict below
-                values = [[] if t is None else list(t) for t in values]
-            elif name == "metadata":
-                values = [{} if m is None else _metadata(m) for m in values]
-            data[name] = _cast(_objects(values, count), dtype)
-        index = pd.Index(_cast(_objects(fields("uid"), count), TEXT), name="uid", copy=False)
-        return pd.DataFrame(data, index=index, copy=False)
+    columns, remaining = UserColumns(), iter(users)
+    while batch := list(islice(remaining, CHUNK)):
+        columns.add(batch)
+    return columns.frame()
 
 
 def _fields(users: list[User]) -> Callable[[str], Iterator[Any]]:

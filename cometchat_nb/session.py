@@ -41,7 +41,9 @@ class Session(BaseSession, UserCalls):
     `Session()` with no app id anywhere connects to the embedded emulator;
     `Session(app_id, region, auth_key, rest_api_key)` (or `COMETCHAT_*` variables)
     to a real app. `retry=` sets the `Retry` policy; `timeout=` the seconds a request
-    may take; `keep_requests=` how many requests `transcript()` keeps (0: none).
+    may take; `keep_requests=` how many requests `transcript()` keeps (0: none) and
+    `keep_bytes=` about how many bytes they may weigh (2 MiB; a body over 16 KiB is kept
+    as its head).
     Use it as a context manager, or call `close()`.
     """
 

@@ -222,3 +222,22 @@ def test_a_frame_owns_its_lists_and_dicts_and_leaves_the_collector_on() -> None:
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+async def test_users_frame_is_built_a_page_at_a_time_alike_in_both_twins(
+    emulator: Emulator,
+) -> None:
+    emulator.add_users(
+        User(f"page-{i:04d}", name=f"P {i}", tags=["t"] if i % 2 else None) for i in range(2500)
+    )
+    with Session(emulator=emulator) as session:
+        users = session.admin.list_users(per_page=1000)
+        next(users)
+        assert session.wire.recorded == 1  # the first page only, until it is used up
+        frame = session.admin.users_frame(per_page=1000, with_deactivated=True)
+        assert session.wire.recorded == 4 and len(frame) == 2505
+        whole = users_frame(list(session.admin.list_users(per_page=1000)))
+    pd.testing.assert_frame_equal(frame, whole)
+    assert dtype_names(frame) == EXPECTED and frame.loc["page-0001", "tags"] == ["t"]
+    async with AsyncSession(emulator=emulator) as twin:
+        pd.testing.assert_frame_equal(await twin.admin.users_frame(per_page=1000), frame)

@@ -8,10 +8,10 @@ from argparse import Namespace
 
 import pytest
 
-from cometchat_nb import AsyncSession, Emulator, Inspector, Retry, Session
+from cometchat_nb import AsyncSession, Emulator, Inspector, Retry, Session, User
 from cometchat_nb.check import run as check_command
 from cometchat_nb.emulator import RateLimiter, Server
-from cometchat_nb.transcript import Exchange
+from cometchat_nb.transcript import Body, Exchange
 
 AUTH_KEY = "AUTHKEYdistinctive0000000000000000000000zz"
 REST_KEY = "RESTKEYdistinctive0000000000000000000000yy"
@@ -228,3 +228,46 @@ def test_each_inspector_row_puts_the_status_first(session: Session) -> None:
     summaries = inspector.table.value.split("<summary>")[1:]
     assert summaries and all(s.startswith("<span class='cc-ok'>200</span> ") for s in summaries)
     inspector.close()
+
+
+def test_listing_200000_users_keeps_the_transcript_within_its_budget(emulator: Emulator) -> None:
+    emulator.add_users(User(f"bulk-{i:06d}", name=f"Bulk {i}") for i in range(200_000))
+    budget = 1_000_000
+    with emulator.serve() as server, Session(emulator=server, keep_bytes=budget) as session:
+        seen = sum(1 for _ in session.admin.list_users(per_page=1000))
+        wire = session.wire
+        pages = -(-seen // 1000)
+        assert seen == 200_005 and wire.recorded == pages
+        assert 0 < wire.bytes <= budget and len(wire) < pages
+        assert len(wire) + wire.dropped == wire.recorded  # every exchange counted
+        assert wire.cut == pages - 1  # each full page's body over 16 KiB, kept as its head
+        assert f"{wire.dropped:,} older dropped" in repr(wire)
+        *_, last, five = list(wire)
+        assert len(five.response_body["data"]) == 5  # the last page, whole
+        assert last.response_body.endswith(" kept]") and "body cut" in last.response_body
+        content = last.har()["response"]["content"]
+        assert content["size"] > 16 * 1024 >= len(content["text"].encode()) - 64
+        assert "body cut" in content["comment"]
+        inspector = Inspector(session, interval=0)
+        assert "older dropped" in inspector.summary.value
+        inspector.close()
+
+
+def test_a_body_cut_short_masks_a_secret_it_ends_inside() -> None:
+    token = "kevin_1717000000" + "a" * 30
+    content = json.dumps({"data": {"authToken": token, "pad": "x" * 40}}).encode()
+    for limit in (30, 45, len(content) - 5):
+        body = Body(content, limit)
+        assert body.cut and token[:10] not in body.text() and token[-8:] not in body.text()
+    whole = Body(content, 1000)
+    assert not whole.cut and whole.value()["data"]["authToken"] == "••••aaaa"
+
+
+def test_the_budgets_are_checked(emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="keep_bytes"):
+        Session(emulator=emulator, keep_bytes=-1)
+    with pytest.raises(TypeError, match="keep_bytes"):
+        Session(emulator=emulator, keep_bytes=1.5)  # type: ignore[arg-type]
+    with Session(emulator=emulator, keep_bytes=0) as session:
+        session.login("cometchat-uid-1")
+        assert len(session.wire) == 0 and session.wire.dropped == session.wire.recorded == 2

@@ -358,6 +358,22 @@ def test_the_log_is_bounded(session: Session) -> None:
         EventLog(session, max_rows=0)
 
 
+def test_the_log_sends_only_its_last_rows_and_says_what_it_holds(session: Session) -> None:
+    log = EventLog(session, max_rows=500, shown_rows=100, interval=0)
+    sent: list[int] = []
+    log.table.observe(lambda change: sent.append(len(change["new"])), names="value")
+    for _ in range(300):
+        session.login("cometchat-uid-1")
+        session.logout()
+    html = log.table.value
+    assert len(log.events) == 500 and len(log.to_frame()) == 500
+    assert html.count("<tr") - html.count("<tr><th") == 100  # the last 100 rows sent
+    assert "400 earlier not shown (to_frame() has them); 100 older dropped" in html
+    assert max(sent) < 20_000  # 500 rows took 54 KB a render
+    with pytest.raises(ValueError, match="shown_rows"):
+        EventLog(session, shown_rows=0)
+
+
 def test_filter_by_kind_and_clear(session: Session) -> None:
     log = EventLog(session)
     session.login("cometchat-uid-1")
@@ -507,7 +523,7 @@ def test_a_burst_of_calls_in_a_cell_renders_once_per_interval_then_once_after(
 ) -> None:
     """In a kernel, a cell runs on the event loop: the last render trails the cell."""
     clock = FakeClock(step=0.0005)  # four events per ms of the fake clock: 0.2 s in all
-    log = EventLog(session, clock=clock, interval=0.01)
+    log = EventLog(session, clock=clock, interval=0.01, shown_rows=200)
     shown = updates(log.table)
 
     async def cell() -> None:
@@ -600,7 +616,9 @@ def test_each_event_row_is_made_once(session: Session, monkeypatch: Any) -> None
     log.kind.value = "user"
     log.kind.value = "all"
     assert sorted(made) == sorted(set(made))
-    assert log.table.value == display.events_log(log.events)  # the same HTML as made afresh
+    note, table = log.table.value.split("</div>", 1)  # what was dropped, then the table
+    assert "20 older dropped (max_rows=10)" in note
+    assert table == display.events_log(log.events)  # the same HTML as made afresh
 
 
 # -- what a newcomer sees (issue 14) -------------------------------------------

@@ -116,8 +116,10 @@ INSPECTOR_CSS = """<style>
 </style>"""
 
 
-def inspector_summary(shown: int) -> str:
-    return f"<b>Requests</b> <span>{shown} shown, newest last</span>"
+def inspector_summary(shown: int, dropped: str = "") -> str:
+    """The Inspector's heading: how many requests it shows, and what the transcript dropped."""
+    more = f" · {escape(dropped)}" if dropped else ""
+    return f"<b>Requests</b> <span>{shown} shown, newest last{more}</span>"
 
 
 def inspector_table(rows: str, recording: bool = True) -> str:

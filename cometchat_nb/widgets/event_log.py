@@ -48,7 +48,10 @@ class _Row:
 class EventLog(SessionWidget):
     """The session's events (`time`, `kind`, `name`, `detail`), newest at the bottom.
 
-    Keeps the last `max_rows` events (the registry's recent ones to start with).
+    Keeps the last `max_rows` events (the registry's recent ones to start with) and
+    shows the last `shown_rows` of them: an HTML widget sends its whole value on every
+    change, so a render sends at most `shown_rows` rows (about 16 KB at 100), and says
+    how many more it holds (`to_frame()` has them) and how many it dropped.
     During a burst it re-renders at most once per `interval` seconds (spaced
     out further, up to a second, as a long burst goes on), and the last state
     always shows: in Jupyter by a trailing render on the kernel's
@@ -66,12 +69,16 @@ class EventLog(SessionWidget):
         session: Session,
         max_rows: int = 500,
         *,
+        shown_rows: int = 100,
         interval: float = RENDER_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
     ) -> None:
-        if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
-            raise ValueError(f"max_rows must be a positive integer, not {max_rows!r}")
+        for name, value in (("max_rows", max_rows), ("shown_rows", shown_rows)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        self.shown_rows = shown_rows
+        self.dropped = 0  # events let go to keep `max_rows`
         self.kind = ipywidgets.Dropdown(options=KINDS, value=ALL, description="kind")
         self.clear_button = ipywidgets.Button(description="Clear", icon="trash")
         self.table = ipywidgets.HTML()
@@ -89,7 +96,8 @@ class EventLog(SessionWidget):
 
     @property
     def events(self) -> list[Event]:
-        """The events shown, oldest first (after the kind filter)."""
+        """The events held, oldest first (after the kind filter; the table shows the last
+        `shown_rows`)."""
         kind = self.kind.value
         return [r.event for r in self._rows if kind == ALL or r.event.kind == kind]
 
@@ -101,6 +109,7 @@ class EventLog(SessionWidget):
     def clear(self) -> None:
         """Forget every event shown so far."""
         self._rows.clear()
+        self.dropped = 0
         self.coalescer.render()
 
     def refresh(self) -> None:
@@ -108,17 +117,27 @@ class EventLog(SessionWidget):
         self.coalescer.render()
 
     def to_frame(self) -> pd.DataFrame:
-        """The events shown as a DataFrame with the columns `time`, `kind`, `name`, `detail`."""
+        """The events held as a DataFrame with the columns `time`, `kind`, `name`, `detail`."""
         from ..frames import events_frame
 
         return events_frame(self.events)
 
     def _on_event(self, event: Event) -> None:
+        if len(self._rows) == self._rows.maxlen:
+            self.dropped += 1
         self._rows.append(_Row(event))
         self.coalescer.touch()
 
     def _render(self) -> None:
         kind = self.kind.value
         rows = [r for r in self._rows if kind == ALL or r.event.kind == kind]
-        texts = [r.text for r in rows[-display.MAX_ROWS :]]
-        self.table.value = display.events_log_html([r.html for r in rows], texts)
+        shown = rows[-self.shown_rows :]
+        texts = [r.text for r in shown[-display.MAX_ROWS :]]
+        notes = []
+        if len(rows) > len(shown):
+            notes.append(f"{len(rows) - len(shown):,} earlier not shown (to_frame() has them)")
+        if self.dropped:
+            notes.append(f"{self.dropped:,} older dropped (max_rows={self._rows.maxlen:,})")
+        note = f"<div class='cc-event-log-note'>{display.escape('; '.join(notes))}</div>"
+        note = note if notes else ""
+        self.table.value = note + display.events_log_html([r.html for r in shown], texts)

@@ -24,7 +24,8 @@ class Inspector(SessionWidget):
     Click a row to open it: the request and the response as JSON, and a `curl`
     command to repeat it, every key and token masked (`${API_KEY}`, `${AUTH_TOKEN}`
     in the command). Starts with the session's transcript; keeps the last
-    `max_rows`; renders coalesced like the event log. Each request's row is made
+    `max_rows`; renders coalesced like the event log. The summary says what the
+    transcript dropped or cut to stay within its bounds. Each request's row is made
     once and kept while shown, so a render joins rows. `har()` gives the requests
     shown as a HAR 1.2 log.
     """
@@ -96,6 +97,8 @@ class Inspector(SessionWidget):
         """
         shown, made = list(self._exchanges), self._rows
         self._rows = {e: made[e] if e in made else forms.exchange_row(e) for e in shown}
-        self.summary.value = forms.inspector_summary(len(shown))
+        wire = self.session.wire
+        dropped = wire.summary() if wire.dropped or wire.cut else ""
+        self.summary.value = forms.inspector_summary(len(shown), dropped)
         rows = "".join(self._rows[e] for e in shown)
         self.table.value = forms.inspector_table(rows, recording=self.session.wire.size > 0)
