@@ -69,7 +69,7 @@ class BaseSession:
         )
         self.listeners = ListenerRegistry()
         self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
-        self.retry = retry or Retry()
+        self.retry = Retry() if retry is None else retry
         self._user_flows = UserFlows(self._core)
         self._wire = Transcript(keep_requests, keep_bytes)
         self.limits = RateLimits()

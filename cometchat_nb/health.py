@@ -33,7 +33,7 @@ Verdict = Literal["checked", "not checkable", "failed"]
 Flow = Generator[httpx.Request, httpx.Response, "HealthReport"]
 
 #: Why an auth key cannot be checked: no call takes it without creating something.
-AUTH_KEY_UNCHECKABLE = "the service takes an auth key only to create a user or a token"
+AUTH_KEY_UNCHECKABLE = "only a create takes an auth key"
 
 
 @dataclass(frozen=True)
