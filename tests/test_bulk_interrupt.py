@@ -227,7 +227,7 @@ def test_ctrl_c_while_held_for_the_rate_limit_sends_nothing_more() -> None:
     from cometchat_nb import Emulator
     from cometchat_nb.emulator import RateLimiter
 
-    limiter = RateLimiter(limits={"core": 10}, enforce=True, window=600, retry_after=None)
+    limiter = RateLimiter(limits={"core": 10}, enforce=True, window=600)
     emulator = Emulator(rate_limiter=limiter)
 
     def interrupt_when_held() -> None:
@@ -251,7 +251,7 @@ async def test_cancelling_while_held_for_the_rate_limit_sends_nothing_more() -> 
     from cometchat_nb import AsyncSession, Emulator
     from cometchat_nb.emulator import RateLimiter
 
-    limiter = RateLimiter(limits={"core": 10}, enforce=True, window=600, retry_after=None)
+    limiter = RateLimiter(limits={"core": 10}, enforce=True, window=600)
     emulator = Emulator(rate_limiter=limiter)
     async with AsyncSession(emulator=emulator) as session:
         rows = [{"uid": f"paced-{i}", "name": "P"} for i in range(30)]
