@@ -17,7 +17,8 @@ from urllib.parse import quote
 import httpx
 
 from .errors import CometChatException, RateLimitError, failed_to_fetch, from_envelope
-from .secret import SECRET_HEADERS, Secret, masked_object, redact
+from .secret import Secret, masked_object, redact
+from .secret import request_secrets as request_secrets  # re-exported for transcript.py
 from .version import VERSION
 from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
@@ -186,11 +187,6 @@ def device_body(device_id: str) -> dict[str, Any]:
             "userAgent": USER_AGENT,
         },
     }
-
-
-def request_secrets(request: httpx.Request) -> tuple[Secret, ...]:
-    """The credentials a request carried, to be masked in whatever comes back."""
-    return tuple(Secret(v) for k in SECRET_HEADERS if (v := request.headers.get(k)))
 
 
 #: The methods that do no harm when done twice.

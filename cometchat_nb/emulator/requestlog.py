@@ -14,8 +14,7 @@ from typing import Any
 
 import httpx
 
-from ..protocol import request_secrets
-from ..secret import Secret, mask, redact_body, redact_headers
+from ..secret import Secret, mask, redact_body, redact_headers, request_secrets
 from .call import Reply
 from .faults import EXTENSION
 
