@@ -142,7 +142,7 @@ def open_session(writes: bool) -> Session:
     not on the embedded emulator (it lives as long as this command: it would keep nothing)."""
     session = Session()
     try:
-        if writes and session.emulator is not None and session.emulator_url is None:
+        if writes and session.in_process:
             raise NoAppError(
                 "no app to write to: set COMETCHAT_APP_ID and COMETCHAT_REST_API_KEY (a real "
                 "app), or COMETCHAT_EMULATOR_HOST for an emulator served by `cometchat-nb "
