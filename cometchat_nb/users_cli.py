@@ -138,8 +138,9 @@ def output_file(name: str) -> Path:
 
 
 def open_session(writes: bool) -> Session:
-    """The `Session()` the variables name, checked: it answers, and a command that writes is
-    not on the embedded emulator (it lives as long as this command: it would keep nothing)."""
+    """The `Session()` the variables name, checked: the app answers its REST API key (a stale
+    stored login does not stop a command), and a command that writes is not on the embedded
+    emulator (it lives as long as this command: it would keep nothing)."""
     session = Session()
     try:
         if writes and session.in_process:
@@ -149,11 +150,10 @@ def open_session(writes: bool) -> Session:
                 "emulator`; the embedded one would keep nothing (--dry-run checks a file offline)"
             )
         report = session.check()
-        if not report.ok:
+        rest = report.line("REST API key")  # what the commands use; a missing key is theirs
+        if rest.verdict == "failed":
             served = " (is `cometchat-nb emulator` running there?)" if session.emulator else ""
-            failed = [f"{ln.subject}: {ln.detail}" for ln in report.lines if ln.verdict == "failed"]
-            failed = failed or ["nothing these keys allow could be checked"]
-            raise ConnectionError(f"{report.connects_to}: {'; '.join(failed)}{served}")
+            raise ConnectionError(f"{report.connects_to}: {rest.detail}{served}")
     except BaseException:
         session.close()
         raise
