@@ -99,6 +99,12 @@ class BaseSession:
         return self._core.connection.emulator_url
 
     @property
+    def in_process(self) -> bool:
+        """Whether the emulator answers inside this process: no server to reach it by (a
+        `curl` cannot), and nothing it holds outlives the process."""
+        return self._core.connection.in_process is not None
+
+    @property
     def store(self) -> SessionStore:
         return self._core.connection.store
 

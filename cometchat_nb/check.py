@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     with Session() as session:
         report = session.check()
-        embedded = session.emulator is not None and session.emulator_url is None
+        embedded = session.in_process
     print(report, file=out)
     if embedded:
         print(EMBEDDED, file=out)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from .errors import CometChatException, RateLimitError, failed_to_fetch, from_envelope
-from .secret import Secret, masked_object, redact
+from .secret import Secret, masked_object, redact, request_secrets
 from .version import VERSION
 from .wire import CLIENT_API_VERSION, REST_API_VERSION
 
@@ -186,13 +186,6 @@ def device_body(device_id: str) -> dict[str, Any]:
             "userAgent": USER_AGENT,
         },
     }
-
-
-def request_secrets(request: httpx.Request) -> tuple[Secret, ...]:
-    """The credentials a request carried, to be masked in whatever comes back."""
-    return tuple(
-        Secret(v) for k in ("apiKey", "authToken", "Authorization") if (v := request.headers.get(k))
-    )
 
 
 #: The methods that do no harm when done twice.

@@ -9,7 +9,10 @@ import re
 import threading
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 MASK = "••••"
 #: Headers that carry a credential, by lowercased name: masked whole wherever shown.
@@ -149,6 +152,11 @@ def live_secrets_in(text: str) -> list[Secret]:
 
 
 Secrets = Iterable[str | Secret | None]
+
+
+def request_secrets(request: httpx.Request) -> tuple[Secret, ...]:
+    """The credentials a request carried in its headers, to be masked in whatever comes back."""
+    return tuple(Secret(v) for k in SECRET_HEADERS if (v := request.headers.get(k)))
 
 
 def redact_headers(headers: Iterable[tuple[str, str]], secrets: Secrets = ()) -> dict[str, str]:

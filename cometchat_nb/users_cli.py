@@ -138,21 +138,22 @@ def output_file(name: str) -> Path:
 
 
 def open_session(writes: bool) -> Session:
-    """The `Session()` the variables name, checked: it answers, and a command that writes is
-    not on the embedded emulator (it lives as long as this command: it would keep nothing)."""
+    """The `Session()` the variables name, checked: the app answers its REST API key (a stale
+    stored login does not stop a command), and a command that writes is not on the embedded
+    emulator (it lives as long as this command: it would keep nothing)."""
     session = Session()
     try:
-        if writes and session.emulator is not None and session.emulator_url is None:
+        if writes and session.in_process:
             raise NoAppError(
                 "no app to write to: set COMETCHAT_APP_ID and COMETCHAT_REST_API_KEY (a real "
                 "app), or COMETCHAT_EMULATOR_HOST for an emulator served by `cometchat-nb "
                 "emulator`; the embedded one would keep nothing (--dry-run checks a file offline)"
             )
         report = session.check()
-        failed = [line.detail for line in report.lines if line.verdict == "failed"]
-        if failed:  # what could not be checked, the command's own calls refuse with its code
+        rest = report.line("REST API key")  # what the commands use; a missing key is theirs
+        if rest.verdict == "failed":
             served = " (is `cometchat-nb emulator` running there?)" if session.emulator else ""
-            raise ConnectionError(f"{report.connects_to}: {'; '.join(failed)}{served}")
+            raise ConnectionError(f"{report.connects_to}: {rest.detail}{served}")
     except BaseException:
         session.close()
         raise

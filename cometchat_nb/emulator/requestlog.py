@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from ..secret import SECRET_HEADERS, Secret, mask, redact_body, redact_headers
+from ..secret import Secret, mask, redact_body, redact_headers, request_secrets
 from .call import Reply
 from .faults import EXTENSION
 
@@ -106,8 +106,7 @@ class RequestLog:
         if not 0 <= index < len(self._entries):
             raise LookupError(f"request {number} is not in the request log")
         request, at, status = self.built()[index]
-        sent = [v for k, v in request.headers.items() if k in SECRET_HEADERS]
-        shown: list[str | Secret | None] = [*secrets, *sent]
+        shown: list[str | Secret | None] = [*secrets, *request_secrets(request)]
         answer, kept = None, self._answers.get(number)
         if kept is not None:
             raw, content = kept

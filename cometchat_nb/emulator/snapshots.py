@@ -207,7 +207,7 @@ def checked_settings(settings: Any) -> dict[str, Any]:
         raise ValueError("rate_limits.enforce is true or false")
     for name in ("core", "standard"):
         if name in limits and not (_is_int(limits[name]) and limits[name] >= 1):
-            raise ValueError(f"rate_limits.{name} is a number of requests a minute, 1 or more")
+            raise ValueError(f"rate_limits.{name} is a number of requests a window, 1 or more")
     window = limits.get("window", 60)
     if isinstance(window, bool) or not isinstance(window, int | float) or not 0 < window <= 3600:
         raise ValueError("rate_limits.window is the seconds the limits count in (up to an hour)")

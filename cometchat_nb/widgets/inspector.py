@@ -75,7 +75,7 @@ class Inspector(SessionWidget):
     def har(self) -> dict[str, Any]:
         """The requests shown as a HAR 1.2 log (secrets masked)."""
         log = self.session.wire.har(self._exchanges)
-        if self.session.emulator is not None and self.session.emulator_url is None:
+        if self.session.in_process:
             log["log"]["comment"] = forms.EMBEDDED_NOTE  # no server answers these URLs
         return log
 
