@@ -145,6 +145,7 @@ def test_create_edit_deactivate_and_delete_a_user(
     page.click("#delete")
     expect(page.locator("#notice")).to_have_text("Deleted ada.")
     expect(page.locator("#user-card")).to_be_hidden()
+    expect(page.locator(f"{USERS}[data-uid='ada']")).to_have_count(0)  # the list refreshed
     assert uids(page) == TEST_UIDS
     listed = rest.get("/users", params={"withDeactivated": "true"}).json()["data"]
     assert "ada" not in [u["uid"] for u in listed]
