@@ -16,6 +16,7 @@ import httpx
 from . import protocol
 from .connection import connect
 from .core.client import Core
+from .core.created import KEEP_CREATED
 from .core.users import UserFlows
 from .guard import check as check_live
 from .listeners import ListenerRegistry, LoginListener
@@ -55,6 +56,7 @@ class BaseSession:
         retry: Retry | None = None,
         keep_requests: int = 1000,
         keep_bytes: int = KEEP_BYTES,
+        keep_created: int = KEEP_CREATED,
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
         connection = connect(
@@ -68,7 +70,9 @@ class BaseSession:
             emulator=emulator,
         )
         self.listeners = ListenerRegistry()
-        self._core = Core(connection, self.listeners, check_seconds("timeout", timeout))
+        self._core = Core(
+            connection, self.listeners, check_seconds("timeout", timeout), keep_created
+        )
         self.retry = Retry() if retry is None else retry
         self._user_flows = UserFlows(self._core)
         self._wire = Transcript(keep_requests, keep_bytes)
@@ -140,14 +144,15 @@ class BaseSession:
 
     @property
     def created_users(self) -> UserList:
-        """The users this session created, oldest first."""
-        return UserList(self._core.created.values())
+        """The users this session created, oldest first: the latest `keep_created`;
+        `.dropped` says how many older ones were let go."""
+        return UserList(self._core.created, dropped=self._core.created.dropped)
 
     def created_users_frame(self) -> pd.DataFrame:
         """The users this session created as a DataFrame (`uid` index; see `frames`)."""
         from .frames import users_frame
 
-        return users_frame(self._core.created.values())
+        return users_frame(self._core.created)
 
     def _create_job(self, source: Any, **options: Any) -> Job:
         """The bulk call of `create_users`: the auth key's creates (see `bulk`)."""
@@ -272,7 +277,7 @@ class BaseSession:
             listener_ids=self.listeners.ids,
             subscribers=self.listeners.subscriber_count,
             recent=list(self.listeners.recent),
-            created=len(self._core.created),
+            created=self._core.created.total,
             auth_key=self.auth_key,
             rest_api_key=self.rest_api_key,
             text=repr(self),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -241,9 +241,14 @@ class Event:
 
 
 class UserList(list[User]):
-    """A list of users that shows as a table in notebooks."""
+    """A list of users that shows as a table in notebooks; `dropped`: how many older ones
+    the list's source let go (`Session.created_users` keeps the latest `keep_created`)."""
+
+    def __init__(self, users: Iterable[User] = (), dropped: int = 0) -> None:
+        super().__init__(users)
+        self.dropped = dropped
 
     def _repr_html_(self) -> str:
         from .display import users_html
 
-        return users_html(self)
+        return users_html(self, dropped=self.dropped)

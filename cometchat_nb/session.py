@@ -43,8 +43,8 @@ class Session(BaseSession, UserCalls):
     to a real app. `retry=` sets the `Retry` policy; `timeout=` the seconds a request
     may take; `keep_requests=` how many requests `transcript()` keeps (0: none) and
     `keep_bytes=` about how many bytes they may weigh (2 MiB; a body over 16 KiB is kept
-    as its head).
-    Use it as a context manager, or call `close()`.
+    as its head); `keep_created=` how many users `created_users` keeps (10,000, the
+    latest). Use it as a context manager, or call `close()`.
     """
 
     def _open(self, sleep: Callable[[float], Any] | None) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import httpx
 
 from .secret import SECRET_FIELDS, SECRET_HEADERS, mask, redact, redact_headers
+from .validation import check_bound
 from .version import VERSION
 
 #: The placeholder `curl` text puts in place of each credential header.
@@ -54,15 +55,6 @@ def rate_headers(response: httpx.Response) -> dict[str, str]:
     """The response's rate-limit headers (spec 9), by lowercased name."""
     headers = response.headers
     return {name: headers[name] for name in RATE_HEADERS if name in headers}
-
-
-def _counted(name: str, value: object) -> int:
-    """`value` as a bound (an integer, 0 or more), else the error naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an integer, not {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {value}")
-    return value
 
 
 class Body:
@@ -336,9 +328,9 @@ class Transcript:
     def __init__(
         self, keep_requests: int = 1000, keep_bytes: int = KEEP_BYTES, body_limit: int = BODY_LIMIT
     ) -> None:
-        self.size = _counted("keep_requests", keep_requests)
-        self.max_bytes = _counted("keep_bytes", keep_bytes)
-        self.body_limit = _counted("body_limit", body_limit)
+        self.size = check_bound("keep_requests", keep_requests)
+        self.max_bytes = check_bound("keep_bytes", keep_bytes)
+        self.body_limit = check_bound("body_limit", body_limit)
         self._exchanges: deque[Exchange] = deque()
         self._unpublished: deque[Exchange] = deque(maxlen=keep_requests)
         self._lock = threading.Lock()

@@ -294,6 +294,16 @@ def check_user_argument(name: str, value: Any) -> User | Mapping[str, Any]:
     return value
 
 
+def check_bound(name: str, value: Any) -> int:
+    """`value` as a buffer's bound: an integer, 0 or more (0: nothing kept)."""
+    value = scalar(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, not {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more, not {value}")
+    return value
+
+
 def check_seconds(name: str, value: Any) -> float:
     """`value` as a positive, finite number of seconds."""
     value = scalar(value)

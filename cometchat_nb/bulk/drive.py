@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,8 @@ from ..errors import local_error
 from ..models import User
 from .interrupt import Interruption
 from .job import Job
-from .plan import Chunk, Plan, Snapshot
+from .lookups import Snapshot
+from .plan import Chunk, Plan
 from .progress import REDRAW
 
 if TYPE_CHECKING:
@@ -47,18 +49,19 @@ def abandoned_error() -> BaseException:
 def run(job: Job, workers: Workers, users: Callable[[], Iterable[User]] | None) -> pd.DataFrame:
     """A bulk call on a thread pool (`Session`, `session.admin`); `users` lists the app's
     users when the job reads them (None: it does not)."""
-    app = None
-    if users is not None:
-        app = Snapshot()
-        for user in users():
-            app.add(user)
-    with job.running(workers.limits, app) as (plan, stop):
-        pool = ThreadPoolExecutor(job.concurrency, thread_name_prefix="cometchat-nb-bulk")
-        try:
-            for chunk in job.chunks(plan, stop):
-                threads(chunk, plan, job.flow, workers, job.concurrency, pool, stop)
-        finally:
-            pool.shutdown(wait=not stop.abandoned, cancel_futures=True)
+    with ExitStack() as held:
+        app = None
+        if users is not None:
+            app = held.enter_context(Snapshot())
+            for user in users():
+                app.add(user)
+        with job.running(workers.limits, app) as (plan, stop):
+            pool = ThreadPoolExecutor(job.concurrency, thread_name_prefix="cometchat-nb-bulk")
+            try:
+                for chunk in job.chunks(plan, stop):
+                    threads(chunk, plan, job.flow, workers, job.concurrency, pool, stop)
+            finally:
+                pool.shutdown(wait=not stop.abandoned, cancel_futures=True)
     return job.result(stop)
 
 
@@ -66,14 +69,15 @@ async def arun(
     job: Job, workers: Workers, users: Callable[[], AsyncIterable[User]] | None
 ) -> pd.DataFrame:
     """`run`, awaited: tasks on the caller's event loop (`AsyncSession`, its `admin`)."""
-    app = None
-    if users is not None:
-        app = Snapshot()
-        async for user in users():
-            app.add(user)
-    with job.running(workers.limits, app) as (plan, stop):
-        for chunk in job.chunks(plan, stop):
-            await tasks(chunk, plan, job.flow, workers, job.concurrency, stop)
+    with ExitStack() as held:
+        app = None
+        if users is not None:
+            app = held.enter_context(Snapshot())
+            async for user in users():
+                app.add(user)
+        with job.running(workers.limits, app) as (plan, stop):
+            for chunk in job.chunks(plan, stop):
+                await tasks(chunk, plan, job.flow, workers, job.concurrency, stop)
     return job.result(stop)
 
 

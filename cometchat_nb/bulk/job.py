@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sized
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 import pandas as pd
@@ -21,7 +21,8 @@ from ..errors import local_error
 from ..ratelimit import RateLimits
 from ..validation import check_flag
 from .interrupt import Interruption
-from .plan import Chunk, Options, Plan, Snapshot, Step, Verb, Writes, write
+from .lookups import Snapshot
+from .plan import Chunk, Options, Plan, Step, Verb, Writes, write
 from .progress import Progress, ProgressOption, check_progress
 from .results import RESULTS, Results
 from .rows import Row, rows
@@ -89,7 +90,7 @@ class Job:
         plan = self.plan = Plan(
             self.options, self._chunks(), app, lambda step: progress.row_done(step.result or "")
         )
-        with Interruption() as stop, limits.pacing():
+        with closing(plan), Interruption() as stop, limits.pacing():
             try:
                 yield plan, stop
             finally:
@@ -102,8 +103,8 @@ class Job:
         if options.verb not in ("deactivate", "delete") or options.confirm or options.dry_run:
             return
         dry = Options(options.verb, dry_run=True)
-        plan = Plan(dry, self._chunks(), app, lambda step: None)
-        count = sum(s.action == options.verb for chunk in plan.chunks() for s in chunk.steps)
+        with closing(Plan(dry, self._chunks(), app, lambda step: None)) as plan:
+            count = sum(s.action == options.verb for chunk in plan.chunks() for s in chunk.steps)
         what = "permanently delete" if options.verb == "delete" else "deactivate"
         raise local_error(
             "CONFIRMATION_REQUIRED",

@@ -2,9 +2,9 @@
 
 Each row is planned with every local rule a write would meet (the uid rule, a repeated
 uid, a create's required name and fields, the service's field limits, an update's name),
-by the checks single calls use (`validation`), and, when the app's users
-were read, against what the app holds: `create`, `update` (only the fields that differ),
-`reactivate`, `unchanged`, `deactivate`, `delete`, `absent`, `exists` or `error`. A dry
+by the checks single calls use (`validation`), and, when the app's users were read
+(`lookups.Snapshot`), against what the app holds: `create`, `update` (only the fields that
+differ), `reactivate`, `unchanged`, `deactivate`, `delete`, `absent`, `exists` or `error`. A dry
 run is the same plan with the writes left out, so its counts are the run's on an unchanged
 app. The writes are flows, one per row; a rerun plans only what is left.
 """
@@ -29,7 +29,8 @@ from ..validation import (
     user_fields,
 )
 from ..wire import ERR_UID_ALREADY_EXISTS, ERR_UID_NOT_FOUND
-from .rows import FIELDS, Row
+from .lookups import FirstRows, Snapshot
+from .rows import Row
 
 Verb = Literal["create", "update", "upsert", "deactivate", "delete"]
 Action = Literal[
@@ -73,18 +74,6 @@ class Options:
     confirm: bool = True
 
 
-class Snapshot:
-    """The app's users as a plan needs them: writable fields and whether deactivated, by
-    lowercase uid (compact: no `User` kept)."""
-
-    def __init__(self) -> None:
-        self.users: dict[str, tuple[dict[str, Any], bool]] = {}
-
-    def add(self, user: User) -> None:
-        held = {f: getattr(user, f) for f in FIELDS if getattr(user, f) is not None}
-        self.users[user.uid.lower()] = (held, user.deactivated_at is not None)
-
-
 def changes_of(fields: Mapping[str, Any], held: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a row that differ from what the app holds (tags compared as sets)."""
     changes: dict[str, Any] = {}
@@ -109,15 +98,15 @@ class Step:
     message: str | None = None
 
 
-def plan_row(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]) -> Step:
-    """The plan of one row (`seen`: the position of each lowercase uid met before)."""
+def plan_row(options: Options, row: Row, app: Snapshot | None, seen: FirstRows) -> Step:
+    """The plan of one row (`seen`: the first row of each uid met before)."""
     try:
         return _plan(options, row, app, seen)
     except CometChatException as exc:
         return Step("error", error=exc)
 
 
-def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]) -> Step:
+def _plan(options: Options, row: Row, app: Snapshot | None, seen: FirstRows) -> Step:
     if row.error is not None or row.fields is None:
         return Step("error", error=row.error)
     fields, verb = row.fields, options.verb
@@ -128,11 +117,11 @@ def _plan(options: Options, row: Row, app: Snapshot | None, seen: dict[str, int]
     elif uid is None:
         raise local_error("UID_IS_COMPULSORY", "UID cannot be blank. Please provide a valid UID.")
     uid = check_uid(uid)
-    if (first := seen.setdefault(uid.lower(), row.position)) != row.position:
+    if (first := seen.first(uid.lower(), row.position)) != row.position:
         raise local_error(
             DUPLICATE_UID, f"uid {uid!r} repeats the row at position {first}; only that is done."
         )
-    user = None if app is None else app.users.get(uid.lower())
+    user = None if app is None else app.get(uid.lower())
     if verb in ("deactivate", "delete"):
         if app is not None and user is None:
             return Step("absent")
@@ -206,7 +195,7 @@ class Plan:
                  on_done: Callable[[Step], None]) -> None:  # fmt: skip
         self.options = options
         self.app = app
-        self.seen: dict[str, int] = {}
+        self.seen = FirstRows()
         self.counts: dict[str, int] = {}
         self.on_done = on_done
         self._chunks = chunks
@@ -222,6 +211,10 @@ class Plan:
                 else:
                     self.finish(step, DONE[step.action] if step.error is None else step.error)
             yield chunk
+
+    def close(self) -> None:
+        """Forget the uids met (the plan is done)."""
+        self.seen.close()
 
     def finish(self, step: Step, outcome: str | BaseException) -> None:
         """Record a row's outcome: a result, or the error that stopped it (redacted)."""

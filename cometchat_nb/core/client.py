@@ -38,6 +38,7 @@ from ..validation import (
 )
 from ..wire import AUTH_ERR_AUTH_TOKEN_NOT_FOUND, ERR_UID_ALREADY_EXISTS
 from .create import create, read_back
+from .created import KEEP_CREATED, Created
 from .stored import LoginStore, StoredLogin
 
 T = TypeVar("T")
@@ -110,13 +111,16 @@ def _token_in(data: Mapping[str, Any], sent: Secret) -> Secret:
 class Core:
     """One session's state and flows; stateful but sans-IO (it sends nothing)."""
 
-    def __init__(self, connection: Connection, listeners: ListenerRegistry, timeout: float) -> None:
+    def __init__(
+        self, connection: Connection, listeners: ListenerRegistry, timeout: float,
+        keep_created: int = KEEP_CREATED,
+    ) -> None:  # fmt: skip
         self.connection = connection
         self.listeners = listeners
         self.timeout = timeout
         self.logins = LoginStore(connection.store, connection.app_id, self._peer_changed)
         self.login_key: Secret | None = None  # from login(auth_key=...), forgotten at logout
-        self.created: dict[str, User] = {}
+        self.created = Created(keep_created)
         self.retry = Retry()  # the session's: how often a request (a create too) is sent
         self._login_lock = threading.Lock()
 
@@ -355,7 +359,7 @@ class Core:
             if existing is None:
                 raise
             return existing
-        self.created[user.uid] = user
+        self.created.add(user)
         self.listeners.fire("user_created", user)
         return user
 

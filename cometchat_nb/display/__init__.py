@@ -143,9 +143,7 @@ def _json(value: Any) -> str:
 
 def user_html(user: User) -> str:
     """A user as a card: avatar, uid, name, role, status, tags and timestamps."""
-    title = f"<code>{escape(user.uid)}</code>"
-    if user.name:
-        title += f" {escape(user.name)}"
+    title = f"<code>{escape(user.uid)}</code>" + (f" {escape(user.name)}" if user.name else "")
     body = (
         _avatar(user, "cc-avatar")
         + _header("User", title)
@@ -196,18 +194,20 @@ def users_table(users: Sequence[User], max_rows: int = MAX_ROWS) -> str:
     return f"<table class='cc-users'>{head}<tbody>{rows}</tbody></table>"
 
 
-def users_text(users: Sequence[User]) -> str:
-    lines = [f"{len(users)} users"] + [f"  {u!r}" for u in users[:MAX_ROWS]]
+def users_text(users: Sequence[User], dropped: int = 0) -> str:
+    older = f" ({dropped:,} older not kept)" if dropped else ""
+    lines = [f"{len(users)} users{older}"] + [f"  {u!r}" for u in users[:MAX_ROWS]]
     if len(users) > MAX_ROWS:
         lines.append(f"  … {len(users) - MAX_ROWS} more")
     return "\n".join(lines)
 
 
-def users_html(users: Sequence[User], max_rows: int = MAX_ROWS) -> str:
-    """A list of users as a table with a count."""
-    count = f"<span class='cc-dim'>{len(users)}</span>"
+def users_html(users: Sequence[User], max_rows: int = MAX_ROWS, dropped: int = 0) -> str:
+    """A list of users as a table with a count (and how many older ones were not kept)."""
+    older = f" · {dropped:,} older not kept" if dropped else ""
+    count = f"<span class='cc-dim'>{len(users):,}{older}</span>"
     body = _header("Users", count) + (users_table(users, max_rows) if users else "")
-    return wrap("users", body, users_text(users))
+    return wrap("users", body, users_text(users, dropped))
 
 
 # -- tokens, errors, events --------------------------------------------------
