@@ -346,6 +346,54 @@ def test_error_messages_are_redacted_on_both_keys(session: Session) -> None:
         assert jwt not in result["error_message"].iloc[0]
 
 
+def test_a_session_keeps_the_latest_created_users_and_says_how_many_it_let_go(
+    emulator: Emulator,
+) -> None:
+    with Session(emulator=emulator, keep_created=3) as session:
+        rows = [{"uid": f"kept-{i}", "name": f"K {i}"} for i in range(5)]
+        made = session.create_users(rows, concurrency=1, progress=False)  # in order
+        assert made.attrs["counts"] == {"created": 5}
+        kept = session.created_users
+        assert [u.uid for u in kept] == ["kept-2", "kept-3", "kept-4"] and kept.dropped == 2
+        assert "2 older not kept" in kept._repr_html_()
+        assert list(session.created_users_frame().index) == ["kept-2", "kept-3", "kept-4"]
+        assert ">users created</" in (html := session._repr_html_()) and ">5</" in html
+        session.admin.delete_users(["kept-0"], permanent=True, confirm=True, progress=False)
+        session.create_user({"uid": "kept-0", "name": "Again"})  # the latest again
+        assert [u.uid for u in session.created_users] == ["kept-3", "kept-4", "kept-0"]
+    with Session(emulator=emulator, keep_created=0) as session:
+        session.create_user({"uid": "unkept", "name": "U"})
+        assert session.created_users == [] and session.created_users.dropped == 1
+    for odd, error in [(-1, ValueError), ("10", TypeError), (True, TypeError)]:
+        with pytest.raises(error, match="keep_created"):
+            Session(emulator=emulator, keep_created=odd)
+
+
+def test_repeats_are_found_across_chunks_and_the_apps_users_read_in_pages(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan's lookups (SQLite tables) span the whole input, chunk after chunk."""
+    from cometchat_nb.bulk import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "CHUNK", 5)
+    rows = [{"uid": f"Rep-{i % 12}", "name": f"R {i}"} for i in range(30)]
+    first = session.admin.upsert_users(rows, progress=False)
+    assert first.attrs["counts"] == {"created": 12, "error": 18}
+    repeated = first[first["error_code"] == "DUPLICATE_UID"]
+    assert len(repeated) == 18
+    assert (
+        repeated["error_message"]
+        .iloc[-1]
+        .endswith("repeats the row at position 5; only that is done.")
+    )
+    again = session.admin.upsert_users(
+        [{"uid": "rep-3", "name": "R 3"}, {"uid": "REP-4", "name": "Renamed", "tags": ["t"]}],
+        progress=False,
+    )
+    assert list(again["result"]) == ["unchanged", "updated"]
+    assert again["changes"].iloc[1] == {"name": "Renamed", "tags": ["t"]}
+
+
 def test_streamed_sources_give_positions_across_chunks(
     session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
