@@ -78,7 +78,9 @@ class Results:
         out.insert(0, "row", [row.position for row in chunk.rows])
         out.to_csv(self.path, mode="a", header=self.written == 0, index=False)
         self.written += len(out)
-        self.frames.append(frame[frame["result"].isin(ATTENTION)])
+        attention = frame[frame["result"].isin(ATTENTION)]
+        if len(attention):  # none kept for the rows that went well: flat for a million
+            self.frames.append(attention)
 
     def frame(self) -> pd.DataFrame:
         """The rows kept, in input order."""
