@@ -88,11 +88,16 @@ function ticket(what) {
   return { current: () => loads[what] === mine };
 }
 
+let acting = 0;  // actions under way: the page is aria-busy (its forms may be refilled)
+
 /** Run an action from a click or a form; say what went wrong in the notice, never throw. */
 function act(action) {
   return async (event) => {
     if (event && event.preventDefault) event.preventDefault();
+    acting += 1;
+    document.body.setAttribute("aria-busy", "true");
     try { await action(event); } catch (error) { notify(error.message, true); }
+    finally { if (--acting === 0) document.body.removeAttribute("aria-busy"); }
   };
 }
 
