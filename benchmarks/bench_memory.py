@@ -113,7 +113,7 @@ def importing(rows: int) -> Callable[[], float]:
     def run() -> float:
         url = served(0).url
         command = [sys.executable, str(Path(__file__).resolve()), "import", str(rows), url]
-        return float(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        return float(subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout)
 
     return run
 
@@ -128,35 +128,37 @@ def rss(field: str) -> float:
 
 def import_rows(rows: int, url: str) -> float:
     """Megabytes of resident memory an import of `rows` rows (results to a CSV) adds at
-    its peak, after an import of 1,000 rows (imports, threads, first-use caches)."""
-    folder = Path(tempfile.mkdtemp(prefix="cometchat-nb-bench-"))
+    its peak, after a smaller one (imports, threads, first-use caches)."""
+    with tempfile.TemporaryDirectory(prefix="cometchat-nb-bench-") as folder:
 
-    def csv(count: int) -> Path:
-        path, run = folder / f"users-{count}.csv", uuid.uuid4().hex[:8]  # uids of its own
-        with path.open("w") as file:
-            file.write("uid,name,tags\n")
-            file.writelines(f'imp-{run}-{i},Imported {i},"a,b"\n' for i in range(count))
-        return path
+        def csv(count: int) -> Path:
+            path, run = Path(folder, f"users-{count}.csv"), uuid.uuid4().hex[:8]  # own uids
+            with path.open("w") as file:
+                file.write("uid,name,tags\n")
+                file.writelines(f'imp-{run}-{i},Imported {i},"a,b"\n' for i in range(count))
+            return path
 
-    with Session(emulator=RemoteEmulator(url)) as session:
-        sizes = {"warm-up": 1_000, "measured": rows}
-        paths = {side: csv(count) for side, count in sizes.items()}  # written outside it
-        for side, path in paths.items():
-            if side == "measured":
-                gc.collect()
-                start = rss("VmRSS")
-                Path("/proc/self/clear_refs").write_text("5")  # VmHWM from here on
+        def load(session: Session, path: Path, count: int) -> None:
             result = session.admin.create_users(
-                path, results=folder / "results.csv", concurrency=16, progress=False
+                path, results=Path(folder, "results.csv"), concurrency=16, progress=False
             )
-            assert result.attrs["counts"] == {"created": sizes[side]}, result.attrs
-        return rss("VmHWM") - start
+            assert result.attrs["counts"] == {"created": count}, result.attrs
+
+        warm_up = max(1, min(1_000, rows // 10))
+        with Session(emulator=RemoteEmulator(url)) as session:
+            first, measured = csv(warm_up), csv(rows)  # written before anything is measured
+            load(session, first, warm_up)
+            gc.collect()
+            start = rss("VmRSS")
+            Path("/proc/self/clear_refs").write_text("5")  # VmHWM counts from here on
+            load(session, measured, rows)
+            return rss("VmHWM") - start
 
 
 def in_megabytes(
     name: str, sides: tuple[Callable[[], float], Callable[[], float]], target: float, note: str
 ) -> Case:
-    """A case of traced memory: megabytes, one run a side (it does not vary)."""
+    """A case of memory: megabytes, one run a side (it hardly varies)."""
     return Case(name, *sides, target=target, note=note, unit="MB", once=True)
 
 

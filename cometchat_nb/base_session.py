@@ -149,7 +149,8 @@ class BaseSession:
         return UserList(self._core.created, dropped=self._core.created.dropped)
 
     def created_users_frame(self) -> pd.DataFrame:
-        """The users this session created as a DataFrame (`uid` index; see `frames`)."""
+        """`created_users` as a DataFrame (`uid` index; see `frames`): the latest
+        `keep_created`."""
         from .frames import users_frame
 
         return users_frame(self._core.created)

@@ -332,7 +332,7 @@ class Transcript:
         self.max_bytes = check_bound("keep_bytes", keep_bytes)
         self.body_limit = check_bound("body_limit", body_limit)
         self._exchanges: deque[Exchange] = deque()
-        self._unpublished: deque[Exchange] = deque(maxlen=keep_requests)
+        self._unpublished: deque[Exchange] = deque(maxlen=self.size)
         self._lock = threading.Lock()
         self.recorded = 0  # every exchange since the session opened
         self.dropped = 0  # exchanges let go to stay within the bounds (not by `clear()`)

@@ -22,7 +22,8 @@ def test_every_case_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["cases"] == json.loads(json.dumps(records))
     for record in records:
         assert record["ours"]["n"] == record["baseline"]["n"] == 1
-        assert record["ours"]["median"] > 0 and record["baseline"]["median"] > 0
+        least = 0 if record["unit"] == "MB" else 1e-12  # memory added may be none at all
+        assert record["ours"]["median"] >= least and record["baseline"]["median"] >= least
         assert set(record) >= {"ratio", "target", "met", "extra"}
 
 

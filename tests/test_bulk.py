@@ -369,6 +369,14 @@ def test_a_session_keeps_the_latest_created_users_and_says_how_many_it_let_go(
             Session(emulator=emulator, keep_created=odd)
 
 
+async def test_an_async_session_keeps_the_latest_created_users_too(emulator: Emulator) -> None:
+    async with AsyncSession(emulator=emulator, keep_created=1) as session:
+        rows = [{"uid": "first", "name": "F"}, {"uid": "second", "name": "S"}]
+        await session.create_users(rows, concurrency=1, progress=False)
+        kept = session.created_users
+        assert [u.uid for u in kept] == ["second"] and kept.dropped == 1
+
+
 def test_repeats_are_found_across_chunks_and_the_apps_users_read_in_pages(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,8 @@ KEEP_CREATED = 10_000
 
 class Created:
     """The latest `keep` users created, oldest first, by uid; `total` counts every
-    creation, `dropped` those let go to stay within `keep`."""
+    creation (a uid deleted and created again counts twice), `dropped` the users let go to
+    stay within `keep`."""
 
     def __init__(self, keep: int = KEEP_CREATED) -> None:
         self.keep = check_bound("keep_created", keep)

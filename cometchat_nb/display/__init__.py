@@ -196,7 +196,7 @@ def users_table(users: Sequence[User], max_rows: int = MAX_ROWS) -> str:
 
 def users_text(users: Sequence[User], dropped: int = 0) -> str:
     older = f" ({dropped:,} older not kept)" if dropped else ""
-    lines = [f"{len(users)} users{older}"] + [f"  {u!r}" for u in users[:MAX_ROWS]]
+    lines = [f"{len(users):,} users{older}"] + [f"  {u!r}" for u in users[:MAX_ROWS]]
     if len(users) > MAX_ROWS:
         lines.append(f"  … {len(users) - MAX_ROWS} more")
     return "\n".join(lines)

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 
 class UserTable(SessionWidget):
-    """Create users (uid and name) and see every user the session created.
+    """Create users (uid and name) and see the users the session created (its latest
+    `keep_created`; the table says how many older ones were let go).
 
     The table refreshes on `user_created` events (from this form, code or bulk
     creation), coalesced like the event log. A create the service refuses (a
@@ -148,5 +149,6 @@ class UserTable(SessionWidget):
             self.coalescer.touch()
 
     def _render(self) -> None:
-        users = [u for u in self.session.created_users if u.uid not in self._gone]
-        self.table.value = forms.FORM_CSS + display.users_html(users)
+        created = self.session.created_users
+        users = [u for u in created if u.uid not in self._gone]
+        self.table.value = forms.FORM_CSS + display.users_html(users, dropped=created.dropped)
