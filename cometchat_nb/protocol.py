@@ -11,6 +11,7 @@ import platform
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -142,17 +143,28 @@ def build(
     query = "&".join(
         f"{quote(k, safe='')}={_query_value(v)}" for k, v in (params or {}).items() if v is not None
     )
-    request = MaskedRequest(
-        method,
+    url = (
         f"{base}/"
         + "/".join(quote(_revealed(segment), safe="") for segment in segments)
-        + (f"?{query}" if query else ""),
+        + (f"?{query}" if query else "")
+    )
+    secret_path = any(isinstance(segment, Secret) for segment in segments)
+    request = MaskedRequest(
+        method,
+        httpx.URL(url) if secret_path else _parsed_url(url),  # no secret kept in the cache
         headers={**headers, **_credentials(api_key, auth_token)},
         content=None if body is None else json.dumps(body).encode(),
         extensions={"timeout": httpx.Timeout(timeout).as_dict()},
     )
     request.shown = f"{base}/" + "/".join(str(segment) for segment in segments)
     return request
+
+
+@lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    """`url` parsed, once: httpx URLs are immutable, and parsing one is most of what making
+    a request costs (a session sends to the same few URLs again and again)."""
+    return httpx.URL(url)
 
 
 def _revealed(segment: str | Secret) -> str:

@@ -252,3 +252,24 @@ def test_logs_of_a_bulk_call_are_redacted_from_every_thread(
     assert (result["result"] == "created").all()
     assert sum("HTTP Request" in record.getMessage() for record in caplog.records) >= 60
     assert token not in caplog.text and "auth_tokens/••••" in caplog.text
+
+
+def test_the_cache_of_parsed_urls_keeps_no_token(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """URLs are parsed once and kept (`protocol._parsed_url`, bounded), but never one
+    naming a token (`DELETE /users/{uid}/auth_tokens/{token}`)."""
+    from cometchat_nb import protocol
+
+    cached: list[str] = []
+    parse = protocol._parsed_url
+    monkeypatch.setattr(protocol, "_parsed_url", lambda url: cached.append(url) or parse(url))
+    with Session(emulator=emulator) as session:
+        minted = session.admin.create_auth_token("cometchat-uid-2")
+        session.admin.delete_auth_token("cometchat-uid-2", minted)
+        session.login(auth_token=session.admin.create_auth_token("cometchat-uid-3"))
+        session.logout()
+    token = minted.auth_token.reveal()
+    assert any(url.endswith("/auth_tokens") for url in cached)
+    assert not any(token in url for url in cached)
+    assert parse.cache_info().maxsize == 1024
