@@ -151,7 +151,7 @@ def build(
     secret_path = any(isinstance(segment, Secret) for segment in segments)
     request = MaskedRequest(
         method,
-        httpx.URL(url) if secret_path else _parsed_url(url),  # no secret kept in the cache
+        httpx.URL(url) if secret_path else parsed_url(url),  # no secret kept in the cache
         headers={**headers, **_credentials(api_key, auth_token)},
         content=None if body is None else json.dumps(body).encode(),
         extensions={"timeout": httpx.Timeout(timeout).as_dict()},
@@ -161,7 +161,7 @@ def build(
 
 
 @lru_cache(maxsize=1024)
-def _parsed_url(url: str) -> httpx.URL:
+def parsed_url(url: str) -> httpx.URL:
     """`url` parsed, once: httpx URLs are immutable, and parsing one is most of what making
     a request costs (a session sends to the same few URLs again and again)."""
     return httpx.URL(url)

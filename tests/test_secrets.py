@@ -257,13 +257,13 @@ def test_logs_of_a_bulk_call_are_redacted_from_every_thread(
 def test_the_cache_of_parsed_urls_keeps_no_token(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """URLs are parsed once and kept (`protocol._parsed_url`, bounded), but never one
+    """URLs are parsed once and kept (`protocol.parsed_url`, bounded), but never one
     naming a token (`DELETE /users/{uid}/auth_tokens/{token}`)."""
     from cometchat_nb import protocol
 
     cached: list[str] = []
-    parse = protocol._parsed_url
-    monkeypatch.setattr(protocol, "_parsed_url", lambda url: cached.append(url) or parse(url))
+    parse = protocol.parsed_url
+    monkeypatch.setattr(protocol, "parsed_url", lambda url: cached.append(url) or parse(url))
     with Session(emulator=emulator) as session:
         minted = session.admin.create_auth_token("cometchat-uid-2")
         session.admin.delete_auth_token("cometchat-uid-2", minted)
