@@ -42,7 +42,7 @@ class Secret:
             raise TypeError(f"a secret must be a string, not {type(value).__name__}")
         self._value = value
         with _LIVE_LOCK:  # masked in log records while it lives (`RedactingFilter`)
-            _LIVE.add(self)
+            _LIVE[id(self)] = self
 
     def __copy__(self) -> Secret:
         return self
@@ -133,8 +133,10 @@ def masked_object(pairs: dict[str, Any]) -> dict[str, Any]:
     return pairs if SECRET_FIELDS.isdisjoint(pairs) else MaskedDict(pairs)
 
 
-#: Every `Secret` alive: what a log record must not show (a key typed by a user, too).
-_LIVE: weakref.WeakSet[Secret] = weakref.WeakSet()
+#: Every `Secret` alive, by identity: what a log record must not show (a key typed by a
+#: user, too). Not a set: two secrets of one value are equal, and a set would keep only
+#: the first, forgetting the value when that one goes while the other lives.
+_LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
 _LIVE_LOCK = threading.Lock()  # secrets are made and logs written on worker threads too
 #: The loggers whose records are redacted.
 LOGGERS = ("httpx", "cometchat_nb", "cometchat_nb.emulator")
@@ -143,11 +145,11 @@ LOGGERS = ("httpx", "cometchat_nb", "cometchat_nb.emulator")
 def live_secrets_in(text: str) -> list[Secret]:
     """The live secrets `text` shows, whole or as the service masks them."""
     with _LIVE_LOCK:
-        alive = list(_LIVE)
+        alive = {secret.reveal(): secret for secret in _LIVE.values()}
     return [
         secret
-        for secret in alive
-        if (value := secret.reveal()) and (value in text or service_masked(value) in text)
+        for value, secret in alive.items()
+        if value and (value in text or service_masked(value) in text)
     ]
 
 

@@ -273,3 +273,22 @@ def test_the_cache_of_parsed_urls_keeps_no_token(
     assert any(url.endswith("/auth_tokens") for url in cached)
     assert not any(token in url for url in cached)
     assert parse.cache_info().maxsize == 1024
+
+
+def test_a_key_is_masked_in_logs_while_any_secret_of_it_lives(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two `Secret`s of one key are equal; the first one going must not unmask the key
+    while the second lives (a set of live secrets kept only the first)."""
+    import gc
+
+    from cometchat_nb.secret import redact_logs
+
+    redact_logs()
+    key = "a-key-typed-by-hand-" + "q" * 12
+    first, second = Secret(key), Secret(key)
+    del first
+    gc.collect()
+    caplog.set_level(logging.INFO, logger="cometchat_nb")
+    logging.getLogger("cometchat_nb").info("the key was %s", key)
+    assert key not in caplog.text and second.masked in caplog.text
