@@ -106,8 +106,9 @@ class User:
         return wire
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> User:
-        """A user from its wire form; session data (token, jwt, settings) is left out.
+    def from_dict(cls, data: Mapping[str, Any], auth_token: Secret | None = None) -> User:
+        """A user from its wire form; session data (token, jwt, settings) is left out,
+        the token being given apart (`auth_token`), as a session holds it.
 
         A field of the wrong type raises `TypeError` naming it, so an answer or a stored
         session of an odd shape fails where it is read (`FAILED_TO_FETCH`, or "no session"
@@ -128,7 +129,7 @@ class User:
             fields["status"] = "online"  # "available" on REST responses (spec 5)
         uid = fields.pop("uid", "")
         name = fields.pop("name", None)
-        user = cls(uid, name, extra=extra, **fields)
+        user = cls(uid, name, auth_token=auth_token, extra=extra, **fields)
         if (problem := _odd_field(user)) is not None:
             raise TypeError(f"User {problem}")
         return user

@@ -60,13 +60,13 @@ class StoredLogin:
             logger.warning("ignoring a stored login of an unexpected shape: no session")
             return None
         try:
-            read = User.from_dict(user)
+            read = User.from_dict(user, auth_token=Secret(token))
         except Exception as exc:
             logger.warning(
                 "ignoring a stored user it cannot read (%s): no session", type(exc).__name__
             )
             return None
-        return session, read.replace(auth_token=Secret(token))
+        return session, read
 
     @property
     def session(self) -> Mapping[str, Any] | None:
@@ -184,7 +184,7 @@ class LoginStore:
         user_data = {k: v for k, v in answer.items() if k not in SESSION_KEYS}
         user_data["status"] = "online"
         try:
-            user = User.from_dict(user_data).replace(auth_token=token)
+            user = User.from_dict(user_data, auth_token=token)
         except Exception as exc:
             raise failed_to_fetch(f"unexpected user shape ({type(exc).__name__})") from None
         with self._lock:
