@@ -50,7 +50,7 @@ class Session(BaseSession, UserCalls):
     def _open(self, sleep: Callable[[float], Any] | None) -> None:
         self._sleep = sleep or time.sleep
         self._dashboard: VBox | None = None
-        self._client = httpx.Client(transport=self._core.connection.transport())
+        self._client = self._core.connection.client()
         workers = Workers(self._run, self._send, self._publish_wire, self.listeners, self.limits)
         self._workers = workers
         self.admin = Admin(AdminFlows(self._core), self._run, workers)
@@ -215,7 +215,7 @@ class AsyncSession(BaseSession, AsyncUserCalls):
         import asyncio  # here: `import cometchat_nb` need not load asyncio
 
         self._sleep: Callable[[float], Awaitable[Any] | Any] = sleep or asyncio.sleep
-        self._client = httpx.AsyncClient(transport=self._core.connection.async_transport())
+        self._client = self._core.connection.async_client()
         workers = Workers(self._run, self._send, self._publish_wire, self.listeners, self.limits)
         self._workers = workers
         self.admin = AsyncAdmin(AdminFlows(self._core), self._run, workers)

@@ -254,3 +254,46 @@ def test_rate_limit_gives_up_after_the_last_attempt() -> None:
             s.create_user(User("one", name="One"))
     assert raised.value.code == "ERR_TOO_MANY_REQUESTS" and raised.value.retry_after == 60
     assert slept == [60.0, 60.0] and "one" not in emulator.users
+
+
+def test_a_session_keeps_no_cookie() -> None:
+    """A load balancer's sticky cookie is neither kept nor sent back: a session
+    authenticates by header, as the SDK does from a page of another origin."""
+    import asyncio
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str | None] = []
+
+    class Sticky(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Cookie"))
+            self.send_response(200)
+            self.send_header("Set-Cookie", "AWSALB=sticky; Path=/")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Sticky) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/v3.0/me"
+        connection = connect(
+            "app", "us", "k" * 20, None, client_host=url, admin_host=url, store=MemoryStore(),
+            emulator=None,
+        )  # fmt: skip
+        with connection.client() as client:
+            assert [client.get(url).headers["Set-Cookie"] for _ in range(2)]
+            assert len(client.cookies) == 0
+
+        async def twice() -> int:
+            async with connection.async_client() as client:
+                for _ in range(2):
+                    await client.get(url)
+                return len(client.cookies)
+
+        assert asyncio.run(twice()) == 0
+        server.shutdown()
+    assert seen == [None] * 4
