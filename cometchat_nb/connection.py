@@ -67,9 +67,10 @@ class Connection:
 
 
 class Cookieless(CookieJar):
-    """A jar that keeps no cookie. A session authenticates with a header on every
-    request and sends no cookie (nor does the SDK, from a page of another origin), so
-    reading each answer's `Set-Cookie` was work for nothing (about 20 µs an answer)."""
+    """A jar that takes no cookie from answers. A session authenticates with a header on
+    every request and sends no cookie (nor does the SDK, from a page of another origin),
+    so passing each answer's `Set-Cookie` through urllib's cookie machinery was work for
+    nothing (login + logout 1.28x bare httpx, 1.19x without it)."""
 
     def extract_cookies(self, response: object, request: object) -> None:
         """Keep nothing."""
