@@ -86,9 +86,9 @@ class UserColumns:
             for name, shares in self._shares.items():
                 values: Iterable[Any] = fields(name)
                 if name == "tags":  # each row its own list, as each row its own dict below
-                    values = [[] if t is None else list(t) for t in values]
+                    values = ([] if t is None else list(t) for t in values)
                 elif name == "metadata":
-                    values = [{} if m is None else _metadata(m) for m in values]
+                    values = ({} if m is None else _metadata(m) for m in values)
                 share = _objects(values, count)
                 if USER_COLUMNS.get(name) == UTC:
                     share = np.asarray(_cast(share, UTC), dtype="datetime64[ns]")
@@ -155,7 +155,10 @@ def _cast(values: np.ndarray[Any, Any], dtype: Any) -> Any:
     """
     if dtype is object:
         return values
-    if dtype == UTC and pd.api.types.infer_dtype(values, skipna=True) == "datetime":
+    kind = pd.api.types.infer_dtype(values, skipna=True) if dtype == UTC else None
+    if kind == "empty":  # nothing but missing values (e.g. nobody deactivated)
+        return pd.DatetimeIndex(np.full(len(values), "NaT", "datetime64[ns]"), tz="UTC").array
+    if kind == "datetime":
         try:
             times = pd.DatetimeIndex(values)
         except (TypeError, ValueError):
