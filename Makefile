@@ -72,6 +72,8 @@ test: lint
 # Drop what varies from run to run or cannot render without the kernel: timings, saved widget
 # state, and widget views (random model ids): a saved widget output keeps its plain-text form
 # (a stock widget's repr, such as `IntProgress(value=0, ...)`, becomes a line saying what it is).
+# A cell's prints come as one stream output or several, as the kernel's flush timer fell: next
+# outputs of the same stream are joined, as a notebook shows them and as nbval compares them.
 define STRIP_NOTEBOOK_METADATA
 import sys, nbformat
 for path in sys.argv[1:]:
@@ -79,7 +81,16 @@ for path in sys.argv[1:]:
     nb.metadata.pop('widgets', None)
     for cell in nb.cells:
         cell.metadata.pop('execution', None)
+        outputs = []
         for output in cell.get('outputs', []):
+            last = outputs[-1] if outputs else {}
+            if output.output_type == 'stream' and last.get('name', '') == output.name:
+                last.text += output.text
+            else:
+                outputs.append(output)
+        if 'outputs' in cell:
+            cell.outputs = outputs
+        for output in outputs:
             data = output.get('data', {})
             if data.pop('application/vnd.jupyter.widget-view+json', None) is None:
                 continue
