@@ -137,7 +137,9 @@ def masked_object(pairs: dict[str, Any]) -> dict[str, Any]:
 #: user, too). Not a set: two secrets of one value are equal, and a set would keep only
 #: the first, forgetting the value when that one goes while the other lives.
 _LIVE: weakref.WeakValueDictionary[int, Secret] = weakref.WeakValueDictionary()
-_LIVE_LOCK = threading.Lock()  # secrets are made and logs written on worker threads too
+#: Secrets are made and logs written on worker threads too. Reentrant: the collector may run
+#: a finaliser that logs (redacted, so reading `_LIVE`) while this thread holds the lock.
+_LIVE_LOCK = threading.RLock()
 #: The loggers whose records are redacted.
 LOGGERS = ("httpx", "cometchat_nb", "cometchat_nb.emulator")
 

@@ -292,3 +292,43 @@ def test_a_key_is_masked_in_logs_while_any_secret_of_it_lives(
     caplog.set_level(logging.INFO, logger="cometchat_nb")
     logging.getLogger("cometchat_nb").info("the key was %s", key)
     assert key not in caplog.text and second.masked in caplog.text
+
+
+def test_a_record_logged_by_the_collector_while_a_secret_is_made(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The collector may run in the middle of `Secret(...)` and call back code that logs; the
+    record is redacted (reading the live secrets) on the same thread without deadlock."""
+    import gc
+    import threading
+
+    from cometchat_nb.secret import redact_logs
+
+    redact_logs()
+    caplog.set_level(logging.INFO, logger="cometchat_nb")
+    logger = logging.getLogger("cometchat_nb")
+    key = "a-key-made-while-collecting-" + "z" * 8
+    made: list[Secret] = []
+
+    def log_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and made and threading.current_thread() is worker:
+            logger.info("collecting near %s", key)
+
+    def make() -> None:
+        threshold = gc.get_threshold()
+        gc.set_threshold(1)  # a collection at nearly every allocation, Secret's too
+        try:
+            for _ in range(200):
+                made.append(Secret(key))
+        finally:
+            gc.set_threshold(*threshold)
+
+    worker = threading.Thread(target=make, daemon=True)
+    gc.callbacks.append(log_collection)
+    try:
+        worker.start()
+        worker.join(timeout=30)
+    finally:
+        gc.callbacks.remove(log_collection)
+    assert not worker.is_alive(), "deadlocked: a record was redacted under the held lock"
+    assert len(made) == 200 and "collecting near" in caplog.text and key not in caplog.text
