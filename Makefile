@@ -72,8 +72,8 @@ test: lint
 # Drop what varies from run to run or cannot render without the kernel: timings, saved widget
 # state, and widget views (random model ids): a saved widget output keeps its plain-text form
 # (a stock widget's repr, such as `IntProgress(value=0, ...)`, becomes a line saying what it is).
-# A cell's prints come as one stream output or several, as the kernel's flush timer fell: next
-# outputs of the same stream are joined, as a notebook shows them and as nbval compares them.
+# A cell's prints come as one stream output or several, as the kernel's flush timer fired:
+# consecutive outputs of one stream are joined, as Jupyter shows them (nbval joins them too).
 define STRIP_NOTEBOOK_METADATA
 import sys, nbformat
 for path in sys.argv[1:]:
@@ -84,7 +84,8 @@ for path in sys.argv[1:]:
         outputs = []
         for output in cell.get('outputs', []):
             last = outputs[-1] if outputs else {}
-            if output.output_type == 'stream' and last.get('name', '') == output.name:
+            stream = output.output_type == 'stream' and last.get('output_type') == 'stream'
+            if stream and last.name == output.name:
                 last.text += output.text
             else:
                 outputs.append(output)
