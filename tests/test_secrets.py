@@ -316,11 +316,12 @@ def log_collection(phase, info):
         inside += 1  # within Secret(...), where it holds the live secrets' lock
         logger.info("collecting near %s", key)
 
+thresholds = gc.get_threshold()
 gc.callbacks.append(log_collection)
 gc.set_threshold(1)  # a collection at nearly every allocation, Secret's too
 for _ in range(200):
     made.append(Secret(key))
-gc.set_threshold(700)
+gc.set_threshold(*thresholds)
 gc.callbacks.remove(log_collection)
 print("records logged within Secret():", inside)
 """
